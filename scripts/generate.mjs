@@ -1,0 +1,19 @@
+// Derives the SQLite schema from prisma/schema.prisma and generates both clients.
+// Runs on `npm install` (postinstall) and by hand after a schema change.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const source = readFileSync('prisma/schema.prisma', 'utf8');
+const sqlite = source
+  .replace('provider = "postgresql"', 'provider = "sqlite"')
+  .replace('output       = "../src/db/generated/postgres"', 'output       = "../../src/db/generated/sqlite"')
+  .replace(/^\/\/ The one source of truth[\s\S]*?\n\n/m, '// GENERATED from prisma/schema.prisma by scripts/generate.mjs: do not edit.\n\n');
+if (!sqlite.includes('"sqlite"') || !sqlite.includes('generated/sqlite')) {
+  throw new Error('prisma/schema.prisma no longer has the lines scripts/generate.mjs rewrites');
+}
+mkdirSync('prisma/sqlite', { recursive: true });
+writeFileSync('prisma/sqlite/schema.prisma', sqlite);
+
+for (const schema of ['prisma/schema.prisma', 'prisma/sqlite/schema.prisma']) {
+  execFileSync('npx', ['prisma', 'generate', '--schema', schema], { stdio: ['ignore', 'inherit', 'inherit'] });
+}

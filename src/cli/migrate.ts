@@ -1,0 +1,42 @@
+/**
+ * npm run migrate                  applies pending migrations to DATABASE_URL (default: the SQLite file)
+ * npm run migrate:new -- <name>    writes a new migration for both providers from the schema change
+ */
+import { createMigration, deployMigrations } from '../db/migrate.ts';
+import { redactedUrl } from '../db/url.ts';
+
+const USAGE = 'usage: migrate [deploy] | migrate new <name>';
+const DEFAULT_DATABASE_URL = 'file:./data/payments.db';
+
+async function main(args: string[]): Promise<number> {
+  const [command = 'deploy', ...rest] = args;
+  if (command === 'deploy' && rest.length === 0) {
+    const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+    const started = performance.now();
+    const applied = await deployMigrations(databaseUrl);
+    const took = `${Math.round(performance.now() - started)} ms`;
+    if (applied.length === 0) {
+      console.log(`${redactedUrl(databaseUrl)} is up to date (${took})`);
+    } else {
+      console.log(`Applied ${applied.length} migration(s) to ${redactedUrl(databaseUrl)} (${took}):`);
+      for (const name of applied) console.log(`  ${name}`);
+    }
+    return 0;
+  }
+  if (command === 'new' && rest.length === 1) {
+    const created = await createMigration(rest[0]!);
+    for (const [provider, folder] of Object.entries(created)) {
+      console.log(folder ? `${provider}: created ${folder}` : `${provider}: no schema change, nothing created`);
+    }
+    return 0;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  console.error(`migrate: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,57 @@
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
+import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
+
+export { Prisma } from './generated/postgres/client.ts';
+export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postgres/client.ts';
+
+/**
+ * The two generated clients differ only in their provider; the domain codes against
+ * the Postgres one's type and the SQLite one is used through it.
+ */
+export type Db = PostgresClient;
+export type DbTransaction = Parameters<Parameters<Db['$transaction']>[0]>[0];
+export type Provider = 'sqlite' | 'postgresql';
+
+export const DEFAULT_DATABASE_URL = 'file:./data/payments.db';
+
+export function providerOf(databaseUrl: string): Provider {
+  if (databaseUrl.startsWith('file:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';
+  throw new Error(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL), got "${databaseUrl}"`);
+}
+
+export interface DbOptions {
+  /** Postgres pool size per process. */
+  poolSize?: number;
+  /** Called with every SQL statement sent: tests and the benchmark count round trips with it. */
+  onQuery?: (sql: string) => void;
+}
+
+export async function connectDb(databaseUrl: string, options: DbOptions = {}): Promise<Db> {
+  if (providerOf(databaseUrl) === 'postgresql') {
+    const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+    return observe(new PostgresClient({ adapter, ...queryLog(options) }), options);
+  }
+  // One connection per process; a 5 s busy timeout lets other processes (the admin CLI,
+  // a second server) wait for the write lock instead of failing at once.
+  const adapter = new PrismaBetterSqlite3({ url: databaseUrl, timeout: 5000 });
+  const db = observe(new SqliteClient({ adapter, ...queryLog(options) }) as unknown as Db, options);
+  // WAL lets readers run beside the one writer. synchronous=FULL fsyncs every commit:
+  // an acknowledged payment survives a power loss, not only a process crash.
+  await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  await db.$executeRawUnsafe('PRAGMA synchronous = FULL');
+  await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  return db;
+}
+
+function queryLog(options: DbOptions) {
+  return options.onQuery ? { log: [{ emit: 'event' as const, level: 'query' as const }] } : {};
+}
+
+function observe(db: Db, options: DbOptions): Db {
+  const onQuery = options.onQuery;
+  if (onQuery) (db as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => onQuery(e.query));
+  return db;
+}

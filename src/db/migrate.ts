@@ -1,0 +1,381 @@
+/**
+ * Prisma Migrate without Prisma's native engine (it cannot be downloaded here): the same
+ * schema engine as WASM (@prisma/schema-engine-wasm), driven through our driver adapters.
+ * Folders, migration_lock.toml and _prisma_migrations are exactly Prisma Migrate's, so
+ * `prisma migrate deploy` can take over wherever the native engine exists.
+ * See /work/shared/notes/prisma-offline.md for the four engine/adapter defects handled here.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
+import * as engineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
+import type { MigrationDirectory, MigrationList, SchemaEngine, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
+import pg from 'pg';
+import { providerOf, sqlitePath, withDatabase, type Provider } from './url.ts';
+
+export { providerOf };
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LAYOUT = {
+  sqlite: { schema: 'prisma/sqlite/schema.prisma', migrations: 'prisma/migrations/sqlite' },
+  postgresql: { schema: 'prisma/schema.prisma', migrations: 'prisma/migrations/postgres' },
+} as const satisfies Record<Provider, { schema: string; migrations: string }>;
+
+const LOCKFILE = 'migration_lock.toml';
+const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
+const EMPTY_MIGRATION = '-- This is an empty migration.';
+
+/**
+ * Where the developer commands (createMigration, migrationDrift) create and drop their scratch
+ * Postgres databases; the role needs CREATEDB. Deploys never use it.
+ */
+const SCRATCH_POSTGRES_URL = process.env.MIGRATE_SCRATCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** Serialises deploys of every process on one Postgres database (any fixed bigint works). */
+const DEPLOY_LOCK_KEY = 7_283_901_446_120_771n;
+
+/**
+ * Applies the committed migrations that the database lacks and returns their names.
+ * Safe to call from several processes at once.
+ */
+export async function deployMigrations(databaseUrl: string): Promise<string[]> {
+  const provider = providerOf(databaseUrl);
+  const migrationsList = await readMigrations(provider);
+  const apply = () =>
+    withEngine(provider, migrationFactory(provider, databaseUrl), async (engine) => {
+      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
+      return appliedMigrationNames;
+    });
+  if (provider === 'sqlite') {
+    // Migrate creates the database file but not its directory (./data on a fresh clone).
+    await mkdir(dirname(sqlitePath(databaseUrl)), { recursive: true });
+    return apply();
+  }
+  return withAdvisoryLock(databaseUrl, apply);
+}
+
+/**
+ * The SQL that takes a database from the committed migrations to the current schema,
+ * or '' when they agree. Needs no database of the developer's: SQLite replays the
+ * migrations in memory, Postgres in a scratch database that is dropped afterwards.
+ */
+export async function migrationDrift(provider: Provider): Promise<string> {
+  const schemaPath = join(ROOT, LAYOUT[provider].schema);
+  const schema = { path: schemaPath, content: await readFile(schemaPath, 'utf8') };
+  const migrations = await readMigrations(provider);
+  const { stdout } = await withEngine(provider, scratchFactory(provider), (engine) =>
+    engine.diff({
+      from: { tag: 'migrations', ...migrations },
+      to: { tag: 'schemaDatamodel', files: [schema] },
+      script: true,
+      exitCode: null,
+      filters: NO_FILTER,
+    }),
+  );
+  const script = stdout ?? '';
+  return script.trim() === EMPTY_MIGRATION ? '' : script;
+}
+
+/**
+ * Writes a migration named `<UTC timestamp>_<name>` for both providers, holding what
+ * migrationDrift finds, and returns each folder (relative to the repository root), or null
+ * for a provider whose migrations already match its schema.
+ */
+export async function createMigration(name: string): Promise<{ sqlite: string | null; postgresql: string | null }> {
+  if (!/^[A-Za-z0-9_]+$/.test(name)) {
+    throw new Error(`Migration name "${name}" must be letters, digits and underscores`);
+  }
+  // Both drifts first, so a failure on one provider writes nothing for the other.
+  const sqlite = await migrationDrift('sqlite');
+  const postgresql = await migrationDrift('postgresql');
+  // One name for both providers keeps their histories side by side.
+  const folder = `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${name}`;
+  return {
+    sqlite: sqlite ? await writeMigration('sqlite', folder, sqlite) : null,
+    postgresql: postgresql ? await writeMigration('postgresql', folder, postgresql) : null,
+  };
+}
+
+async function writeMigration(provider: Provider, folder: string, script: string): Promise<string> {
+  const baseDir = join(ROOT, LAYOUT[provider].migrations);
+  await mkdir(baseDir, { recursive: true });
+  await mkdir(join(baseDir, folder)); // not recursive: never overwrite an existing migration
+  await writeFile(join(baseDir, folder, 'migration.sql'), script);
+  if ((await readOptional(join(baseDir, LOCKFILE))) === null) {
+    await writeFile(join(baseDir, LOCKFILE), lockfileText(provider));
+  }
+  return relative(ROOT, join(baseDir, folder));
+}
+
+/** Prisma's own lockfile text, so the folders stay usable by `prisma migrate`. */
+function lockfileText(provider: Provider): string {
+  return `# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "${provider}"\n`;
+}
+
+/** The migrations folder as the engine wants it, read the way Prisma's CLI reads it. */
+async function readMigrations(provider: Provider): Promise<MigrationList> {
+  const baseDir = join(ROOT, LAYOUT[provider].migrations);
+  const entries = await readdir(baseDir, { withFileTypes: true }).catch(ifMissing([]));
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort((a, b) => a.localeCompare(b));
+  const migrationDirectories = await Promise.all(
+    names.map(async (name): Promise<MigrationDirectory> => {
+      const path = 'migration.sql';
+      const content = await readFile(join(baseDir, name, path), 'utf8').then(
+        (value) => ({ tag: 'ok' as const, value }),
+        (error: unknown) => ({ tag: 'error' as const, value: String(error) }),
+      );
+      return { path: name, migrationFile: { path, content } };
+    }),
+  );
+  return {
+    baseDir,
+    // The engine refuses to diff from a folder without a lockfile; before the first
+    // migration there is none yet, and this folder's provider is known anyway.
+    lockfile: { path: LOCKFILE, content: (await readOptional(join(baseDir, LOCKFILE))) ?? lockfileText(provider) },
+    shadowDbInitScript: '',
+    migrationDirectories,
+  };
+}
+
+function readOptional(path: string): Promise<string | null> {
+  return readFile(path, 'utf8').catch(ifMissing(null));
+}
+
+function ifMissing<T>(fallback: T): (error: NodeJS.ErrnoException) => T {
+  return (error) => {
+    if (error.code === 'ENOENT') return fallback;
+    throw error;
+  };
+}
+
+/** Holds a session-level advisory lock on its own connection while `work` runs. */
+async function withAdvisoryLock<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  // A dropped lock connection must not crash the process with an unhandled 'error' event;
+  // the migration itself runs on other connections and reports its own failures.
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [DEPLOY_LOCK_KEY]);
+    return await work();
+  } finally {
+    await client.end(); // ending the session releases the lock
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine and the adapters it talks through
+
+type EngineModule = typeof engineGlue & { __wbg_set_wasm(exports: WebAssembly.Exports): void };
+
+let engineLoaded: Promise<void> | undefined;
+
+/**
+ * The package's main entry imports the .wasm as an ES module, which Node 20 cannot do
+ * without a flag: instantiate it by hand with the wasm-bindgen glue as its import.
+ */
+function loadEngine(): Promise<void> {
+  engineLoaded ??= (async () => {
+    // The package's exports map hides the .wasm; it sits beside the glue.
+    const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': engineGlue });
+    (engineGlue as EngineModule).__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as () => void)();
+  })();
+  return engineLoaded;
+}
+
+/** A driver adapter factory that remembers its connections so they can all be closed. */
+interface MigrationFactory extends SqlMigrationAwareDriverAdapterFactory {
+  closeAll(): Promise<void>;
+}
+
+async function withEngine<T>(
+  provider: Provider,
+  factory: MigrationFactory,
+  work: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
+  const schemaPath = join(ROOT, LAYOUT[provider].schema);
+  try {
+    await loadEngine();
+    const adapter = bindMigrationAwareSqlAdapterFactory(factory);
+    const log = process.env.DEBUG?.includes('prisma') ? (line: string) => console.error(line) : () => {};
+    const engine = await engineGlue.SchemaEngine.new(
+      { datamodels: [[schemaPath, await readFile(schemaPath, 'utf8')]] },
+      log,
+      adapter,
+    );
+    try {
+      return await work(engine);
+    } finally {
+      engine.free();
+    }
+  } finally {
+    // free() only releases WASM memory: open pools would keep the process alive.
+    await factory.closeAll();
+  }
+}
+
+function migrationFactory(provider: Provider, databaseUrl: string): MigrationFactory {
+  if (provider === 'sqlite') return sqliteFactory(databaseUrl);
+  return postgresFactory(databaseUrl, () => {
+    throw new Error('Deploying migrations needs no shadow database');
+  });
+}
+
+/** For diffs: the main database is never written, the shadow is a throwaway. */
+function scratchFactory(provider: Provider): MigrationFactory {
+  if (provider === 'sqlite') return sqliteFactory('file::memory:');
+  return postgresFactory(SCRATCH_POSTGRES_URL, async () => {
+    // Defect 4: adapter-pg's own shadow database is dropped while its pool still holds
+    // connections, so the drop fails; we create it and drop it after closing the pool.
+    const database = `migrate_shadow_${randomUUID().replaceAll('-', '')}`;
+    await runAdmin(SCRATCH_POSTGRES_URL, `CREATE DATABASE "${database}"`);
+    // The URL names the shadow database itself (see the notes' hazard: a connection string
+    // beside a separate `database` field wins, so the pool would point at the main database).
+    return {
+      url: withDatabase(SCRATCH_POSTGRES_URL, database),
+      drop: () => runAdmin(SCRATCH_POSTGRES_URL, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
+    };
+  });
+}
+
+async function runAdmin(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function sqliteFactory(databaseUrl: string): MigrationFactory {
+  // The shadow database is in memory (the adapter's default). The busy timeout lets a
+  // deploy wait for a running server's write instead of failing at once.
+  const driver = new PrismaBetterSqlite3({ url: databaseUrl, timeout: 5000 });
+  const connections = new Connections();
+  return {
+    provider: driver.provider,
+    adapterName: driver.adapterName,
+    connect: async () => connections.track(scriptTolerant(await driver.connect())),
+    connectToShadowDb: async () => connections.track(scriptTolerant(await driver.connectToShadowDb())),
+    closeAll: () => connections.closeAll(),
+  };
+}
+
+/**
+ * Defect 1: the engine sends some multi-statement scripts through executeRaw, which
+ * better-sqlite3 refuses ("more than one statement"); run those as a script instead.
+ */
+function scriptTolerant(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  return delegate(adapter, {
+    executeRaw: async (query) => {
+      try {
+        return await adapter.executeRaw(query);
+      } catch (error) {
+        if (query.args.length > 0 || !(error instanceof RangeError && error.message.includes('more than one statement'))) {
+          throw error;
+        }
+        await adapter.executeScript(query.sql);
+        return 0;
+      }
+    },
+  });
+}
+
+type ShadowDatabase = { url: string; drop(): Promise<void> };
+
+function postgresFactory(databaseUrl: string, createShadow: () => Promise<ShadowDatabase>): MigrationFactory {
+  const connections = new Connections();
+  const connectTo = (url: string) =>
+    new PrismaPg(catalogCharAsText(new pg.Pool({ connectionString: url, max: 2 })), { disposeExternalPool: true }).connect();
+  return {
+    provider: 'postgres',
+    adapterName: '@prisma/adapter-pg',
+    connect: async () => connections.track(await connectTo(databaseUrl)),
+    connectToShadowDb: async () => {
+      const shadow = await createShadow();
+      const adapter = await connectTo(shadow.url).catch(async (error: unknown) => {
+        await shadow.drop();
+        throw error;
+      });
+      return connections.track(
+        delegate(adapter, {
+          dispose: async () => {
+            await adapter.dispose();
+            await shadow.drop();
+          },
+        }),
+      );
+    },
+    closeAll: () => connections.closeAll(),
+  };
+}
+
+/**
+ * Defect 3: the engine's catalog queries return columns of Postgres' internal "char" type
+ * (OID 18), which adapter-pg cannot map. They hold one-letter codes: read them as text.
+ * Done on this pool only, so the application's own Prisma clients are untouched.
+ */
+function catalogCharAsText(pool: pg.Pool): pg.Pool {
+  const query = pool.query.bind(pool) as (config: pg.QueryConfig | string) => Promise<pg.QueryResult>;
+  const patched = async (config: pg.QueryConfig | string) => {
+    const result = await query(config);
+    for (const field of result.fields ?? []) {
+      if (field.dataTypeID === 18) field.dataTypeID = 25;
+    }
+    return result;
+  };
+  return Object.assign(pool, { query: patched });
+}
+
+/** Tracks open connections; dispose is made idempotent because the engine closes some itself. */
+class Connections {
+  readonly #open = new Set<SqlDriverAdapter>();
+
+  track(adapter: SqlDriverAdapter): SqlDriverAdapter {
+    let disposed: Promise<void> | undefined;
+    const tracked = delegate(adapter, {
+      dispose: () => {
+        this.#open.delete(tracked);
+        disposed ??= adapter.dispose();
+        return disposed;
+      },
+    });
+    this.#open.add(tracked);
+    return tracked;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#open].map((adapter) => adapter.dispose()));
+  }
+}
+
+/** A driver adapter that forwards to `adapter` except where overridden. */
+function delegate(adapter: SqlDriverAdapter, overrides: Partial<SqlDriverAdapter>): SqlDriverAdapter {
+  return {
+    provider: adapter.provider,
+    adapterName: adapter.adapterName,
+    queryRaw: (query) => adapter.queryRaw(query),
+    executeRaw: (query) => adapter.executeRaw(query),
+    executeScript: (script) => adapter.executeScript(script),
+    startTransaction: (isolationLevel) => adapter.startTransaction(isolationLevel),
+    getConnectionInfo: adapter.getConnectionInfo?.bind(adapter),
+    dispose: () => adapter.dispose(),
+    ...overrides,
+  };
+}

@@ -1,0 +1,108 @@
+import type { Case, Db, Prisma } from '../db/client.ts';
+import { InvalidArgumentError } from './errors.ts';
+import { newId } from './ids.ts';
+import { parseAmount, type Ore } from './money.ts';
+import { keysetPage, NEWEST_FIRST, numberedPage, type NumberedPageRequest, type Page, type PageRequest } from './paging.ts';
+import type { CaseState } from './settlement.ts';
+
+export type { Case };
+
+export const CASE_STATES: readonly CaseState[] = ['OPEN', 'PAID', 'CLOSED'];
+
+export function remainingTotal(c: Case): Ore {
+  return c.remainingCosts + c.remainingInterest + c.remainingCapital;
+}
+
+export interface CaseFilter {
+  creditorId?: string | null;
+  state?: CaseState | null;
+  invoiceNumber?: string | null;
+}
+
+export function caseWhere(accountId: string, f: CaseFilter = {}): Prisma.CaseWhereInput {
+  const where: Prisma.CaseWhereInput = { accountId };
+  if (f.creditorId) where.creditorId = f.creditorId;
+  if (f.state) where.state = f.state;
+  if (f.invoiceNumber) where.invoiceNumber = f.invoiceNumber;
+  return where;
+}
+
+export function findCase(db: Db, accountId: string, id: string): Promise<Case | null> {
+  return db.case.findFirst({ where: { id, accountId } });
+}
+
+export function findCaseByInvoiceNumber(db: Db, accountId: string, creditorId: string, invoiceNumber: string): Promise<Case | null> {
+  return db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } });
+}
+
+export function listCases(db: Db, accountId: string, filter: CaseFilter, page: PageRequest): Promise<Page<Case>> {
+  return keysetPage(
+    caseWhere(accountId, filter),
+    page,
+    (where, take) => db.case.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
+    (where) => db.case.count({ where }),
+  );
+}
+
+export function listCasesByPage(
+  db: Db,
+  accountId: string,
+  filter: CaseFilter,
+  request: NumberedPageRequest<Prisma.CaseOrderByWithRelationInput>,
+): Promise<{ items: Case[]; total: number }> {
+  return numberedPage(
+    caseWhere(accountId, filter),
+    { ...request, orderBy: [...request.orderBy, { id: 'desc' }] },
+    (args) => db.case.findMany(args),
+    (where) => db.case.count({ where }),
+  );
+}
+
+export interface NewCase {
+  creditorId: string;
+  invoiceNumber: string;
+  referenceNumber: string;
+  capital: string | number;
+  costs?: string | number;
+  interest?: string | number;
+  currency?: string;
+}
+
+/** Opens a collection case (an operator's action: cases come from the agency, not from clients). */
+export async function openCase(db: Db, input: NewCase): Promise<Case> {
+  const creditor = await db.creditor.findUnique({ where: { id: input.creditorId } });
+  if (!creditor) throw new InvalidArgumentError('creditor', `creditor ${input.creditorId} not found`);
+  const money = (field: string, value: string | number | undefined): Ore => {
+    if (value === undefined || value === 0 || value === '0') return 0n;
+    const parsed = parseAmount(value);
+    if ('problem' in parsed) throw new InvalidArgumentError(field, `${field} must be an amount like 1500.00, got ${value}`);
+    return parsed.ore;
+  };
+  const remainingCapital = money('capital', input.capital);
+  const remainingCosts = money('costs', input.costs);
+  const remainingInterest = money('interest', input.interest);
+  if (!input.invoiceNumber) throw new InvalidArgumentError('invoiceNumber', 'invoiceNumber is required');
+  if (!input.referenceNumber) throw new InvalidArgumentError('referenceNumber', 'referenceNumber is required');
+  const total = remainingCapital + remainingCosts + remainingInterest;
+  return db.case.create({
+    data: {
+      id: newId(),
+      accountId: creditor.accountId,
+      creditorId: creditor.id,
+      invoiceNumber: input.invoiceNumber,
+      referenceNumber: input.referenceNumber,
+      currency: input.currency ?? 'SEK',
+      state: total === 0n ? 'PAID' : 'OPEN',
+      remainingCapital,
+      remainingCosts,
+      remainingInterest,
+    },
+  });
+}
+
+/** Closes a case: later payments on it are recorded but not applied. */
+export async function closeCase(db: Db, caseId: string): Promise<Case> {
+  const found = await db.case.findUnique({ where: { id: caseId } });
+  if (!found) throw new InvalidArgumentError('case', `case ${caseId} not found`);
+  return db.case.update({ where: { id: caseId }, data: { state: 'CLOSED', version: { increment: 1 } } });
+}

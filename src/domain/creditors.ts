@@ -1,0 +1,26 @@
+import type { Creditor, Db } from '../db/client.ts';
+import { InvalidArgumentError } from './errors.ts';
+import { newId } from './ids.ts';
+import { keysetPage, NEWEST_FIRST, type Page, type PageRequest } from './paging.ts';
+
+export type { Creditor };
+
+export function findCreditor(db: Db, accountId: string, id: string): Promise<Creditor | null> {
+  return db.creditor.findFirst({ where: { id, accountId } });
+}
+
+export function listCreditors(db: Db, accountId: string, page: PageRequest): Promise<Page<Creditor>> {
+  return keysetPage(
+    { accountId },
+    page,
+    (where, take) => db.creditor.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
+    (where) => db.creditor.count({ where }),
+  );
+}
+
+export async function createCreditor(db: Db, accountId: string, name: string): Promise<Creditor> {
+  if (!name.trim()) throw new InvalidArgumentError('name', 'name is required');
+  const account = await db.account.findUnique({ where: { id: accountId } });
+  if (!account) throw new InvalidArgumentError('account', `account ${accountId} not found`);
+  return db.creditor.create({ data: { id: newId(), accountId, name } });
+}

@@ -1,0 +1,94 @@
+import { InvalidArgumentError } from './errors.ts';
+
+/** Lists are newest first; (createdAt, id) orders rows that share a timestamp. */
+export const NEWEST_FIRST = [{ createdAt: 'desc' }, { id: 'desc' }] as const;
+
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PageRequest {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Page<T> {
+  nodes: T[];
+  cursors: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  /** Counted only when asked for: a count over a large account is not free. */
+  totalCount: () => Promise<number>;
+}
+
+interface Ordered {
+  id: string;
+  createdAt: Date;
+}
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw new InvalidArgumentError('first', `first must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+  }
+  return first;
+}
+
+export function encodeCursor(row: Ordered): string {
+  return Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Ordered {
+  const match = /^(\d{1,15}):([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new InvalidArgumentError('after', 'after is not a cursor this API returned');
+  return { createdAt: new Date(Number(match[1])), id: match[2]! };
+}
+
+/** The rows strictly after the cursor in newest-first order (a keyset, so deep pages stay cheap). */
+export function afterCursor(after: string | null | undefined) {
+  if (!after) return {};
+  const { createdAt, id } = decodeCursor(after);
+  return { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] };
+}
+
+/**
+ * Runs a keyset-paged, newest-first list: `fetch` gets the rows' where clause and a
+ * limit one larger than the page, which tells whether a next page exists.
+ */
+export async function keysetPage<T extends Ordered, W extends object>(
+  where: W,
+  request: PageRequest,
+  fetch: (where: W, take: number) => Promise<T[]>,
+  count: (where: W) => Promise<number>,
+): Promise<Page<T>> {
+  const size = pageSize(request.first);
+  const rows = size === 0 ? [] : await fetch({ AND: [where, afterCursor(request.after)] } as unknown as W, size + 1);
+  const nodes = rows.slice(0, size);
+  let counted: Promise<number> | undefined;
+  return {
+    nodes,
+    cursors: nodes.map(encodeCursor),
+    hasNextPage: rows.length > size,
+    hasPreviousPage: Boolean(request.after),
+    totalCount: () => (counted ??= count(where)),
+  };
+}
+
+/** Page-numbered lists (the REST API's `page` and `max_results`): ordered as asked, then by id. */
+export interface NumberedPageRequest<Order> {
+  page: number;
+  perPage: number;
+  orderBy: Order[];
+}
+
+export async function numberedPage<T, W, Order>(
+  where: W,
+  request: NumberedPageRequest<Order>,
+  fetch: (args: { where: W; orderBy: Order[]; skip: number; take: number }) => Promise<T[]>,
+  count: (where: W) => Promise<number>,
+): Promise<{ items: T[]; total: number }> {
+  const [items, total] = await Promise.all([
+    fetch({ where, orderBy: request.orderBy, skip: (request.page - 1) * request.perPage, take: request.perPage }),
+    count(where),
+  ]);
+  return { items, total };
+}

@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { Prisma, type Case, type Db, type Payment } from '../db/client.ts';
+import type { FieldError } from './errors.ts';
+import { newId } from './ids.ts';
+import { keysetPage, NEWEST_FIRST, numberedPage, type NumberedPageRequest, type Page, type PageRequest } from './paging.ts';
+import { checkIdempotencyKey, checkRegistration, registrationFingerprint, type CheckedRegistration } from './registration.ts';
+import { settle, type CaseState, type PaymentStatus } from './settlement.ts';
+
+export type { Payment };
+
+export type RegisterResult =
+  | { ok: true; payment: Payment; replayed: boolean }
+  | { ok: false; errors: FieldError[] };
+
+export interface RegisterOptions {
+  /** The Idempotency-Key header: identifies a registration that has no reference. */
+  idempotencyKey?: string | null;
+}
+
+// Waiting for a hot case's lock under load is normal; Prisma's 2 s / 5 s defaults are not enough.
+const TRANSACTION_OPTIONS = { maxWait: 20_000, timeout: 20_000 };
+
+export function settledAmount(p: Payment): bigint {
+  return p.settledCosts + p.settledInterest + p.settledCapital;
+}
+
+/**
+ * Registers a payment a debtor made straight to the creditor and applies it to its case.
+ * Expected failures come back as field errors with nothing stored; a retry of a stored
+ * registration returns the stored payment, marked as replayed.
+ */
+export async function registerPayment(
+  db: Db,
+  accountId: string,
+  input: Record<string, unknown>,
+  options: RegisterOptions = {},
+): Promise<RegisterResult> {
+  const now = new Date();
+  const { registration, errors } = checkRegistration(input, now);
+  const keyError = checkIdempotencyKey(options.idempotencyKey);
+  if (keyError) errors.push(keyError);
+  const target = await resolveCase(db, accountId, input, registration);
+  errors.push(...target.errors);
+  if (!registration || !target.case || errors.length > 0) return { ok: false, errors };
+
+  const theCase = target.case;
+  const fingerprint = registrationFingerprint(registration, theCase.id);
+  const idempotencyKey = registration.creditorPaymentReference === null ? (options.idempotencyKey ?? null) : null;
+  const earlier = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint);
+  if (earlier) return earlier;
+
+  try {
+    const payment = await db.$transaction(async (tx) => {
+      // The version bump is the first write: it takes the case's row lock (Postgres) or the
+      // write lock (SQLite) before the balance is read, so concurrent payments on one case
+      // are applied one after another and never both spend the same remaining amount.
+      const current = await tx.case.update({ where: { id: theCase.id }, data: { version: { increment: 1 } } });
+      const settlement = settle(
+        {
+          state: current.state as CaseState,
+          remainingCosts: current.remainingCosts,
+          remainingInterest: current.remainingInterest,
+          remainingCapital: current.remainingCapital,
+        },
+        registration.amount,
+      );
+      if (current.state === 'OPEN') await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter });
+      const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
+      const id = newId();
+      const record = {
+        id,
+        accountId,
+        creditorId: registration.creditorId,
+        caseId: theCase.id,
+        currency: registration.currency,
+        amount: registration.amount,
+        settledCosts: settlement.settledCosts,
+        settledInterest: settlement.settledInterest,
+        settledCapital: settlement.settledCapital,
+        status: settlement.status,
+        statusReasonLocale: settlement.statusReasonLocale,
+        bankTransactionDate: registration.bankTransactionDate,
+        clientRegistrationDate: registration.clientRegistrationDate ?? now,
+        bookingDate: settled > 0n ? now : null,
+        creditorPaymentReference: registration.creditorPaymentReference,
+        idempotencyKey,
+        requestHash: fingerprint,
+        origin: registration.origin,
+        createdAt: now,
+        updatedAt: now,
+      };
+      return tx.payment.create({ data: { ...record, etag: etagOf(record) } });
+    }, TRANSACTION_OPTIONS);
+    return { ok: true, payment, replayed: false };
+  } catch (error) {
+    // A concurrent retry of the same registration committed first: answer as a replay.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      const winner = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint);
+      if (winner) return winner;
+    }
+    throw error;
+  }
+}
+
+/** Resolves the case the registration names, reporting unknown (or other accounts') ids as not found. */
+async function resolveCase(
+  db: Db,
+  accountId: string,
+  input: Record<string, unknown>,
+  r: CheckedRegistration | null,
+): Promise<{ case: Case | null; errors: FieldError[] }> {
+  const errors: FieldError[] = [];
+  const creditorId = r?.creditorId ?? validId(input.creditor);
+  if (!creditorId) return { case: null, errors };
+  const caseId = r?.caseId ?? validId(input.case);
+  const invoiceNumber = r?.invoiceNumber ?? (typeof input.invoiceNumber === 'string' ? input.invoiceNumber : null);
+  const [creditor, theCase] = await Promise.all([
+    db.creditor.findFirst({ where: { id: creditorId, accountId }, select: { id: true } }),
+    caseId
+      ? db.case.findFirst({ where: { id: caseId, accountId } })
+      : invoiceNumber
+        ? db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } })
+        : null,
+  ]);
+  if (!creditor) {
+    errors.push({ field: 'creditor', code: 'NOT_FOUND', message: `creditor ${creditorId} not found` });
+    return { case: null, errors };
+  }
+  if (caseId && (!theCase || theCase.creditorId !== creditorId)) {
+    const message = theCase ? `case ${caseId} does not belong to creditor ${creditorId}` : `case ${caseId} not found`;
+    errors.push({ field: 'case', code: theCase ? 'INVALID' : 'NOT_FOUND', message });
+    return { case: null, errors };
+  }
+  if (!caseId && invoiceNumber && !theCase) {
+    errors.push({ field: 'invoiceNumber', code: 'NOT_FOUND', message: `no case of creditor ${creditorId} has invoice number ${invoiceNumber}` });
+    return { case: null, errors };
+  }
+  if (theCase && r) {
+    if (r.currency !== theCase.currency) {
+      errors.push({ field: 'currency', code: 'INVALID', message: `currency ${r.currency} differs from the case's currency ${theCase.currency}` });
+    }
+    if (r.account !== null && r.account !== theCase.accountId) {
+      errors.push({ field: 'account', code: 'READ_ONLY', message: "account is read-only: when sent it must be the case's account" });
+    }
+  }
+  return { case: theCase, errors };
+}
+
+function validId(value: unknown): string | null {
+  return typeof value === 'string' && /^[0-9a-f]{24}$/.test(value) ? value : null;
+}
+
+/** The payment an earlier send of this registration stored, as a replay, or a conflict when its content differs. */
+async function findEarlier(
+  db: Db,
+  accountId: string,
+  r: CheckedRegistration,
+  idempotencyKey: string | null,
+  fingerprint: string,
+): Promise<RegisterResult | null> {
+  let earlier: Payment | null = null;
+  let field: string;
+  if (r.creditorPaymentReference !== null) {
+    field = 'creditorPaymentReference';
+    earlier = await db.payment.findUnique({
+      where: { creditorId_creditorPaymentReference: { creditorId: r.creditorId, creditorPaymentReference: r.creditorPaymentReference } },
+    });
+  } else if (idempotencyKey !== null) {
+    field = 'idempotencyKey';
+    earlier = await db.payment.findUnique({ where: { accountId_idempotencyKey: { accountId, idempotencyKey } } });
+  } else {
+    return null;
+  }
+  if (!earlier) return null;
+  if (earlier.requestHash === fingerprint) return { ok: true, payment: earlier, replayed: true };
+  const what = field === 'idempotencyKey' ? 'Idempotency-Key' : 'creditorPaymentReference';
+  return {
+    ok: false,
+    errors: [{ field, code: 'CONFLICT', message: `${what} was already used for payment ${earlier.id} with different content` }],
+  };
+}
+
+/** 40 hex characters that change whenever the stored payment does (REST's _etag). */
+function etagOf(record: { id: string; updatedAt: Date; status: string; amount: bigint; settledCosts: bigint; settledInterest: bigint; settledCapital: bigint }): string {
+  const content = [record.id, record.updatedAt.toISOString(), record.status, record.amount, record.settledCosts, record.settledInterest, record.settledCapital];
+  return createHash('sha1').update(content.join('|')).digest('hex');
+}
+
+// --- reading the ledger (always within one account) ---
+
+export interface PaymentFilter {
+  creditorId?: string | null;
+  caseId?: string | null;
+  status?: PaymentStatus | null;
+  bankTransactionDateFrom?: Date | null;
+  bankTransactionDateTo?: Date | null;
+  creditorPaymentReference?: string | null;
+}
+
+export function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentWhereInput {
+  const where: Prisma.PaymentWhereInput = { accountId };
+  if (f.creditorId) where.creditorId = f.creditorId;
+  if (f.caseId) where.caseId = f.caseId;
+  if (f.status) where.status = f.status;
+  if (f.creditorPaymentReference) where.creditorPaymentReference = f.creditorPaymentReference;
+  if (f.bankTransactionDateFrom || f.bankTransactionDateTo) {
+    where.bankTransactionDate = {
+      ...(f.bankTransactionDateFrom ? { gte: f.bankTransactionDateFrom } : {}),
+      ...(f.bankTransactionDateTo ? { lte: f.bankTransactionDateTo } : {}),
+    };
+  }
+  return where;
+}
+
+export function findPayment(db: Db, accountId: string, id: string): Promise<Payment | null> {
+  return db.payment.findFirst({ where: { id, accountId } });
+}
+
+export function listPayments(db: Db, accountId: string, filter: PaymentFilter, page: PageRequest): Promise<Page<Payment>> {
+  return keysetPage(
+    paymentWhere(accountId, filter),
+    page,
+    (where, take) => db.payment.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
+    (where) => db.payment.count({ where }),
+  );
+}
+
+export function listPaymentsByPage(
+  db: Db,
+  accountId: string,
+  filter: PaymentFilter,
+  request: NumberedPageRequest<Prisma.PaymentOrderByWithRelationInput>,
+): Promise<{ items: Payment[]; total: number }> {
+  return numberedPage(
+    paymentWhere(accountId, filter),
+    { ...request, orderBy: [...request.orderBy, { id: 'desc' }] },
+    (args) => db.payment.findMany(args),
+    (where) => db.payment.count({ where }),
+  );
+}
+
+export function isPaymentStatus(value: string): value is PaymentStatus {
+  return value === 'completed' || value === 'warning' || value === 'error';
+}

@@ -1,0 +1,32 @@
+import type { ObjectRef, SchemaTypes } from '@pothos/core';
+import type { Page } from '../domain/paging.ts';
+import { builder } from './builder.ts';
+
+const PageInfo = builder.objectRef<Page<unknown>>('PageInfo').implement({
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
+    startCursor: t.string({ nullable: true, resolve: (page) => page.cursors[0] ?? null }),
+    endCursor: t.string({ nullable: true, resolve: (page) => page.cursors.at(-1) ?? null }),
+  }),
+});
+
+/** A Relay connection over a domain page; totalCount runs its count query only when selected. */
+export function connectionOf<Types extends SchemaTypes, T>(name: string, node: ObjectRef<Types, T>) {
+  const Edge = builder.objectRef<{ cursor: string; node: T }>(`${name}Edge`).implement({
+    fields: (t) => ({
+      cursor: t.exposeString('cursor'),
+      node: t.field({ type: node, resolve: (edge) => edge.node as never }),
+    }),
+  });
+  return builder.objectRef<Page<T>>(`${name}Connection`).implement({
+    fields: (t) => ({
+      edges: t.field({
+        type: [Edge],
+        resolve: (page) => page.nodes.map((n, i) => ({ node: n, cursor: page.cursors[i]! })),
+      }),
+      pageInfo: t.field({ type: PageInfo, resolve: (page) => page as Page<unknown> }),
+      totalCount: t.int({ resolve: (page) => page.totalCount() }),
+    }),
+  });
+}

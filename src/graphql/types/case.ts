@@ -1,0 +1,71 @@
+import { findCase, findCaseByInvoiceNumber, listCases, remainingTotal } from '../../domain/cases.ts';
+import { isId } from '../../domain/ids.ts';
+import { listPayments } from '../../domain/payments.ts';
+import { builder } from '../builder.ts';
+import { CaseState, Currency } from './enums.ts';
+import { CaseConnection, CaseRef, CreditorRef, PaymentConnection, present } from './refs.ts';
+
+CaseRef.implement({
+  description: 'A collection case of a creditor, and what remains to be paid on it.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    creditor: t.field({ type: CreditorRef, resolve: async (c, _, ctx) => present(await ctx.loaders.creditor.load(c.creditorId), 'creditor') }),
+    invoiceNumber: t.exposeString('invoiceNumber'),
+    referenceNumber: t.exposeString('referenceNumber'),
+    currency: t.field({ type: Currency, resolve: (c) => c.currency as 'SEK' }),
+    state: t.field({ type: CaseState, resolve: (c) => c.state as 'OPEN' | 'PAID' | 'CLOSED' }),
+    remainingCosts: t.field({ type: 'Decimal', resolve: (c) => c.remainingCosts }),
+    remainingInterest: t.field({ type: 'Decimal', resolve: (c) => c.remainingInterest }),
+    remainingCapital: t.field({ type: 'Decimal', resolve: (c) => c.remainingCapital }),
+    remainingTotal: t.field({ type: 'Decimal', resolve: remainingTotal }),
+    payments: t.field({
+      type: PaymentConnection,
+      description: 'Payments registered on this case, newest first.',
+      args: {
+        first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
+        after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
+      },
+      resolve: (c, { first, after }, ctx) => listPayments(ctx.db, ctx.accountId, { caseId: c.id }, { first, after }),
+    }),
+  }),
+});
+
+const CaseFilter = builder.inputType('CaseFilter', {
+  fields: (t) => ({
+    creditor: t.id({ required: false }),
+    state: t.field({ type: CaseState, required: false }),
+    invoiceNumber: t.string({ required: false }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  case: t.field({
+    type: CaseRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => (isId(id) ? findCase(ctx.db, ctx.accountId, id) : null),
+  }),
+  caseByInvoiceNumber: t.field({
+    type: CaseRef,
+    nullable: true,
+    args: { creditor: t.arg.id({ required: true }), invoiceNumber: t.arg.string({ required: true }) },
+    resolve: (_, { creditor, invoiceNumber }, ctx) =>
+      isId(creditor) ? findCaseByInvoiceNumber(ctx.db, ctx.accountId, creditor, invoiceNumber) : null,
+  }),
+  cases: t.field({
+    type: CaseConnection,
+    description: 'Cases of your account, newest first.',
+    args: {
+      first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
+      after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
+      filter: t.arg({ type: CaseFilter, required: false }),
+    },
+    resolve: (_, { first, after, filter }, ctx) =>
+      listCases(
+        ctx.db,
+        ctx.accountId,
+        { creditorId: filter?.creditor, state: filter?.state, invoiceNumber: filter?.invoiceNumber },
+        { first, after },
+      ),
+  }),
+}));

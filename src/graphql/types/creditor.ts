@@ -1,0 +1,42 @@
+import { listCases } from '../../domain/cases.ts';
+import { findCreditor, listCreditors } from '../../domain/creditors.ts';
+import { isId } from '../../domain/ids.ts';
+import { builder } from '../builder.ts';
+import { AccountRef } from './account.ts';
+import { CaseConnection, CreditorConnection, CreditorRef, present } from './refs.ts';
+
+CreditorRef.implement({
+  description: 'A legal entity that owns claims; belongs to one account.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    account: t.field({ type: AccountRef, resolve: async (c, _, ctx) => present(await ctx.loaders.account.load(c.accountId), 'account') }),
+    cases: t.field({
+      type: CaseConnection,
+      description: "The creditor's cases, newest first.",
+      args: {
+        first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
+        after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
+      },
+      resolve: (c, { first, after }, ctx) => listCases(ctx.db, ctx.accountId, { creditorId: c.id }, { first, after }),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  creditor: t.field({
+    type: CreditorRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => (isId(id) ? findCreditor(ctx.db, ctx.accountId, id) : null),
+  }),
+  creditors: t.field({
+    type: CreditorConnection,
+    description: 'Creditors of your account, newest first.',
+    args: {
+      first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
+      after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
+    },
+    resolve: (_, { first, after }, ctx) => listCreditors(ctx.db, ctx.accountId, { first, after }),
+  }),
+}));

@@ -1,0 +1,84 @@
+import { isId } from '../../domain/ids.ts';
+import { findPayment, isPaymentStatus, listPayments, settledAmount } from '../../domain/payments.ts';
+import { builder } from '../builder.ts';
+import { parseDateArg } from '../args.ts';
+import { AccountRef } from './account.ts';
+import { Currency, PaymentStatus } from './enums.ts';
+import { CaseRef, CreditorRef, PaymentConnection, PaymentRef, present } from './refs.ts';
+
+PaymentRef.implement({
+  description: 'Money a debtor paid straight to the creditor, reported so it is applied to the case. Never edited or deleted.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    account: t.field({ type: AccountRef, resolve: async (p, _, ctx) => present(await ctx.loaders.account.load(p.accountId), 'account') }),
+    creditor: t.field({ type: CreditorRef, resolve: async (p, _, ctx) => present(await ctx.loaders.creditor.load(p.creditorId), 'creditor') }),
+    case: t.field({ type: CaseRef, resolve: async (p, _, ctx) => present(await ctx.loaders.case.load(p.caseId), 'case') }),
+    currency: t.field({ type: Currency, resolve: (p) => p.currency as 'SEK' }),
+    amount: t.field({ type: 'Decimal', resolve: (p) => p.amount }),
+    settledAmount: t.field({ type: 'Decimal', resolve: settledAmount }),
+    settledCosts: t.field({ type: 'Decimal', resolve: (p) => p.settledCosts }),
+    settledInterest: t.field({ type: 'Decimal', resolve: (p) => p.settledInterest }),
+    settledCapital: t.field({ type: 'Decimal', resolve: (p) => p.settledCapital }),
+    status: t.field({ type: PaymentStatus, resolve: (p) => p.status as 'completed' | 'warning' | 'error' }),
+    statusReasonLocale: t.exposeString('statusReasonLocale', { nullable: true }),
+    bankTransactionDate: t.field({ type: 'DateTime', resolve: (p) => p.bankTransactionDate }),
+    clientRegistrationDate: t.field({ type: 'DateTime', resolve: (p) => p.clientRegistrationDate }),
+    bookingDate: t.field({ type: 'DateTime', nullable: true, resolve: (p) => p.bookingDate }),
+    creditorPaymentReference: t.exposeString('creditorPaymentReference', { nullable: true }),
+    origin: t.exposeString('origin'),
+    caseInvoiceNumber: t.string({
+      description: "The case's invoice number (a projection of the case).",
+      resolve: async (p, _, ctx) => present(await ctx.loaders.case.load(p.caseId), 'case').invoiceNumber,
+    }),
+    caseReferenceNumber: t.string({
+      description: "The case's reference number (a projection of the case).",
+      resolve: async (p, _, ctx) => present(await ctx.loaders.case.load(p.caseId), 'case').referenceNumber,
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (p) => p.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (p) => p.updatedAt }),
+    etag: t.exposeString('etag'),
+  }),
+});
+
+const PaymentFilter = builder.inputType('PaymentFilter', {
+  fields: (t) => ({
+    creditor: t.id({ required: false }),
+    case: t.id({ required: false }),
+    status: t.field({ type: PaymentStatus, required: false }),
+    bankTransactionDateFrom: t.field({ type: 'DateTime', required: false, description: 'Inclusive.' }),
+    bankTransactionDateTo: t.field({ type: 'DateTime', required: false, description: 'Inclusive.' }),
+    creditorPaymentReference: t.string({ required: false }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  payment: t.field({
+    type: PaymentRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => (isId(id) ? findPayment(ctx.db, ctx.accountId, id) : null),
+  }),
+  payments: t.field({
+    type: PaymentConnection,
+    description: 'Payments of your account, newest first.',
+    args: {
+      first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
+      after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
+      filter: t.arg({ type: PaymentFilter, required: false }),
+    },
+    resolve: (_, { first, after, filter }, ctx) =>
+      listPayments(
+        ctx.db,
+        ctx.accountId,
+        {
+          creditorId: filter?.creditor,
+          caseId: filter?.case,
+          status: filter?.status && isPaymentStatus(filter.status) ? filter.status : null,
+          bankTransactionDateFrom: parseDateArg('filter.bankTransactionDateFrom', filter?.bankTransactionDateFrom),
+          bankTransactionDateTo: parseDateArg('filter.bankTransactionDateTo', filter?.bankTransactionDateTo),
+          creditorPaymentReference: filter?.creditorPaymentReference,
+        },
+        { first, after },
+      ),
+  }),
+}));
