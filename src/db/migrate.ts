@@ -191,7 +191,17 @@ function loadEngine(): Promise<void> {
     // The package's exports map hides the .wasm; it sits beside the glue.
     const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': engineGlue });
+    // The engine arms a 10 s timer around Postgres' pg_advisory_lock and never clears it
+    // (the glue imports no clearTimeout), which held every deploy's process open 10 s:
+    // its timers are unref'd, so only real work keeps the process alive.
+    const imports = Object.fromEntries(
+      Object.entries(engineGlue).map(([name, value]) =>
+        name.startsWith('__wbg_setTimeout_')
+          ? [name, (callback: () => void, ms: number) => setTimeout(callback, ms >>> 0).unref()]
+          : [name, value],
+      ),
+    );
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': imports });
     (engineGlue as EngineModule).__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
   })();

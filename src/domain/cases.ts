@@ -52,7 +52,7 @@ export function listCasesByPage(
 ): Promise<{ items: Case[]; total: number }> {
   return numberedPage(
     caseWhere(accountId, filter),
-    { ...request, orderBy: [...request.orderBy, { id: 'desc' }] },
+    { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
     (args) => db.case.findMany(args),
     (where) => db.case.count({ where }),
   );
@@ -73,8 +73,8 @@ export async function openCase(db: Db, input: NewCase): Promise<Case> {
   const creditor = await db.creditor.findUnique({ where: { id: input.creditorId } });
   if (!creditor) throw new InvalidArgumentError('creditor', `creditor ${input.creditorId} not found`);
   const money = (field: string, value: string | number | undefined): Ore => {
-    if (value === undefined || value === 0 || value === '0') return 0n;
-    const parsed = parseAmount(value);
+    if (value === undefined) return 0n;
+    const parsed = parseAmount(value, { allowZero: true });
     if ('problem' in parsed) throw new InvalidArgumentError(field, `${field} must be an amount like 1500.00, got ${value}`);
     return parsed.ore;
   };

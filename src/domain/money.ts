@@ -8,16 +8,17 @@ const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 export type AmountProblem = 'not_a_number' | 'too_many_decimals' | 'not_positive' | 'too_large';
 
 /**
- * Reads a money amount sent as a JSON number or a string ("100", "100.5", 100.25)
+ * Reads a money amount (a payment's: greater than 0; a case balance's: allowZero) sent as a JSON number or a string ("100", "100.5", 100.25)
  * without ever doing floating point arithmetic: a number is read through its shortest
  * decimal representation, which is exactly what the client wrote for any amount with
  * at most 2 decimals.
  */
-export function parseAmount(input: unknown): { ore: Ore } | { problem: AmountProblem } {
+export function parseAmount(input: unknown, { allowZero = false } = {}): { ore: Ore } | { problem: AmountProblem } {
   let text: string;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) return { problem: 'not_a_number' };
-    if (Object.is(input, -0) || input <= 0) return { problem: 'not_positive' };
+    if (Object.is(input, -0) || input < 0 || (input === 0 && !allowZero)) return { problem: 'not_positive' };
+    if (input === 0) return { ore: 0n };
     // Exponent forms: 1e21 and above are too large anyway, 1e-7 and below too precise.
     text = String(input);
     if (text.includes('e')) return { problem: input >= 1 ? 'too_large' : 'too_many_decimals' };
@@ -33,7 +34,7 @@ export function parseAmount(input: unknown): { ore: Ore } | { problem: AmountPro
   const [, whole = '0', fraction = ''] = match;
   if (fraction.length > 2 && /[^0]/.test(fraction.slice(2))) return { problem: 'too_many_decimals' };
   const ore = BigInt(whole) * 100n + BigInt(fraction.slice(0, 2).padEnd(2, '0'));
-  if (ore <= 0n) return { problem: 'not_positive' };
+  if (ore === 0n && !allowZero) return { problem: 'not_positive' };
   if (ore > MAX_PAYMENT) return { problem: 'too_large' };
   return { ore };
 }

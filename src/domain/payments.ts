@@ -233,7 +233,7 @@ export function listPaymentsByPage(
 ): Promise<{ items: Payment[]; total: number }> {
   return numberedPage(
     paymentWhere(accountId, filter),
-    { ...request, orderBy: [...request.orderBy, { id: 'desc' }] },
+    { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
     (args) => db.payment.findMany(args),
     (where) => db.payment.count({ where }),
   );

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { CASE, REGISTER, seedExample } from './operations.ts';
+
+let h: Harness;
+let tenant: Tenant;
+let refCounter = 0;
+const nextRef = () => `REF-${++refCounter}`;
+
+beforeAll(async () => {
+  h = await createHarness();
+  tenant = await h.createTenant('Acme');
+});
+afterAll(() => h.close());
+
+async function register(input: Record<string, unknown>, options: { apiKey?: string; headers?: Record<string, string> } = {}) {
+  const response = await h.graphql(REGISTER, { input }, { apiKey: options.apiKey ?? tenant.apiKey, headers: options.headers });
+  expect(response.status).toBe(200);
+  expect(response.body.errors).toBeUndefined();
+  return response.body.data.registerPayment;
+}
+
+describe('registerPayment: the seed example', () => {
+  it('is COMPLETED, settles 100.00, projects the case numbers and lowers the case by exactly 100.00', async () => {
+    const theCase = await tenant.openCase({ capital: '1500.00', costs: '12.34', interest: '0.66' });
+    const result = await register(seedExample(tenant.creditorId, theCase.id));
+    expect(result.userErrors).toEqual([]);
+    expect(result.replayed).toBe(false);
+    const p = result.payment;
+    expect(p.id).toMatch(/^[0-9a-f]{24}$/);
+    expect(p.status).toBe('COMPLETED');
+    expect(p.statusReasonLocale).toBeNull();
+    expect(p.amount).toBe('100.00');
+    expect(p.settledAmount).toBe('100.00');
+    expect([p.settledCosts, p.settledInterest, p.settledCapital]).toEqual(['12.34', '0.66', '87.00']);
+    expect(p.caseInvoiceNumber).toBe(theCase.invoiceNumber);
+    expect(p.caseReferenceNumber).toBe(theCase.referenceNumber);
+    expect(p.bankTransactionDate).toBe('2025-07-04T16:20:41.000Z');
+    expect(p.bookingDate).not.toBeNull();
+    expect(p.etag).toMatch(/^[0-9a-f]{40}$/);
+    expect(p.case).toMatchObject({ state: 'OPEN', remainingTotal: '1413.00', remainingCosts: '0.00', remainingInterest: '0.00', remainingCapital: '1413.00' });
+
+    const stored = await h.db.payment.findUniqueOrThrow({ where: { id: p.id } });
+    expect(stored.amount).toBe(10000n);
+    expect(stored.settledCapital).toBe(8700n);
+  });
+});
+
+describe('registerPayment: settlement (the contract examples)', () => {
+  const examples = [
+    { before: ['180.00', '35.50', '2000.00'], state: 'OPEN', amount: '200.00', settled: ['180.00', '20.00', '0.00'], settledAmount: '200.00', status: 'COMPLETED', reason: null, after: ['0.00', '15.50', '2000.00'], stateAfter: 'OPEN' },
+    { before: ['0.00', '0.00', '300.00'], state: 'OPEN', amount: '300.00', settled: ['0.00', '0.00', '300.00'], settledAmount: '300.00', status: 'COMPLETED', reason: null, after: ['0.00', '0.00', '0.00'], stateAfter: 'PAID' },
+    { before: ['60.00', '0.00', '100.00'], state: 'OPEN', amount: '250.00', settled: ['60.00', '0.00', '100.00'], settledAmount: '160.00', status: 'WARNING', reason: 'creditor_payment.status_reason.overpayment', after: ['0.00', '0.00', '0.00'], stateAfter: 'PAID' },
+    { before: ['0.00', '0.00', '0.00'], state: 'PAID', amount: '25.00', settled: ['0.00', '0.00', '0.00'], settledAmount: '0.00', status: 'WARNING', reason: 'creditor_payment.status_reason.case_already_paid', after: ['0.00', '0.00', '0.00'], stateAfter: 'PAID' },
+    { before: ['0.00', '0.00', '400.00'], state: 'CLOSED', amount: '25.00', settled: ['0.00', '0.00', '0.00'], settledAmount: '0.00', status: 'ERROR', reason: 'creditor_payment.status_reason.case_closed', after: ['0.00', '0.00', '400.00'], stateAfter: 'CLOSED' },
+  ];
+  for (const ex of examples) {
+    it(`${ex.state} case ${ex.before.join(' / ')}, paying ${ex.amount}: ${ex.status} ${ex.reason ?? ''}`, async () => {
+      const theCase = await tenant.openCase({ costs: ex.before[0], interest: ex.before[1], capital: ex.before[2]! });
+      if (ex.state === 'CLOSED') await h.db.case.update({ where: { id: theCase.id }, data: { state: 'CLOSED' } });
+      const result = await register(seedExample(tenant.creditorId, theCase.id, { amount: ex.amount, creditorPaymentReference: nextRef() }));
+      expect(result.userErrors).toEqual([]);
+      const p = result.payment;
+      expect([p.settledCosts, p.settledInterest, p.settledCapital]).toEqual(ex.settled);
+      expect(p.settledAmount).toBe(ex.settledAmount);
+      expect(p.amount).toBe(ex.amount);
+      expect(p.status).toBe(ex.status);
+      expect(p.statusReasonLocale).toBe(ex.reason);
+      expect(p.bookingDate === null).toBe(ex.settledAmount === '0.00');
+      expect([p.case.remainingCosts, p.case.remainingInterest, p.case.remainingCapital]).toEqual(ex.after);
+      expect(p.case.state).toBe(ex.stateAfter);
+      // The payment is in the ledger in every case.
+      expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
+    });
+  }
+
+  it('finds the case by invoiceNumber together with the creditor', async () => {
+    const theCase = await tenant.openCase({ capital: '50.00' });
+    const input = seedExample(tenant.creditorId, theCase.id, { case: undefined, invoiceNumber: theCase.invoiceNumber, amount: '50', creditorPaymentReference: nextRef() });
+    const result = await register(input);
+    expect(result.userErrors).toEqual([]);
+    expect(result.payment.case).toMatchObject({ id: theCase.id, state: 'PAID', remainingTotal: '0.00' });
+  });
+
+  it('defaults clientRegistrationDate to now and keeps a given one', async () => {
+    const theCase = await tenant.openCase({ capital: '500.00' });
+    const before = Date.now();
+    const defaulted = await register(seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextRef() }));
+    expect(Date.parse(defaulted.payment.clientRegistrationDate)).toBeGreaterThanOrEqual(before - 1000);
+    const given = await register(
+      seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextRef(), clientRegistrationDate: '2025-07-05T08:00:00+02:00' }),
+    );
+    expect(given.payment.clientRegistrationDate).toBe('2025-07-05T06:00:00.000Z');
+  });
+});
+
+describe('registerPayment: validation (nothing is stored)', () => {
+  let caseId: string;
+  let otherCreditorCase: string;
+  let otherTenantCase: { id: string; invoiceNumber: string };
+  let otherTenant: Tenant;
+  beforeAll(async () => {
+    caseId = (await tenant.openCase({ capital: '1000.00' })).id;
+    const second = await h.db.creditor.create({ data: { id: 'a0a0a0a0a0a0a0a0a0a0a0a0', accountId: tenant.accountId, name: 'Second creditor' } });
+    otherCreditorCase = (await h.db.case.create({
+      data: { id: 'b0b0b0b0b0b0b0b0b0b0b0b0', accountId: tenant.accountId, creditorId: second.id, invoiceNumber: 'X-1', referenceNumber: 'R-X-1', currency: 'SEK', state: 'OPEN', remainingCosts: 0n, remainingInterest: 0n, remainingCapital: 100n },
+    })).id;
+    otherTenant = await h.createTenant('Other');
+    otherTenantCase = await otherTenant.openCase({ capital: '100.00' });
+  });
+
+  const cases: Array<[string, () => Record<string, unknown>, Array<{ field: string[]; code: string }>]> = [
+    ['an unknown creditor', () => seedExample('ffffffffffffffffffffffff', caseId), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
+    ["another account's creditor", () => seedExample(otherTenant.creditorId, otherTenantCase.id), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
+    ['a malformed creditor id', () => seedExample('nope', caseId), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
+    ['neither case nor invoiceNumber', () => seedExample(tenant.creditorId, caseId, { case: undefined }), [{ field: ['input', 'case'], code: 'REQUIRED' }]],
+    ['both case and invoiceNumber', () => seedExample(tenant.creditorId, caseId, { invoiceNumber: 'INV-1' }), [{ field: ['input', 'invoiceNumber'], code: 'INVALID' }]],
+    ['an unknown case', () => seedExample(tenant.creditorId, 'cccccccccccccccccccccccc'), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
+    ["another account's case", () => seedExample(tenant.creditorId, otherTenantCase.id), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
+    ['a case of another creditor', () => seedExample(tenant.creditorId, otherCreditorCase), [{ field: ['input', 'case'], code: 'INVALID' }]],
+    ['an unknown invoiceNumber', () => seedExample(tenant.creditorId, caseId, { case: undefined, invoiceNumber: 'NO-SUCH' }), [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }]],
+    ["another creditor's invoiceNumber", () => seedExample(tenant.creditorId, caseId, { case: undefined, invoiceNumber: 'X-1' }), [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }]],
+    ['amount 0', () => seedExample(tenant.creditorId, caseId, { amount: 0 }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['a negative amount', () => seedExample(tenant.creditorId, caseId, { amount: '-5.00' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['three decimals', () => seedExample(tenant.creditorId, caseId, { amount: '10.005' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['more than 1,000,000,000.00', () => seedExample(tenant.creditorId, caseId, { amount: '1000000000.01' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['an amount that is no number', () => seedExample(tenant.creditorId, caseId, { amount: 'ten' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['a malformed bankTransactionDate', () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '04/07/2025' }), [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }]],
+    ['a bankTransactionDate in the future', () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: new Date(Date.now() + 86_400_000).toUTCString() }), [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }]],
+    ['a malformed clientRegistrationDate', () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-02-30' }), [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }]],
+    ['a reference over 100 characters', () => seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'x'.repeat(101) }), [{ field: ['input', 'creditorPaymentReference'], code: 'INVALID' }]],
+    ['another origin', () => seedExample(tenant.creditorId, caseId, { origin: 'debtor_portal' }), [{ field: ['input', 'origin'], code: 'INVALID' }]],
+  ];
+  for (const [what, input, expected] of cases) {
+    it(`refuses ${what}`, async () => {
+      const before = await h.counts();
+      const casesBefore = await h.db.case.findMany({ orderBy: { id: 'asc' } });
+      const result = await register({ ...input(), creditorPaymentReference: input().creditorPaymentReference ?? nextRef() });
+      expect(result.payment).toBeNull();
+      expect(result.userErrors.map((e: { field: string[]; code: string }) => ({ field: e.field, code: e.code }))).toEqual(expected);
+      for (const e of result.userErrors) expect(e.message).toMatch(new RegExp(expected[0]!.field[1]!.replace(/([A-Z])/g, '.?$1'), 'i'));
+      expect(await h.counts()).toEqual(before);
+      expect(await h.db.case.findMany({ orderBy: { id: 'asc' } })).toEqual(casesBefore);
+    });
+  }
+
+  it('reports every failure of one request together', async () => {
+    const before = await h.counts();
+    const result = await register(seedExample(tenant.creditorId, caseId, { amount: '0.001', bankTransactionDate: 'yesterday', origin: 'x', creditorPaymentReference: 'y'.repeat(200) }));
+    expect(result.userErrors.map((e: { field: string[] }) => e.field[1]).sort()).toEqual(['amount', 'bankTransactionDate', 'creditorPaymentReference', 'origin']);
+    expect(await h.counts()).toEqual(before);
+  });
+
+  it('refuses a currency other than SEK at the schema (the Currency enum) and stores nothing', async () => {
+    const before = await h.counts();
+    const response = await h.graphql(REGISTER, { input: seedExample(tenant.creditorId, caseId, { currency: 'EUR' }) }, { apiKey: tenant.apiKey });
+    expect(response.body.errors?.[0]?.message).toMatch(/currency/);
+    expect(await h.counts()).toEqual(before);
+  });
+
+  it('refuses a missing required field at the schema, naming it', async () => {
+    const { origin: _origin, ...withoutOrigin } = seedExample(tenant.creditorId, caseId);
+    const response = await h.graphql(REGISTER, { input: withoutOrigin }, { apiKey: tenant.apiKey });
+    expect(response.body.errors?.[0]?.message).toMatch(/origin/);
+  });
+});
+
+describe('registerPayment: replays and conflicts', () => {
+  it('returns the same payment, replayed, for the same reference and content, and changes nothing', async () => {
+    const theCase = await tenant.openCase({ capital: '1000.00' });
+    const input = seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextRef(), amount: '120.00' });
+    const first = await register(input);
+    const before = await h.counts();
+    // Naming the case by its invoice number is the same registration.
+    const again = await register({ ...input, case: undefined, invoiceNumber: theCase.invoiceNumber });
+    expect(again.replayed).toBe(true);
+    expect(again.payment.id).toBe(first.payment.id);
+    expect(again.payment.case.remainingTotal).toBe('880.00');
+    expect(await h.counts()).toEqual(before);
+  });
+
+  it('is a CONFLICT when the reference comes back with another amount', async () => {
+    const theCase = await tenant.openCase({ capital: '1000.00' });
+    const input = seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextRef() });
+    await register(input);
+    const before = await h.counts();
+    const result = await register({ ...input, amount: '99.00' });
+    expect(result.payment).toBeNull();
+    expect(result.userErrors).toEqual([expect.objectContaining({ field: ['input', 'creditorPaymentReference'], code: 'CONFLICT' })]);
+    expect(await h.counts()).toEqual(before);
+    const after = await h.graphql(CASE, { id: theCase.id }, { apiKey: tenant.apiKey });
+    expect(after.body.data.case.remainingTotal).toBe('900.00');
+  });
+
+  it('makes a registration without a reference idempotent by the Idempotency-Key header', async () => {
+    const theCase = await tenant.openCase({ capital: '1000.00' });
+    const input = seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: undefined, amount: '10.00' });
+    const key = `key-${Date.now()}`;
+    const first = await register(input, { headers: { 'idempotency-key': key } });
+    const before = await h.counts();
+    const again = await register(input, { headers: { 'idempotency-key': key } });
+    expect(again).toMatchObject({ replayed: true, payment: { id: first.payment.id } });
+    const conflict = await register({ ...input, amount: '11.00' }, { headers: { 'idempotency-key': key } });
+    expect(conflict.userErrors).toEqual([expect.objectContaining({ field: ['Idempotency-Key'], code: 'CONFLICT' })]);
+    expect(await h.counts()).toEqual(before);
+    // Without the header, the same content is a new payment.
+    const unkeyed = await register(input);
+    expect(unkeyed.payment.id).not.toBe(first.payment.id);
+  });
+});

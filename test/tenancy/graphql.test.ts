@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeApiKey } from '../../src/auth/apiKeys.ts';
+import { REGISTER, seedExample } from '../graphql/operations.ts';
+import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+
+let h: Harness;
+let a: Tenant;
+let b: Tenant;
+let aCase: { id: string; invoiceNumber: string };
+let aPaymentId: string;
+
+beforeAll(async () => {
+  h = await createHarness();
+  a = await h.createTenant('Alpha');
+  b = await h.createTenant('Beta');
+  aCase = await a.openCase({ capital: '500.00' });
+  const r = await h.graphql(REGISTER, { input: seedExample(a.creditorId, aCase.id) }, { apiKey: a.apiKey });
+  aPaymentId = r.body.data.registerPayment.payment.id;
+});
+afterAll(() => h.close());
+
+describe("account B with account A's ids", () => {
+  it('gets null for every single-item query', async () => {
+    const response = await h.graphql(
+      `query($p: ID!, $c: ID!, $cr: ID!, $inv: String!) {
+        payment(id: $p) { id } case(id: $c) { id } creditor(id: $cr) { id }
+        caseByInvoiceNumber(creditor: $cr, invoiceNumber: $inv) { id }
+      }`,
+      { p: aPaymentId, c: aCase.id, cr: a.creditorId, inv: aCase.invoiceNumber },
+      { apiKey: b.apiKey },
+    );
+    expect(response.body).toEqual({ data: { payment: null, case: null, creditor: null, caseByInvoiceNumber: null } });
+  });
+
+  it('gets empty lists, also when filtering by A ids', async () => {
+    const response = await h.graphql(
+      `query($c: ID!, $cr: ID!) {
+        payments(filter: { case: $c }) { totalCount edges { node { id } } }
+        all: payments { totalCount }
+        cases(filter: { creditor: $cr }) { totalCount }
+        allCases: cases { totalCount }
+        creditors { totalCount edges { node { id } } }
+      }`,
+      { c: aCase.id, cr: a.creditorId },
+      { apiKey: b.apiKey },
+    );
+    expect(response.body.data).toEqual({
+      payments: { totalCount: 0, edges: [] },
+      all: { totalCount: 0 },
+      cases: { totalCount: 0 },
+      allCases: { totalCount: 0 },
+      creditors: { totalCount: 1, edges: [{ node: { id: b.creditorId } }] },
+    });
+  });
+
+  it("cannot register a payment on A's case, by id or by invoice number, and the answer is 'not found'", async () => {
+    const before = await h.counts();
+    const caseBefore = await h.db.case.findUniqueOrThrow({ where: { id: aCase.id } });
+    for (const input of [
+      seedExample(a.creditorId, aCase.id, { creditorPaymentReference: 'B-1' }),
+      seedExample(b.creditorId, aCase.id, { creditorPaymentReference: 'B-2' }),
+      seedExample(a.creditorId, aCase.id, { case: undefined, invoiceNumber: aCase.invoiceNumber, creditorPaymentReference: 'B-3' }),
+    ]) {
+      const response = await h.graphql(REGISTER, { input }, { apiKey: b.apiKey });
+      const errors = response.body.data.registerPayment.userErrors;
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((e: { code: string }) => e.code === 'NOT_FOUND')).toBe(true);
+      expect(JSON.stringify(errors)).not.toMatch(/forbidden|another account|permission/i);
+    }
+    expect(await h.counts()).toEqual(before);
+    expect(await h.db.case.findUniqueOrThrow({ where: { id: aCase.id } })).toEqual(caseBefore);
+  });
+
+  it("does not replay A's payment for B, even with A's reference", async () => {
+    const bCase = await b.openCase({ capital: '100.00' });
+    const response = await h.graphql(REGISTER, { input: seedExample(b.creditorId, bCase.id) }, { apiKey: b.apiKey });
+    const result = response.body.data.registerPayment;
+    expect(result.replayed).toBe(false);
+    expect(result.payment.id).not.toBe(aPaymentId);
+  });
+});
+
+describe('API keys', () => {
+  const QUERY = `{ creditors { totalCount } }`;
+  it('answers 401 UNAUTHENTICATED without a key, with a wrong key and with a malformed key', async () => {
+    const wrong = a.apiKey.slice(0, -4) + (a.apiKey.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    for (const apiKey of [null, wrong, 'hello', `cpk_${'0'.repeat(24)}_${'x'.repeat(43)}`]) {
+      const response = await h.graphql(QUERY, {}, { apiKey });
+      expect(response.status).toBe(401);
+      expect(response.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(response.body.data ?? null).toBeNull();
+    }
+  });
+
+  it('stores only a SHA-256 hash of the key', async () => {
+    const stored = await h.db.apiKey.findUniqueOrThrow({ where: { id: a.apiKeyId } });
+    expect(stored.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain(a.apiKey.split('_')[2]);
+  });
+
+  it('refuses a revoked key', async () => {
+    const c = await h.createTenant('Gamma');
+    expect((await h.graphql(QUERY, {}, { apiKey: c.apiKey })).status).toBe(200);
+    await revokeApiKey(h.db, c.apiKeyId);
+    const response = await h.graphql(QUERY, {}, { apiKey: c.apiKey });
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
