@@ -1,0 +1,41 @@
+import { createApp } from './app.ts';
+import { readConfig } from './config.ts';
+import { connectDb } from './db/client.ts';
+import { deployMigrations } from './db/migrate.ts';
+import { ensureDemo } from './demo.ts';
+
+const config = readConfig();
+await deployMigrations(config.databaseUrl);
+const db = await connectDb(config.databaseUrl, { poolSize: config.dbPoolSize });
+const demo = config.demo ? await ensureDemo(db) : null;
+const app = await createApp({
+  db,
+  logLevel: config.logLevel,
+  corsOrigins: config.corsOrigins,
+  graphiqlApiKey: demo?.apiKey,
+});
+
+const address = await app.listen({ port: config.port, host: config.host });
+const base = address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+console.log(`Creditor payments is listening on ${address}`);
+console.log(`  GraphiQL:  ${base}/graphql`);
+console.log(`  REST:      ${base}/creditor--payments`);
+if (demo) console.log(`  Demo API key (x-api-key): ${demo.apiKey}`);
+
+// SIGTERM and SIGINT stop taking connections, let requests in flight finish, then close the database.
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: draining requests in flight');
+    try {
+      await app.close();
+      await db.$disconnect();
+      process.exit(0);
+    } catch (error) {
+      app.log.error(error, 'shutdown failed');
+      process.exit(1);
+    }
+  });
+}
