@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formatRfc1123, parseDate } from '../../src/domain/dates.ts';
+
+describe('parseDate', () => {
+  it.each([
+    ['Fri, 04 Jul 2025 16:20:41 GMT', '2025-07-04T16:20:41.000Z'],
+    ['2025-07-04T16:20:41Z', '2025-07-04T16:20:41.000Z'],
+    ['2025-07-04T16:20:41.123Z', '2025-07-04T16:20:41.123Z'],
+    ['2025-07-04T18:20:41+02:00', '2025-07-04T16:20:41.000Z'],
+    ['2025-07-04T11:20:41-0500', '2025-07-04T16:20:41.000Z'],
+    ['2025-07-04', '2025-07-04T00:00:00.000Z'],
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+  ])('reads %s', (input, iso) => {
+    expect(parseDate(input)?.toISOString()).toBe(iso);
+  });
+
+  it.each([
+    'Thu, 04 Jul 2025 16:20:41 GMT', // 4 July 2025 was a Friday
+    'Fri, 4 Jul 2025 16:20:41 GMT',
+    '2025-02-29', '2025-13-01', '2025-07-04T24:00:00Z', '2025-07-04T16:20:41', // no zone: which instant?
+    '04/07/2025', 'yesterday', '', '1e12', '2025-07-04T16:20:41+25:00', '0001-01-01', 'x'.repeat(1000),
+  ])('refuses %j', (input) => {
+    expect(parseDate(input)).toBeNull();
+  });
+
+  it.each([1720000000000, null, undefined, {}, []])('refuses the non-string %j', (input) => {
+    expect(parseDate(input)).toBeNull();
+  });
+
+  it('round-trips RFC 1123', () => {
+    expect(formatRfc1123(parseDate('Fri, 04 Jul 2025 16:20:41 GMT')!)).toBe('Fri, 04 Jul 2025 16:20:41 GMT');
+  });
+});
