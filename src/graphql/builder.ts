@@ -1,5 +1,7 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import type { GraphQLContext } from './context.ts';
+import { LIMITS } from './limits.ts';
 
 /** The builder's configuration only; each type lives in its own file under types/. */
 export const builder = new SchemaBuilder<{
@@ -12,7 +14,16 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: unknown; Output: Date };
     Decimal: { Input: unknown; Output: bigint };
   };
-}>({ defaultFieldNullability: false });
+}>({
+  plugins: [ComplexityPlugin],
+  defaultFieldNullability: false,
+  // Lists multiply by their page size (set on each connection field); other lists are short.
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 1,
+    limit: { complexity: LIMITS.complexity, depth: LIMITS.depth, breadth: LIMITS.breadth },
+  },
+});
 
 builder.queryType({});
 builder.mutationType({});

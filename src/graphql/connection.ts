@@ -1,5 +1,5 @@
 import type { ObjectRef, SchemaTypes } from '@pothos/core';
-import type { Page } from '../domain/paging.ts';
+import { DEFAULT_PAGE_SIZE, type Page } from '../domain/paging.ts';
 import { builder } from './builder.ts';
 
 const PageInfo = builder.objectRef<Page<unknown>>('PageInfo').implement({
@@ -10,6 +10,9 @@ const PageInfo = builder.objectRef<Page<unknown>>('PageInfo').implement({
     endCursor: t.string({ nullable: true, resolve: (page) => page.cursors.at(-1) ?? null }),
   }),
 });
+
+/** The cost of a list field: its items' selection counts once per row it may return. */
+export const listComplexity = (args: { first?: number | null }) => ({ field: 1, multiplier: Math.max(1, args.first ?? DEFAULT_PAGE_SIZE) });
 
 /** A Relay connection over a domain page; totalCount runs its count query only when selected. */
 export function connectionOf<Types extends SchemaTypes, T>(name: string, node: ObjectRef<Types, T>) {

@@ -1,3 +1,4 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -5,6 +6,7 @@ import { authenticate } from '../auth/apiKeys.ts';
 import type { Db } from '../db/client.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import type { GraphQLContext } from './context.ts';
+import { LIMITS } from './limits.ts';
 import { createLoaders } from './loaders.ts';
 import { schema } from './schema.ts';
 
@@ -51,6 +53,21 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
     },
     // CORS is the HTTP host's business (configured there, closed by default).
     cors: false,
+    // One operation per request: a batch would multiply every limit below.
+    batching: false,
+    plugins: [
+      // Size limits on the document, checked while it is parsed and validated (cost, depth and
+      // breadth are Pothos' complexity plugin, which knows page sizes).
+      EnvelopArmorPlugin({
+        maxAliases: { n: LIMITS.aliases },
+        maxDirectives: { n: LIMITS.directives },
+        maxTokens: { n: LIMITS.tokens },
+        maxDepth: { enabled: false },
+        costLimit: { enabled: false },
+        // Suggestions help people in GraphiQL, and the schema is public through introspection anyway.
+        blockFieldSuggestion: { enabled: false },
+      }),
+    ],
     context: async ({ request }) => {
       const caller = await authenticate(db, request.headers.get('x-api-key'));
       if (!caller) {
@@ -76,6 +93,7 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
             extensions: { code: 'BAD_USER_INPUT', field: original.field },
           });
         }
+        if (!(original instanceof GraphQLError)) logger.error({ err: original }, 'unexpected error in a GraphQL request');
         return maskError(error, message, isDev);
       },
     },

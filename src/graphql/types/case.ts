@@ -2,6 +2,7 @@ import { findCase, findCaseByInvoiceNumber, listCases, remainingTotal } from '..
 import { isId } from '../../domain/ids.ts';
 import { listPayments } from '../../domain/payments.ts';
 import { builder } from '../builder.ts';
+import { listComplexity } from '../connection.ts';
 import { CaseState, Currency } from './enums.ts';
 import { CaseConnection, CaseRef, CreditorRef, PaymentConnection, present } from './refs.ts';
 
@@ -20,6 +21,7 @@ CaseRef.implement({
     remainingTotal: t.field({ type: 'Decimal', resolve: remainingTotal }),
     payments: t.field({
       type: PaymentConnection,
+      complexity: listComplexity,
       description: 'Payments registered on this case, newest first.',
       args: {
         first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
@@ -54,6 +56,7 @@ builder.queryFields((t) => ({
   }),
   cases: t.field({
     type: CaseConnection,
+      complexity: listComplexity,
     description: 'Cases of your account, newest first.',
     args: {
       first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),

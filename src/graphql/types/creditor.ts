@@ -2,6 +2,7 @@ import { listCases } from '../../domain/cases.ts';
 import { findCreditor, listCreditors } from '../../domain/creditors.ts';
 import { isId } from '../../domain/ids.ts';
 import { builder } from '../builder.ts';
+import { listComplexity } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { CaseConnection, CreditorConnection, CreditorRef, present } from './refs.ts';
 
@@ -13,6 +14,7 @@ CreditorRef.implement({
     account: t.field({ type: AccountRef, resolve: async (c, _, ctx) => present(await ctx.loaders.account.load(c.accountId), 'account') }),
     cases: t.field({
       type: CaseConnection,
+      complexity: listComplexity,
       description: "The creditor's cases, newest first.",
       args: {
         first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
@@ -32,6 +34,7 @@ builder.queryFields((t) => ({
   }),
   creditors: t.field({
     type: CreditorConnection,
+      complexity: listComplexity,
     description: 'Creditors of your account, newest first.',
     args: {
       first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),

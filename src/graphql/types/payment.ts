@@ -1,6 +1,7 @@
 import { isId } from '../../domain/ids.ts';
 import { findPayment, isPaymentStatus, listPayments, settledAmount } from '../../domain/payments.ts';
 import { builder } from '../builder.ts';
+import { listComplexity } from '../connection.ts';
 import { parseDateArg } from '../args.ts';
 import { AccountRef } from './account.ts';
 import { Currency, PaymentStatus } from './enums.ts';
@@ -60,6 +61,7 @@ builder.queryFields((t) => ({
   }),
   payments: t.field({
     type: PaymentConnection,
+      complexity: listComplexity,
     description: 'Payments of your account, newest first.',
     args: {
       first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
