@@ -17,10 +17,15 @@ const app = await createApp({
 
 const address = await app.listen({ port: config.port, host: config.host });
 const base = address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
-console.log(`Creditor payments is listening on ${address}`);
-console.log(`  GraphiQL:  ${base}/graphql`);
-console.log(`  REST:      ${base}/creditor--payments`);
-if (demo) console.log(`  Demo API key (x-api-key): ${demo.apiKey}`);
+// One write, so a process reading this output sees the whole block at once.
+console.log(
+  [
+    `Creditor payments is listening on ${address}`,
+    `  GraphiQL:  ${base}/graphql`,
+    `  REST:      ${base}/creditor--payments`,
+    ...(demo ? [`  Demo API key (x-api-key): ${demo.apiKey}`] : []),
+  ].join('\n'),
+);
 
 // SIGTERM and SIGINT stop taking connections, let requests in flight finish, then close the database.
 let stopping = false;

@@ -1,4 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -46,6 +47,8 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
     schema,
     graphqlEndpoint: '/graphql',
     logging: logger,
+    // GraphiQL's scripts served from here, not a CDN: it works on networks without internet access.
+    renderGraphiQL,
     graphiql: {
       title: 'Creditor payments',
       defaultQuery: EXAMPLE_OPERATION,
