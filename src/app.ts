@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Db } from './db/client.ts';
 import { createGraphQL } from './graphql/yoga.ts';
+import { restRoutes } from './rest/routes.ts';
 
 export interface AppConfig {
   db: Db;
@@ -36,6 +37,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     method: ['GET', 'POST', 'OPTIONS'],
     handler: (req: FastifyRequest, reply: FastifyReply) => yoga.handleNodeRequestAndResponse(req, reply, { req, reply }),
   });
+  await app.register(restRoutes, { db: config.db });
   app.get('/health', async () => ({ status: 'ok' }));
   return app;
 }

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { Case, Payment } from '../db/client.ts';
+import { remainingTotal } from '../domain/cases.ts';
+import { formatRfc1123 } from '../domain/dates.ts';
+import type { FieldError } from '../domain/errors.ts';
+import { oreToNumber } from '../domain/money.ts';
+import { settledAmount } from '../domain/payments.ts';
+import { REGISTRATION_FIELDS } from '../domain/registration.ts';
+
+/**
+ * The REST face speaks the seed's snake_case; the domain speaks camelCase. Only the
+ * names change here: every rule stays in the domain module.
+ */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** REST field name -> domain field name, for every field of a registration. */
+const DOMAIN_NAME_OF: ReadonlyMap<string, string> = new Map(REGISTRATION_FIELDS.map((field) => [snakeCase(field), field]));
+
+/** What the REST client calls a domain field: the header's name for the Idempotency-Key. */
+const REST_NAME_OF: ReadonlyMap<string, string> = new Map([
+  ...REGISTRATION_FIELDS.map((field) => [field, snakeCase(field)] as const),
+  ['idempotencyKey', 'Idempotency-Key'],
+]);
+
+// A REST key that is not a REST field still goes to the domain, so the domain reports it
+// as unknown beside every other failure. A camelCase key that happens to be a domain name
+// ("bankTransactionDate") must not be taken for that field, so it travels under this prefix.
+const UNKNOWN_KEY_PREFIX = 'rest:';
+
+export type Issues = Record<string, string | string[]>;
+
+export interface DomainRegistration {
+  /** The body under the domain's names, for registerPayment. */
+  input: Record<string, unknown>;
+  /** Eve's `_issues` for the domain's field errors, under the names this request used. */
+  issuesOf(errors: FieldError[]): Issues;
+}
+
+export function registrationFromRest(body: Record<string, unknown>): DomainRegistration {
+  // No prototype: a client's key is only ever a key.
+  const input: Record<string, unknown> = Object.create(null);
+  const unknownKeys = new Map<string, string>();
+  for (const [key, value] of Object.entries(body)) {
+    const field = DOMAIN_NAME_OF.get(key);
+    if (field !== undefined) {
+      input[field] = value;
+      continue;
+    }
+    let carried = key;
+    while ((REGISTRATION_FIELDS as readonly string[]).includes(carried) || Object.hasOwn(input, carried)) carried = UNKNOWN_KEY_PREFIX + carried;
+    unknownKeys.set(carried, key);
+    input[carried] = value;
+  }
+
+  const restName = (field: string) => unknownKeys.get(field) ?? REST_NAME_OF.get(field) ?? field;
+  const restMessage = (error: FieldError) => {
+    const sentKey = unknownKeys.get(error.field);
+    if (sentKey !== undefined) return error.message.split(error.field).join(sentKey);
+    // Domain messages name fields in camelCase ("case or invoiceNumber is required").
+    return error.message.replace(/\b[a-z]+(?:[A-Z][a-z]*)+\b/g, (word) => REST_NAME_OF.get(word) ?? word);
+  };
+  return {
+    input,
+    issuesOf(errors) {
+      // One message per field, or a list when a field failed more than one rule.
+      const issues: Issues = Object.create(null);
+      for (const error of errors) {
+        const key = restName(error.field);
+        const message = restMessage(error);
+        const earlier = issues[key];
+        issues[key] = earlier === undefined ? message : [...(Array.isArray(earlier) ? earlier : [earlier]), message];
+      }
+      return issues;
+    },
+  };
+}
+
+const money = oreToNumber;
+const date = (value: Date | null): string | null => (value ? formatRfc1123(value) : null);
+
+/** The 201 (and replay) body of POST /creditor--payments: exactly the contract's fields. */
+export function createdPaymentDocument(payment: Payment, theCase: Case) {
+  return {
+    _id: payment.id,
+    _created: formatRfc1123(payment.createdAt),
+    _updated: formatRfc1123(payment.updatedAt),
+    _etag: payment.etag,
+    _status: 'OK' as const,
+    _payment_status: payment.status,
+    settled_amount: money(settledAmount(payment)),
+    status: payment.status,
+    status_reason_locale: payment.statusReasonLocale,
+    case_invoice_number: theCase.invoiceNumber,
+    case_reference_number: theCase.referenceNumber,
+    booking_date: date(payment.bookingDate),
+  };
+}
+
+/** GET /creditor--payments/{id} and the list's items: the stored payment, with the case's projections. */
+export function paymentDocument(payment: Payment, theCase: Case) {
+  return {
+    _id: payment.id,
+    _created: formatRfc1123(payment.createdAt),
+    _updated: formatRfc1123(payment.updatedAt),
+    _etag: payment.etag,
+    account: payment.accountId,
+    creditor: payment.creditorId,
+    case: payment.caseId,
+    currency: payment.currency,
+    amount: money(payment.amount),
+    settled_amount: money(settledAmount(payment)),
+    settled_costs: money(payment.settledCosts),
+    settled_interest: money(payment.settledInterest),
+    settled_capital: money(payment.settledCapital),
+    status: payment.status,
+    status_reason_locale: payment.statusReasonLocale,
+    bank_transaction_date: formatRfc1123(payment.bankTransactionDate),
+    client_registration_date: formatRfc1123(payment.clientRegistrationDate),
+    booking_date: date(payment.bookingDate),
+    creditor_payment_reference: payment.creditorPaymentReference,
+    origin: payment.origin,
+    file_import_report: payment.fileImportReport,
+    case_invoice_number: theCase.invoiceNumber,
+    case_reference_number: theCase.referenceNumber,
+  };
+}
+
+/** GET /cases/{id} and the list's items. */
+export function caseDocument(theCase: Case) {
+  const content = {
+    _id: theCase.id,
+    _created: formatRfc1123(theCase.createdAt),
+    _updated: formatRfc1123(theCase.updatedAt),
+    creditor: theCase.creditorId,
+    invoice_number: theCase.invoiceNumber,
+    reference_number: theCase.referenceNumber,
+    currency: theCase.currency,
+    state: theCase.state,
+    remaining_costs: money(theCase.remainingCosts),
+    remaining_interest: money(theCase.remainingInterest),
+    remaining_capital: money(theCase.remainingCapital),
+    remaining_total: money(remainingTotal(theCase)),
+  };
+  return { ...content, _etag: caseEtag(theCase) };
+}
+
+/**
+ * A case has no stored etag (cases change under settlements, not by clients), so, as Eve
+ * does, it is the SHA-1 of what the document says, plus the settlement version (which also
+ * changes when two updates fall within one second of `_updated`).
+ */
+function caseEtag(c: Case): string {
+  const content = [c.id, c.updatedAt.toISOString(), c.version, c.state, c.remainingCosts, c.remainingInterest, c.remainingCapital, c.invoiceNumber, c.referenceNumber, c.currency];
+  return createHash('sha1').update(content.join('|')).digest('hex');
+}
+
+export type CreatedPaymentDocument = ReturnType<typeof createdPaymentDocument>;
+export type PaymentDocument = ReturnType<typeof paymentDocument>;
+export type CaseDocument = ReturnType<typeof caseDocument>;

@@ -1,0 +1,73 @@
+import type { Issues } from './documents.ts';
+
+/** Eve's error envelope. */
+export interface ErrorBody {
+  _status: 'ERR';
+  _error: { code: number; message: string };
+  _issues?: Issues;
+}
+
+export function errorBody(code: number, message: string, issues?: Issues): ErrorBody {
+  return issues ? { _status: 'ERR', _error: { code, message }, _issues: issues } : { _status: 'ERR', _error: { code, message } };
+}
+
+/** Eve's message for a rejected insert; the fields' own messages are in `_issues`. */
+export const INSERTION_FAILURE = 'Insertion failure: 1 document(s) contain(s) error(s)';
+
+export interface Link {
+  title: string;
+  href: string;
+}
+
+export interface ListLinks {
+  parent: Link;
+  self: Link;
+  next?: Link;
+  prev?: Link;
+  last?: Link;
+}
+
+export interface ListEnvelope<T> {
+  _items: T[];
+  _meta: { page: number; max_results: number; total: number };
+  _links: ListLinks;
+}
+
+/** The query arguments a list's links carry over from the request, as the client sent them. */
+export interface CarriedQuery {
+  where?: string;
+  sort?: string;
+  max_results?: number;
+}
+
+/**
+ * Eve's list envelope. Hrefs are relative to the API root, as Eve writes them
+ * ("creditor--payments?page=2"); each carries the request's where, sort and max_results.
+ */
+export function listEnvelope<T>(
+  resource: string,
+  items: T[],
+  page: { page: number; maxResults: number; total: number },
+  carried: CarriedQuery,
+): ListEnvelope<T> {
+  const href = (pageNumber?: number) => {
+    const query = new URLSearchParams();
+    if (carried.where !== undefined) query.set('where', carried.where);
+    if (carried.sort !== undefined) query.set('sort', carried.sort);
+    if (carried.max_results !== undefined) query.set('max_results', String(carried.max_results));
+    if (pageNumber !== undefined) query.set('page', String(pageNumber));
+    const text = query.toString();
+    return text ? `${resource}?${text}` : resource;
+  };
+  const lastPage = Math.max(1, Math.ceil(page.total / page.maxResults));
+  const links: ListLinks = {
+    parent: { title: 'home', href: '/' },
+    self: { title: resource, href: href(page.page === 1 ? undefined : page.page) },
+  };
+  if (page.page < lastPage) {
+    links.next = { title: 'next page', href: href(page.page + 1) };
+    links.last = { title: 'last page', href: href(lastPage) };
+  }
+  if (page.page > 1) links.prev = { title: 'previous page', href: href(page.page - 1) };
+  return { _items: items, _meta: { page: page.page, max_results: page.maxResults, total: page.total }, _links: links };
+}

@@ -1,0 +1,254 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeCase, openCase } from '../../src/domain/cases.ts';
+import { createCreditor } from '../../src/domain/creditors.ts';
+import { registerPayment } from '../../src/domain/payments.ts';
+import type { Tenant } from '../support/harness.ts';
+import { createRestHarness, type RestHarness } from '../support/rest.ts';
+
+let h: RestHarness;
+let tenant: Tenant;
+let caseA: string;
+let caseB: string;
+let caseC: string;
+let secondCreditorId: string;
+/** The tenant's 60 payment ids, newest first (the default order). */
+let newestFirst: string[];
+
+const bankDate = (i: number) => new Date(Date.UTC(2025, 5, 1 + (i % 20), 12, 0, 0));
+
+beforeAll(async () => {
+  h = await createRestHarness();
+  tenant = await h.createTenant('Lists');
+  caseA = (await tenant.openCase({ capital: '1000000.00' })).id;
+  caseB = (await tenant.openCase({ capital: '1000.00' })).id;
+  await closeCase(h.db, caseB);
+  const second = await createCreditor(h.db, tenant.accountId, 'Second AB');
+  secondCreditorId = second.id;
+  caseC = (await openCase(h.db, { creditorId: second.id, invoiceNumber: 'C-1', referenceNumber: 'RC-1', capital: '1000000.00' })).id;
+  // 50 on case A, 5 on the closed case B (status error), 5 on case C of the second creditor.
+  for (let i = 0; i < 60; i++) {
+    const [creditor, theCase] = i < 50 ? [tenant.creditorId, caseA] : i < 55 ? [tenant.creditorId, caseB] : [secondCreditorId, caseC];
+    const result = await registerPayment(h.db, tenant.accountId, {
+      creditor,
+      case: theCase,
+      currency: 'SEK',
+      amount: `${i + 1}.00`,
+      bankTransactionDate: bankDate(i).toISOString(),
+      creditorPaymentReference: `L-${i}`,
+      origin: 'creditor_system',
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  }
+  const rows = await h.db.payment.findMany({ where: { accountId: tenant.accountId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  newestFirst = rows.map((p) => p.id);
+  // Another account's payments never show up in this tenant's lists.
+  const stranger = await h.createTenant('Stranger');
+  const strangerCase = await stranger.openCase({ capital: '100.00' });
+  await registerPayment(h.db, stranger.accountId, {
+    creditor: stranger.creditorId,
+    case: strangerCase.id,
+    currency: 'SEK',
+    amount: '1.00',
+    bankTransactionDate: bankDate(0).toISOString(),
+    origin: 'creditor_system',
+  });
+});
+afterAll(() => h?.close());
+
+const get = (url: string) => h.rest.get(url, { apiKey: tenant.apiKey });
+const hrefQuery = (href: string) => Object.fromEntries(new URLSearchParams(href.split('?')[1] ?? ''));
+const ids = (body: { _items: Array<{ _id: string }> }) => body._items.map((item) => item._id);
+
+describe('GET /creditor--payments pagination', () => {
+  it('gives 60 payments as pages of 25, 25 and 10 with _meta and _links', async () => {
+    const [one, two, three] = await Promise.all([1, 2, 3].map((page) => get(`/creditor--payments?max_results=25&page=${page}`)));
+
+    expect(one!.status).toBe(200);
+    expect(one!.body._items).toHaveLength(25);
+    expect(one!.body._meta).toEqual({ page: 1, max_results: 25, total: 60 });
+    expect(one!.body._links).toEqual({
+      parent: { title: 'home', href: '/' },
+      self: { title: 'creditor--payments', href: 'creditor--payments?max_results=25' },
+      next: { title: 'next page', href: 'creditor--payments?max_results=25&page=2' },
+      last: { title: 'last page', href: 'creditor--payments?max_results=25&page=3' },
+    });
+
+    expect(two!.body._items).toHaveLength(25);
+    expect(two!.body._meta).toEqual({ page: 2, max_results: 25, total: 60 });
+    expect(two!.body._links).toEqual({
+      parent: { title: 'home', href: '/' },
+      self: { title: 'creditor--payments', href: 'creditor--payments?max_results=25&page=2' },
+      prev: { title: 'previous page', href: 'creditor--payments?max_results=25&page=1' },
+      next: { title: 'next page', href: 'creditor--payments?max_results=25&page=3' },
+      last: { title: 'last page', href: 'creditor--payments?max_results=25&page=3' },
+    });
+
+    expect(three!.body._items).toHaveLength(10);
+    expect(three!.body._meta).toEqual({ page: 3, max_results: 25, total: 60 });
+    expect(three!.body._links).toEqual({
+      parent: { title: 'home', href: '/' },
+      self: { title: 'creditor--payments', href: 'creditor--payments?max_results=25&page=3' },
+      prev: { title: 'previous page', href: 'creditor--payments?max_results=25&page=2' },
+    });
+
+    // Together the pages are the whole list, newest first, each payment once.
+    expect([...ids(one!.body), ...ids(two!.body), ...ids(three!.body)]).toEqual(newestFirst);
+  });
+
+  it('defaults to page 1 of 25, newest first, with links that carry no max_results', async () => {
+    const res = await get('/creditor--payments');
+    expect(res.body._meta).toEqual({ page: 1, max_results: 25, total: 60 });
+    expect(ids(res.body)).toEqual(newestFirst.slice(0, 25));
+    expect(res.body._links.self.href).toBe('creditor--payments');
+    expect(res.body._links.next.href).toBe('creditor--payments?page=2');
+  });
+
+  it('answers a page past the end with no items', async () => {
+    const res = await get('/creditor--payments?page=9');
+    expect(res.status).toBe(200);
+    expect(res.body._items).toEqual([]);
+    expect(res.body._meta).toEqual({ page: 9, max_results: 25, total: 60 });
+    expect(res.body._links.next).toBeUndefined();
+  });
+
+  it('carries where, sort and max_results in every link', async () => {
+    const where = JSON.stringify({ creditor: tenant.creditorId });
+    const res = await get(`/creditor--payments?where=${encodeURIComponent(where)}&sort=-amount&max_results=20&page=2`);
+    expect(res.body._meta).toEqual({ page: 2, max_results: 20, total: 55 });
+    for (const rel of ['self', 'prev', 'next', 'last']) {
+      expect(hrefQuery(res.body._links[rel].href)).toMatchObject({ where, sort: '-amount', max_results: '20' });
+    }
+    expect(hrefQuery(res.body._links.next.href).page).toBe('3');
+    expect(res.body._items.map((p: { amount: number }) => p.amount)).toEqual(Array.from({ length: 20 }, (_, i) => 35 - i));
+  });
+
+  it('fetches a page with the same number of queries for 1 item as for 100 (cases in one query)', async () => {
+    const queriesOf = async (url: string) => {
+      const before = h.queries.length;
+      const res = await get(url);
+      expect(res.status).toBe(200);
+      return h.queries.length - before;
+    };
+    const forOne = await queriesOf('/creditor--payments?max_results=1');
+    const forAll = await queriesOf('/creditor--payments?max_results=100');
+    expect(forAll).toBe(forOne);
+    // The key's lookup, the page, the count and the page's cases.
+    expect(forOne).toBe(4);
+  });
+});
+
+describe('GET /cases pagination', () => {
+  it('clamps max_results=1000 to 100', async () => {
+    const many = await h.createTenant('ManyCases');
+    for (let i = 0; i < 105; i++) await many.openCase({ capital: `${i + 1}.00` });
+    const res = await h.rest.get('/cases?max_results=1000', { apiKey: many.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.body._items).toHaveLength(100);
+    expect(res.body._meta).toEqual({ page: 1, max_results: 100, total: 105 });
+    expect(res.body._links.next.href).toBe('cases?max_results=100&page=2');
+    const rest = await h.rest.get('/cases?max_results=1000&page=2', { apiKey: many.apiKey });
+    expect(rest.body._items).toHaveLength(5);
+  });
+
+  it('clamps max_results=1000 to 100 on payments too', async () => {
+    const res = await get('/creditor--payments?max_results=1000');
+    expect(res.body._meta).toEqual({ page: 1, max_results: 100, total: 60 });
+    expect(ids(res.body)).toEqual(newestFirst);
+  });
+});
+
+describe('where and sort', () => {
+  const where = (conditions: object) => `where=${encodeURIComponent(JSON.stringify(conditions))}`;
+
+  it.each([
+    { name: 'status', conditions: () => ({ status: 'error' }), total: 5 },
+    { name: 'creditor', conditions: () => ({ creditor: secondCreditorId }), total: 5 },
+    { name: 'case', conditions: () => ({ case: caseA }), total: 50 },
+    { name: 'creditor_payment_reference', conditions: () => ({ creditor_payment_reference: 'L-7' }), total: 1 },
+    { name: 'two fields at once', conditions: () => ({ creditor: tenant.creditorId, status: 'completed' }), total: 50 },
+    // Days 1 and 2 of June: i % 20 in {0, 1}, i < 60 -> 6 payments.
+    {
+      name: 'bank_transaction_date range, RFC 1123 and ISO',
+      conditions: () => ({ bank_transaction_date: { $gte: 'Sun, 01 Jun 2025 00:00:00 GMT', $lte: '2025-06-02T23:59:59Z' } }),
+      total: 6,
+    },
+    { name: 'bank_transaction_date equal to an instant', conditions: () => ({ bank_transaction_date: bankDate(3).toUTCString() }), total: 3 },
+    { name: 'nothing matching', conditions: () => ({ creditor_payment_reference: 'NO-SUCH' }), total: 0 },
+  ])('filters payments on $name', async ({ conditions, total }) => {
+    const res = await get(`/creditor--payments?max_results=100&${where(conditions())}`);
+    expect(res.status).toBe(200);
+    expect(res.body._meta.total).toBe(total);
+    expect(res.body._items).toHaveLength(total);
+    const c = conditions() as Record<string, unknown>;
+    for (const item of res.body._items) {
+      if (c.status) expect(item.status).toBe(c.status);
+      if (c.creditor) expect(item.creditor).toBe(c.creditor);
+      if (c.case) expect(item.case).toBe(c.case);
+    }
+  });
+
+  it('filters cases on creditor, state and invoice_number', async () => {
+    const byState = await get(`/cases?${where({ state: 'CLOSED' })}`);
+    expect(ids(byState.body)).toEqual([caseB]);
+    const byCreditor = await get(`/cases?${where({ creditor: secondCreditorId })}`);
+    expect(ids(byCreditor.body)).toEqual([caseC]);
+    const byInvoice = await get(`/cases?${where({ invoice_number: 'C-1' })}`);
+    expect(ids(byInvoice.body)).toEqual([caseC]);
+    expect(byInvoice.body._items[0]).toMatchObject({ invoice_number: 'C-1', reference_number: 'RC-1', creditor: secondCreditorId });
+  });
+
+  it('sorts on amount, both ways', async () => {
+    const up = await get('/creditor--payments?sort=amount&max_results=5');
+    expect(up.body._items.map((p: { amount: number }) => p.amount)).toEqual([1, 2, 3, 4, 5]);
+    const down = await get('/creditor--payments?sort=-amount&max_results=5');
+    expect(down.body._items.map((p: { amount: number }) => p.amount)).toEqual([60, 59, 58, 57, 56]);
+  });
+
+  it('sorts on bank_transaction_date then -amount', async () => {
+    const res = await get('/creditor--payments?sort=bank_transaction_date,-amount&max_results=6');
+    // 1 June: i = 0, 20, 40 (amounts 41, 21, 1); 2 June: i = 1, 21, 41 (42, 22, 2).
+    expect(res.body._items.map((p: { amount: number }) => p.amount)).toEqual([41, 21, 1, 42, 22, 2]);
+    expect(res.body._items[0].bank_transaction_date).toBe('Sun, 01 Jun 2025 12:00:00 GMT');
+  });
+
+  it('sorts on _created ascending: the reverse of the default', async () => {
+    const res = await get('/creditor--payments?sort=_created&max_results=100');
+    // Ties within one millisecond fall back to id, newest first, in both orders.
+    const created = res.body._items.map((p: { _id: string }) => p._id);
+    expect(new Set(created)).toEqual(new Set(newestFirst));
+    const rows = await h.db.payment.findMany({ where: { accountId: tenant.accountId }, orderBy: [{ createdAt: 'asc' }, { id: 'desc' }] });
+    expect(created).toEqual(rows.map((p) => p.id));
+  });
+
+  it.each([
+    ['where that is not JSON', 'where=status:completed', /^where must be a JSON object/],
+    ['where that is a JSON array', `where=${encodeURIComponent('[1]')}`, /^where must be a JSON object/],
+    ['where on an unknown field', `where=${encodeURIComponent('{"amount": 5}')}`, /unknown field "amount"/],
+    ['where with an unknown operator', `where=${encodeURIComponent('{"bank_transaction_date": {"$gt": "2025-06-01"}}')}`, /unknown operator "\$gt"/],
+    ['where with a Mongo $or', `where=${encodeURIComponent('{"$or": [{"status": "error"}]}')}`, /unknown field "\$or"/],
+    ['where with a bad status', `where=${encodeURIComponent('{"status": "done"}')}`, /status must be one of completed, warning, error/],
+    ['where with a bad date', `where=${encodeURIComponent('{"bank_transaction_date": "yesterday"}')}`, /bank_transaction_date must be an RFC 1123 or ISO 8601 date/],
+    ['where with a non-string creditor', `where=${encodeURIComponent('{"creditor": 5}')}`, /creditor must be a non-empty string/],
+    ['sort on an unknown field', 'sort=status', /cannot sort on "status"/],
+    ['sort naming a field twice', 'sort=amount,-amount', /"amount" is given twice/],
+    ['an empty sort', 'sort=', /cannot sort on ""/],
+    ['page 0', 'page=0', /page must be a positive integer/],
+    ['a page that is not a number', 'page=two', /page must be a positive integer/],
+    ['a negative max_results', 'max_results=-5', /max_results must be a positive integer/],
+    ['page given twice', 'page=1&page=2', /page must be given once/],
+  ])('refuses %s with 400', async (_, query, message) => {
+    const res = await get(`/creditor--payments?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body._status).toBe('ERR');
+    expect(res.body._error.code).toBe(400);
+    expect(res.body._error.message).toMatch(message);
+  });
+
+  it('refuses where and sort that are not for cases with 400', async () => {
+    const bad = await get(`/cases?${where({ status: 'error' })}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body._error.message).toMatch(/unknown field "status"; the fields are creditor, state, invoice_number/);
+    expect((await get('/cases?sort=amount')).status).toBe(400);
+    expect((await get(`/cases?${where({ state: 'DONE' })}`)).status).toBe(400);
+  });
+});

@@ -1,0 +1,110 @@
+import { dereference, validate, compileErrors } from '@readme/openapi-parser';
+import Ajv2020 from 'ajv/dist/2020.js';
+import Fastify from 'fastify';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeCase } from '../../src/domain/cases.ts';
+import { openApiDocument } from '../../src/rest/openapi.ts';
+import { restRoutes } from '../../src/rest/routes.ts';
+import type { Tenant } from '../support/harness.ts';
+import { checkAgainstDocument, checkedResponses, createRestHarness, paymentBody, seedRequestBody, type RestHarness } from '../support/rest.ts';
+
+let h: RestHarness;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  h = await createRestHarness();
+  tenant = await h.createTenant('OpenAPI');
+});
+afterAll(() => h?.close());
+
+describe('/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document by @readme/openapi-parser', async () => {
+    const res = await h.rest.get('/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+    const result = await validate(structuredClone(res.body));
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
+    expect(result.specification).toBe('OpenAPI');
+    expect(res.body.openapi).toBe('3.1.0');
+  });
+
+  it('documents exactly the operations the REST adapter serves', async () => {
+    const probe = Fastify({ logger: false });
+    const served: string[] = [];
+    probe.addHook('onRoute', (route) => {
+      const methods = [route.method].flat().filter((m) => m === 'GET' || m === 'POST');
+      if ((route.config as { methodNotAllowed?: boolean } | undefined)?.methodNotAllowed) return;
+      for (const m of methods) served.push(`${m} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
+    });
+    await probe.register(restRoutes, { db: h.db });
+    await probe.ready();
+    await probe.close();
+    const documented = Object.entries(openApiDocument.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(served.sort()).toEqual(documented.sort());
+  });
+
+  it("accepts the seed's example request under its PaymentRegistration schema, and refuses unknown fields", async () => {
+    const document = (await dereference(structuredClone(openApiDocument) as unknown as OpenAPIV3_1.Document)) as OpenAPIV3_1.Document;
+    const validateBody = new Ajv2020({ allowUnionTypes: true }).compile(document.components!.schemas!.PaymentRegistration!);
+    const seed = seedRequestBody({ account: '674dbeaf08847b9501cc9132', creditor: '674dbeb208847b9501cc9138', case: '68678eda88b9226bb78d7169' });
+    expect(validateBody(seed)).toBe(true);
+    expect(validateBody({ ...seed, payer: 'x' })).toBe(false);
+    const { case: _case, ...withoutCase } = seed;
+    expect(validateBody(withoutCase)).toBe(false);
+    expect(validateBody({ ...withoutCase, invoice_number: 'INV-1' })).toBe(true);
+  });
+
+  it('describes every real response: each documented status of each operation, checked against its schema', async () => {
+    checkedResponses.clear();
+    const key = { apiKey: tenant.apiKey };
+    const theCase = await tenant.openCase({ capital: '100.00' });
+    const closed = await tenant.openCase({ capital: '100.00' });
+    await closeCase(h.db, closed.id);
+    const body = paymentBody(tenant.creditorId, theCase.id, { creditor_payment_reference: 'DOC-1', amount: 150 });
+
+    // POST: 201, 200 (replay), 409, 422, 400, 401, 413, 415.
+    const created = await h.rest.post('/creditor--payments', body, key);
+    expect(created.status).toBe(201);
+    expect((await h.rest.post('/creditor--payments', body, key)).status).toBe(200);
+    expect((await h.rest.post('/creditor--payments', { ...body, amount: 1 }, key)).status).toBe(409);
+    expect((await h.rest.post('/creditor--payments', { ...body, amount: -1, origin: 'x', creditor_payment_reference: null }, key)).status).toBe(422);
+    expect((await h.rest.post('/creditor--payments', '{', key)).status).toBe(400);
+    expect((await h.rest.post('/creditor--payments', body)).status).toBe(401);
+    expect((await h.rest.post('/creditor--payments', { pad: 'x'.repeat(1_100_000) }, key)).status).toBe(413);
+    expect((await h.rest.request('POST', '/creditor--payments', { ...key, body: 'a=1', headers: { 'content-type': 'application/xml' } })).status).toBe(415);
+    // A payment with nulls where they apply: no settlement on a closed case.
+    const onClosed = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, closed.id, { amount: 5 }), key);
+    expect(onClosed.body).toMatchObject({ booking_date: null, status: 'error' });
+
+    for (const [list, item] of [
+      ['/creditor--payments', `/creditor--payments/${created.body._id}`],
+      ['/cases', `/cases/${theCase.id}`],
+    ] as const) {
+      expect((await h.rest.get(`${list}?max_results=1`, key)).status).toBe(200);
+      expect((await h.rest.get(`${list}?max_results=1&page=2`, key)).status).toBe(200);
+      expect((await h.rest.get(`${list}?where=nope`, key)).status).toBe(400);
+      expect((await h.rest.get(list)).status).toBe(401);
+      const found = await h.rest.get(item, key);
+      expect(found.status).toBe(200);
+      expect((await h.rest.get(item, { ...key, headers: { 'if-none-match': found.headers.etag as string } })).status).toBe(304);
+      expect((await h.rest.get(item)).status).toBe(401);
+      expect((await h.rest.get(item.replace(/[0-9a-f]{24}$/, 'f'.repeat(24)), key)).status).toBe(404);
+    }
+    expect((await h.rest.get(`/creditor--payments/${onClosed.body._id}`, key)).status).toBe(200);
+    expect((await h.rest.get('/openapi.json')).status).toBe(200);
+
+    const documented = Object.entries(openApiDocument.paths).flatMap(([path, item]) =>
+      Object.entries(item).flatMap(([method, operation]) => Object.keys(operation.responses ?? {}).map((status) => `${method.toUpperCase()} ${path} ${status}`)),
+    );
+    expect([...checkedResponses].sort()).toEqual(documented.sort());
+  });
+
+  it('catches a response that strays from the document', async () => {
+    const real = await h.rest.get('/cases?max_results=1', { apiKey: tenant.apiKey });
+    const strayed = { ...real, body: { ...real.body, _meta: { ...real.body._meta, total: '1' } } };
+    await expect(checkAgainstDocument('GET', '/cases', strayed)).rejects.toThrow(/does not match openapi.json/);
+    const undocumented = { ...real, status: 418 };
+    await expect(checkAgainstDocument('GET', '/cases', undocumented)).rejects.toThrow(/not documented/);
+  });
+});
