@@ -2,16 +2,17 @@
  * npm run migrate                  applies pending migrations to DATABASE_URL (default: the SQLite file)
  * npm run migrate:new -- <name>    writes a new migration for both providers from the schema change
  */
+import { DEFAULT_DATABASE_URL } from '../db/client.ts';
 import { createMigration, deployMigrations } from '../db/migrate.ts';
 import { redactedUrl } from '../db/url.ts';
 
-const USAGE = 'usage: migrate [deploy] | migrate new <name>';
-const DEFAULT_DATABASE_URL = 'file:./data/payments.db';
+const USAGE = 'usage: migrate [deploy] | migrate new <name>   (name: letters, digits and _)';
 
 async function main(args: string[]): Promise<number> {
   const [command = 'deploy', ...rest] = args;
   if (command === 'deploy' && rest.length === 0) {
-    const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+    // `||` as in src/config.ts: an empty DATABASE_URL means the server's default too.
+    const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
     const started = performance.now();
     const applied = await deployMigrations(databaseUrl);
     const took = `${Math.round(performance.now() - started)} ms`;
@@ -23,8 +24,9 @@ async function main(args: string[]): Promise<number> {
     }
     return 0;
   }
-  if (command === 'new' && rest.length === 1) {
-    const created = await createMigration(rest[0]!);
+  const [name] = rest;
+  if (command === 'new' && rest.length === 1 && name && /^\w+$/.test(name)) {
+    const created = await createMigration(name);
     for (const [provider, folder] of Object.entries(created)) {
       console.log(folder ? `${provider}: created ${folder}` : `${provider}: no schema change, nothing created`);
     }

@@ -2,6 +2,9 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
+import { providerOf } from './url.ts';
+
+export { providerOf, type Provider } from './url.ts';
 
 export { Prisma } from './generated/postgres/client.ts';
 export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postgres/client.ts';
@@ -12,15 +15,8 @@ export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postg
  */
 export type Db = PostgresClient;
 export type DbTransaction = Parameters<Parameters<Db['$transaction']>[0]>[0];
-export type Provider = 'sqlite' | 'postgresql';
 
 export const DEFAULT_DATABASE_URL = 'file:./data/payments.db';
-
-export function providerOf(databaseUrl: string): Provider {
-  if (databaseUrl.startsWith('file:')) return 'sqlite';
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';
-  throw new Error(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL), got "${databaseUrl}"`);
-}
 
 export interface DbOptions {
   /** Postgres pool size per process. */

@@ -3,7 +3,9 @@
  * schema engine as WASM (@prisma/schema-engine-wasm), driven through our driver adapters.
  * Folders, migration_lock.toml and _prisma_migrations are exactly Prisma Migrate's, so
  * `prisma migrate deploy` can take over wherever the native engine exists.
- * See /work/shared/notes/prisma-offline.md for the four engine/adapter defects handled here.
+ * Each workaround is commented where it lives: defects 1 to 4 of
+ * /work/shared/notes/prisma-offline.md, plus three more met here: the engine's uncleared
+ * timer, adapter-pg's script splitting, and SQLITE_BUSY reaching the engine undecodable.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -14,6 +16,9 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
   bindMigrationAwareSqlAdapterFactory,
+  DriverAdapterError,
+  isDriverAdapterError,
+  type ErrorRegistry,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
@@ -40,7 +45,11 @@ const EMPTY_MIGRATION = '-- This is an empty migration.';
  */
 const SCRATCH_POSTGRES_URL = process.env.MIGRATE_SCRATCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-/** Serialises deploys of every process on one Postgres database (any fixed bigint works). */
+/**
+ * Serialises deploys of all processes on one Postgres database. Not Prisma's own key
+ * (72707369): the engine takes that one itself, on a pooled connection the pool may close
+ * while idle, and would time out (10 s) waiting for us if we held it.
+ */
 const DEPLOY_LOCK_KEY = 7_283_901_446_120_771n;
 
 /**
@@ -51,7 +60,8 @@ export async function deployMigrations(databaseUrl: string): Promise<string[]> {
   const provider = providerOf(databaseUrl);
   const migrationsList = await readMigrations(provider);
   const apply = () =>
-    withEngine(provider, migrationFactory(provider, databaseUrl), async (engine) => {
+    withEngine(migrationFactory(provider, databaseUrl), async (engine) => {
+      if (await upToDate(engine, migrationsList)) return [];
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
       return appliedMigrationNames;
     });
@@ -64,6 +74,27 @@ export async function deployMigrations(databaseUrl: string): Promise<string[]> {
 }
 
 /**
+ * Asked before applyMigrations because on SQLite that locks the file exclusively (PRAGMA
+ * locking_mode=EXCLUSIVE) even when nothing is pending, and so fails while a server or the
+ * admin CLI has the database open. Reading the history takes no such lock.
+ */
+async function upToDate(engine: SchemaEngine, migrationsList: MigrationList): Promise<boolean> {
+  try {
+    const { hasMigrationsTable, history, failedMigrationNames } = await engine.diagnoseMigrationHistory({
+      migrationsList,
+      optInToShadowDatabase: false,
+      filters: NO_FILTER,
+    });
+    return hasMigrationsTable && history === null && failedMigrationNames.length === 0;
+  } catch (error) {
+    // Defect 2: on a fresh SQLite database the engine fails with P1014 (no
+    // _prisma_migrations table) instead of reporting hasMigrationsTable: false.
+    if ((error as { code?: unknown }).code === 'P1014') return false;
+    throw error;
+  }
+}
+
+/**
  * The SQL that takes a database from the committed migrations to the current schema,
  * or '' when they agree. Needs no database of the developer's: SQLite replays the
  * migrations in memory, Postgres in a scratch database that is dropped afterwards.
@@ -72,7 +103,7 @@ export async function migrationDrift(provider: Provider): Promise<string> {
   const schemaPath = join(ROOT, LAYOUT[provider].schema);
   const schema = { path: schemaPath, content: await readFile(schemaPath, 'utf8') };
   const migrations = await readMigrations(provider);
-  const { stdout } = await withEngine(provider, scratchFactory(provider), (engine) =>
+  const { stdout } = await withEngine(scratchFactory(provider), (engine) =>
     engine.diff({
       from: { tag: 'migrations', ...migrations },
       to: { tag: 'schemaDatamodel', files: [schema] },
@@ -213,30 +244,42 @@ interface MigrationFactory extends SqlMigrationAwareDriverAdapterFactory {
   closeAll(): Promise<void>;
 }
 
-async function withEngine<T>(
-  provider: Provider,
-  factory: MigrationFactory,
-  work: (engine: SchemaEngine) => Promise<T>,
-): Promise<T> {
-  const schemaPath = join(ROOT, LAYOUT[provider].schema);
+async function withEngine<T>(factory: MigrationFactory, work: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+  const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   try {
     await loadEngine();
-    const adapter = bindMigrationAwareSqlAdapterFactory(factory);
     const log = process.env.DEBUG?.includes('prisma') ? (line: string) => console.error(line) : () => {};
-    const engine = await engineGlue.SchemaEngine.new(
-      { datamodels: [[schemaPath, await readFile(schemaPath, 'utf8')]] },
-      log,
-      adapter,
-    );
+    // No datamodels: every command used here takes its schema or migrations as input.
+    const engine = await engineGlue.SchemaEngine.new({ datamodels: undefined }, log, adapter);
     try {
       return await work(engine);
     } finally {
       engine.free();
     }
+  } catch (error) {
+    throw readableError(error, adapter.errorRegistry);
   } finally {
     // free() only releases WASM memory: open pools would keep the process alive.
     await factory.closeAll();
   }
+}
+
+/**
+ * A JavaScript error thrown inside an adapter reaches us as "External error id#N" (the
+ * original waits in the registry), and engine errors carry a Rust span trace: give back
+ * the original error, or the engine's message with its Prisma error code.
+ */
+function readableError(error: unknown, registry: ErrorRegistry): unknown {
+  if (!(error instanceof Error)) return error;
+  const id = /External error id#(\d+)/.exec(error.message)?.[1];
+  const original = id === undefined ? undefined : registry.consumeError(Number(id));
+  if (original) return original.error;
+  const [message = '', trace = ''] = error.message.split(/\n\s+0: /);
+  const code = (error as { code?: unknown }).code;
+  // A failed migration's name is only in the trace.
+  const migration = /migration_name="([^"]+)"/.exec(trace)?.[1];
+  const prefix = typeof code === 'string' ? `${code}: ` : migration ? `Migration ${migration} failed: ` : '';
+  return new Error(prefix + message.trim(), { cause: error });
 }
 
 function migrationFactory(provider: Provider, databaseUrl: string): MigrationFactory {
@@ -277,12 +320,13 @@ function sqliteFactory(databaseUrl: string): MigrationFactory {
   // The shadow database is in memory (the adapter's default). The busy timeout lets a
   // deploy wait for a running server's write instead of failing at once.
   const driver = new PrismaBetterSqlite3({ url: databaseUrl, timeout: 5000 });
+  const forEngine = (adapter: SqlDriverAdapter) => busyAsSqliteError(scriptTolerant(adapter));
   const connections = new Connections();
   return {
     provider: driver.provider,
     adapterName: driver.adapterName,
-    connect: async () => connections.track(scriptTolerant(await driver.connect())),
-    connectToShadowDb: async () => connections.track(scriptTolerant(await driver.connectToShadowDb())),
+    connect: async () => connections.track(forEngine(await driver.connect())),
+    connectToShadowDb: async () => connections.track(forEngine(await driver.connectToShadowDb())),
     closeAll: () => connections.closeAll(),
   };
 }
@@ -307,22 +351,44 @@ function scriptTolerant(adapter: SqlDriverAdapter): SqlDriverAdapter {
   });
 }
 
+/**
+ * adapter-better-sqlite3 reports SQLITE_BUSY as kind "SocketTimeout", which the engine cannot
+ * decode ("unknown variant `SocketTimeout`"). A plain Error instead travels through the
+ * engine untouched (see readableError) and says what happened.
+ */
+function busyAsSqliteError(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  const translated =
+    <A, R>(run: (arg: A) => Promise<R>) =>
+    async (arg: A): Promise<R> => {
+      try {
+        return await run(arg);
+      } catch (error) {
+        if (isDriverAdapterError(error) && error.cause.kind === 'SocketTimeout') {
+          throw new Error('The SQLite database is locked: another connection (a running server?) holds it', {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    };
+  return delegate(adapter, {
+    queryRaw: translated((query) => adapter.queryRaw(query)),
+    executeRaw: translated((query) => adapter.executeRaw(query)),
+    executeScript: translated((script) => adapter.executeScript(script)),
+  });
+}
+
 type ShadowDatabase = { url: string; drop(): Promise<void> };
 
 function postgresFactory(databaseUrl: string, createShadow: () => Promise<ShadowDatabase>): MigrationFactory {
   const connections = new Connections();
-  const connectTo = (url: string) =>
-    new PrismaPg(catalogCharAsText(new pg.Pool({ connectionString: url, max: 2 })), { disposeExternalPool: true }).connect();
   return {
     provider: 'postgres',
     adapterName: '@prisma/adapter-pg',
-    connect: async () => connections.track(await connectTo(databaseUrl)),
+    connect: async () => connections.track(await connectPostgres(databaseUrl)),
     connectToShadowDb: async () => {
       const shadow = await createShadow();
-      const adapter = await connectTo(shadow.url).catch(async (error: unknown) => {
-        await shadow.drop();
-        throw error;
-      });
+      const adapter = await connectPostgres(shadow.url);
       return connections.track(
         delegate(adapter, {
           dispose: async () => {
@@ -334,6 +400,37 @@ function postgresFactory(databaseUrl: string, createShadow: () => Promise<Shadow
     },
     closeAll: () => connections.closeAll(),
   };
+}
+
+/** One pool per connection the engine asks for, so disposing one never ends another's pool. */
+async function connectPostgres(url: string): Promise<SqlDriverAdapter> {
+  const pool = catalogCharAsText(new pg.Pool({ connectionString: url, max: 2 }));
+  const adapter = await new PrismaPg(pool, { disposeExternalPool: true }).connect();
+  return delegate(adapter, {
+    /**
+     * adapter-pg's executeScript splits the script at every ";" and runs the pieces one by
+     * one: a failing migration stays half applied, and a ";" in a string or a $$ body breaks
+     * it. Prisma's native engine sends the script as one simple query, which Postgres runs as
+     * one implicit transaction; so do we.
+     */
+    executeScript: async (script) => {
+      try {
+        await pool.query(script);
+      } catch (error) {
+        if (!(error instanceof pg.DatabaseError)) throw error;
+        // In the adapter's error shape, so the engine reports (and records) the database's message.
+        throw new DriverAdapterError({
+          kind: 'postgres',
+          code: error.code ?? '',
+          severity: error.severity ?? 'ERROR',
+          message: error.message,
+          detail: error.detail,
+          column: error.column,
+          hint: error.hint,
+        });
+      }
+    },
+  });
 }
 
 /**
