@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Db } from './db/client.ts';
 import { createGraphQL } from './graphql/yoga.ts';
+import { errorBody } from './rest/envelope.ts';
 import { restRoutes } from './rest/routes.ts';
 
 export interface AppConfig {
@@ -39,5 +40,9 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
   });
   await app.register(restRoutes, { db: config.db });
   app.get('/health', async () => ({ status: 'ok' }));
+  // Unknown paths answer in the REST error envelope, which existing REST clients parse.
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody(404, `The requested URL ${request.method} ${request.url.split('?')[0]} was not found on the server.`)),
+  );
   return app;
 }

@@ -87,6 +87,14 @@ describe('GET /creditor--payments/{id}', () => {
   });
 });
 
+describe('unknown paths', () => {
+  it('answer 404 in the _error envelope', async () => {
+    const res = await get('/creditor--payment');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ _status: 'ERR', _error: { code: 404, message: 'The requested URL GET /creditor--payment was not found on the server.' } });
+  });
+});
+
 describe('GET /cases/{id}', () => {
   it('returns the case with what remains, and an ETag that changes when a payment is applied', async () => {
     const res = await get(`/cases/${theCase.id}`);
