@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApp } from './app.ts';
 import { readConfig } from './config.ts';
 import { connectDb } from './db/client.ts';
@@ -13,6 +14,7 @@ const app = await createApp({
   logLevel: config.logLevel,
   corsOrigins: config.corsOrigins,
   graphiqlApiKey: demo?.apiKey,
+  batchLoads: config.graphqlBatch,
 });
 
 const address = await app.listen({ port: config.port, host: config.host });
@@ -28,12 +30,21 @@ console.log(
 );
 
 // SIGTERM and SIGINT stop taking connections, let requests in flight finish, then close the database.
+// Requests in flight are answered with `Connection: close`: server.close() closes only the
+// connections idle at that moment, so a keep-alive client would otherwise hold the drained
+// process open for the whole keep-alive timeout (72 s), past most orchestrators' grace period.
+const inFlight = new Set<ServerResponse>();
+app.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+  inFlight.add(response);
+  response.once('close', () => inFlight.delete(response));
+});
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: draining requests in flight');
+    for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
     try {
       await app.close();
       await db.$disconnect();

@@ -4,6 +4,7 @@ import { newId } from './ids.ts';
 import { parseAmount, type Ore } from './money.ts';
 import { keysetPage, NEWEST_FIRST, numberedPage, type NumberedPageRequest, type Page, type PageRequest } from './paging.ts';
 import type { CaseState } from './settlement.ts';
+import { isStorableText } from './text.ts';
 
 export type { Case };
 
@@ -20,6 +21,8 @@ export interface CaseFilter {
 }
 
 export function caseWhere(accountId: string, f: CaseFilter = {}): Prisma.CaseWhereInput {
+  // No stored value can equal such text, and Postgres fails a query that merely holds a NUL: match nothing.
+  if ([f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v))) return { accountId, id: { in: [] } };
   const where: Prisma.CaseWhereInput = { accountId };
   if (f.creditorId) where.creditorId = f.creditorId;
   if (f.state) where.state = f.state;
@@ -32,6 +35,7 @@ export function findCase(db: Db, accountId: string, id: string): Promise<Case | 
 }
 
 export function findCaseByInvoiceNumber(db: Db, accountId: string, creditorId: string, invoiceNumber: string): Promise<Case | null> {
+  if (!isStorableText(creditorId) || !isStorableText(invoiceNumber)) return Promise.resolve(null);
   return db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } });
 }
 

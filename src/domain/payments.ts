@@ -5,6 +5,7 @@ import { newId } from './ids.ts';
 import { keysetPage, NEWEST_FIRST, numberedPage, type NumberedPageRequest, type Page, type PageRequest } from './paging.ts';
 import { checkIdempotencyKey, checkRegistration, registrationFingerprint, type CheckedRegistration } from './registration.ts';
 import { settle, type CaseState, type PaymentStatus } from './settlement.ts';
+import { isStorableText } from './text.ts';
 
 export type { Payment };
 
@@ -113,7 +114,8 @@ async function resolveCase(
   const creditorId = r?.creditorId ?? validId(input.creditor);
   if (!creditorId) return { case: null, errors };
   const caseId = r?.caseId ?? validId(input.case);
-  const invoiceNumber = r?.invoiceNumber ?? (typeof input.invoiceNumber === 'string' ? input.invoiceNumber : null);
+  // Only text the database can compare: a NUL would make Postgres fail the lookup (the field's error is reported already).
+  const invoiceNumber = r?.invoiceNumber ?? (typeof input.invoiceNumber === 'string' && isStorableText(input.invoiceNumber) ? input.invoiceNumber : null);
   const [creditor, theCase] = await Promise.all([
     db.creditor.findFirst({ where: { id: creditorId, accountId }, select: { id: true } }),
     caseId
@@ -198,6 +200,8 @@ export interface PaymentFilter {
 }
 
 export function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentWhereInput {
+  // No stored value can equal such text, and Postgres fails a query that merely holds a NUL: match nothing.
+  if ([f.creditorId, f.caseId, f.creditorPaymentReference].some((v) => v && !isStorableText(v))) return { accountId, id: { in: [] } };
   const where: Prisma.PaymentWhereInput = { accountId };
   if (f.creditorId) where.creditorId = f.creditorId;
   if (f.caseId) where.caseId = f.caseId;

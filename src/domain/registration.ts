@@ -3,6 +3,7 @@ import { parseDate } from './dates.ts';
 import type { FieldError } from './errors.ts';
 import { isId } from './ids.ts';
 import { parseAmount, type AmountProblem, type Ore } from './money.ts';
+import { isStorableText } from './text.ts';
 
 /**
  * The fields of a payment registration, by their domain names. Both APIs hand the
@@ -80,6 +81,7 @@ export function checkRegistration(
       return null;
     }
     if (typeof v !== 'string') return fail(field, 'INVALID', `${field} must be a string`), null;
+    if (!isStorableText(v)) return fail(field, 'INVALID', `${field} must be valid Unicode text without NUL characters`), null;
     if (v.trim() === '') return fail(field, required ? 'REQUIRED' : 'INVALID', `${field} must not be empty`), null;
     if (v.length > maxLength) return fail(field, 'INVALID', `${field} must be at most ${maxLength} characters`), null;
     return v;

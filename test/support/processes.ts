@@ -22,9 +22,14 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/server.ts` on a free port and waits until it answers. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(TSX, ['src/server.ts'], {
+/**
+ * Starts `src/server.ts` on a free port and waits until it answers. With `direct`, node runs
+ * the server itself (`node --import tsx`) instead of under the tsx CLI, so `process` is the
+ * server and a signal reaches it unrelayed: SIGKILL to the tsx CLI would leave the server running.
+ */
+export async function startServer(env: Record<string, string>, { direct = false }: { direct?: boolean } = {}): Promise<ServerProcess> {
+  const [command, args]: [string, string[]] = direct ? [process.execPath, ['--import', 'tsx', 'src/server.ts']] : [TSX, ['src/server.ts']];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

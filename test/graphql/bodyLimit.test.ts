@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import type { Tenant } from '../support/harness.ts';
+import { createRestHarness, type RestHarness } from '../support/rest.ts';
+
+let h: RestHarness;
+let tenant: Tenant;
+
+beforeAll(async () => {
+  h = await createRestHarness();
+  tenant = await h.createTenant('Body limit');
+});
+afterAll(() => h?.close());
+
+const body = (padding: number) => JSON.stringify({ query: '{ creditors { totalCount } }', variables: { padding: 'x'.repeat(padding) } });
+
+describe('GraphQL request body size, refused before anything runs', () => {
+  it('answers 413 with a clear message to a body over the limit (1 MiB by default), and touches no database', async () => {
+    h.queries.length = 0;
+    const response = await h.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: body(1024 * 1024) });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().message).toMatch(/too large/i);
+    // Not even the API key was looked up: the body was refused while it was read.
+    expect(h.queries).toEqual([]);
+  });
+
+  it('takes a body just under the limit', async () => {
+    const response = await h.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: body(1024 * 1024 - 200) });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ data: { creditors: { totalCount: 1 } } });
+  });
+
+  it('applies a configured limit', async () => {
+    const app = await createApp({ db: h.db, logLevel: 'silent', bodyLimit: 2048 });
+    try {
+      const send = (padding: number) => app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: body(padding) });
+      expect((await send(3000)).statusCode).toBe(413);
+      expect((await send(1000)).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});

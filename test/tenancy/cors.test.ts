@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { readConfig } from '../../src/config.ts';
+import { createHarness, type Harness } from '../support/harness.ts';
+
+let h: Harness;
+let closedApp: FastifyInstance;
+let openApp: FastifyInstance;
+
+beforeAll(async () => {
+  h = await createHarness();
+  closedApp = await createApp({ db: h.db, logLevel: 'silent' });
+  openApp = await createApp({ db: h.db, logLevel: 'silent', corsOrigins: ['https://app.example'] });
+});
+afterAll(async () => {
+  await closedApp?.close();
+  await openApp?.close();
+  await h?.close();
+});
+
+const preflight = (app: FastifyInstance, url: string, origin: string) =>
+  app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' } });
+const crossOriginPost = (app: FastifyInstance, url: string, origin: string) =>
+  app.inject({ method: 'POST', url, headers: { origin, 'content-type': 'application/json' }, payload: url === '/graphql' ? '{"query":"{ creditors { totalCount } }"}' : '{}' });
+
+describe('CORS', () => {
+  for (const url of ['/graphql', '/creditor--payments', '/cases']) {
+    it(`allows no cross-origin access to ${url} by default`, async () => {
+      const answer = await preflight(closedApp, url, 'https://app.example');
+      expect(answer.statusCode).toBeLessThan(500);
+      expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+      expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
+      expect((await crossOriginPost(closedApp, url, 'https://app.example')).headers['access-control-allow-origin']).toBeUndefined();
+    });
+
+    it(`allows a configured origin, and only that one, to call ${url}`, async () => {
+      const allowed = await preflight(openApp, url, 'https://app.example');
+      expect(allowed.statusCode).toBeLessThan(300);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(String(allowed.headers['access-control-allow-headers'])).toMatch(/x-api-key/i);
+      expect((await crossOriginPost(openApp, url, 'https://app.example')).headers['access-control-allow-origin']).toBe('https://app.example');
+      for (const origin of ['https://evil.example', 'https://app.example.evil.example', 'http://app.example', 'null']) {
+        expect((await preflight(openApp, url, origin)).headers['access-control-allow-origin'], origin).toBeUndefined();
+        expect((await crossOriginPost(openApp, url, origin)).headers['access-control-allow-origin'], origin).toBeUndefined();
+      }
+    });
+  }
+
+  it('reads the allowed origins from CORS_ORIGINS, none when unset', () => {
+    expect(readConfig({}).corsOrigins).toEqual([]);
+    expect(readConfig({ CORS_ORIGINS: '' }).corsOrigins).toEqual([]);
+    expect(readConfig({ CORS_ORIGINS: 'https://app.example, https://admin.example' }).corsOrigins).toEqual(['https://app.example', 'https://admin.example']);
+  });
+});
