@@ -10,6 +10,11 @@ export interface ServiceConfig {
   /** Seed a demo account into an empty database (default: on for SQLite, off for Postgres). */
   demo: boolean;
   dbPoolSize: number;
+  /**
+   * GRAPHQL_BATCH=false turns DataLoader batching off (one lookup per row): only the
+   * benchmark's naive baseline uses it, to measure what batching saves.
+   */
+  graphqlBatch: boolean;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -24,5 +29,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     demo: env.DEMO ? env.DEMO !== 'false' && env.DEMO !== '0' : databaseUrl.startsWith('file:'),
     dbPoolSize: Number(env.DB_POOL_SIZE ?? 10),
+    graphqlBatch: env.GRAPHQL_BATCH !== 'false' && env.GRAPHQL_BATCH !== '0',
   };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../db/client.ts';
+import { Prisma, type Account, type Db } from '../db/client.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 
@@ -31,12 +31,29 @@ export async function revokeApiKey(db: Db, keyId: string): Promise<{ id: string;
 
 /** The account an API key belongs to, or null for a missing, malformed, unknown or revoked key. */
 export async function authenticate(db: Db, key: string | null | undefined): Promise<{ accountId: string } | null> {
+  const caller = await authenticateWithAccount(db, key);
+  return caller && { accountId: caller.accountId };
+}
+
+/**
+ * authenticate, with the account's row: one statement reads the key with its account (a
+ * JOIN, where Prisma's include would send two), so GraphQL's account loader starts primed
+ * and `account { name }` costs no further round trip.
+ */
+export async function authenticateWithAccount(
+  db: Db,
+  key: string | null | undefined,
+): Promise<{ accountId: string; account: Account } | null> {
   const match = key ? KEY_FORMAT.exec(key) : null;
   if (!key || !match) return null;
-  const stored = await db.apiKey.findUnique({ where: { id: match[1]! } });
+  const [stored] = await db.$queryRaw<Array<{ secretHash: string; revokedAt: Date | null; accountId: string; accountName: string; accountCreatedAt: Date }>>(Prisma.sql`
+    SELECT k."secretHash", k."revokedAt", a."id" AS "accountId", a."name" AS "accountName", a."createdAt" AS "accountCreatedAt"
+    FROM "ApiKey" k JOIN "Account" a ON a."id" = k."accountId"
+    WHERE k."id" = ${match[1]!}`);
   const presented = hashKey(key);
   // Hash even when no row matched, so the answer takes as long whether or not the id exists.
   const expected = stored ? Buffer.from(stored.secretHash, 'hex') : hashKey('');
   const equal = expected.length === presented.length && timingSafeEqual(expected, presented);
-  return stored && equal && !stored.revokedAt ? { accountId: stored.accountId } : null;
+  if (!stored || !equal || stored.revokedAt) return null;
+  return { accountId: stored.accountId, account: { id: stored.accountId, name: stored.accountName, createdAt: stored.accountCreatedAt } };
 }
