@@ -21,40 +21,19 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
   const accountLoader = byId<Account>((ids) => db.account.findMany({ where: { id: { in: ids.filter((id) => id === accountId) } } }));
   if (account && account.id === accountId) accountLoader.prime(account.id, account);
 
+  const creditorLoader = byId<Creditor>((ids) => db.creditor.findMany({ where: { id: { in: ids }, accountId } }));
   if (!batch) {
     // The benchmark's naive baseline: one plain lookup per row, as a resolver without loaders does.
-    return {
-      case: byId<Case>((ids) => db.case.findMany({ where: { id: { in: ids }, accountId } })),
-      creditor: byId<Creditor>((ids) => db.creditor.findMany({ where: { id: { in: ids }, accountId } })),
-      account: accountLoader,
-    };
+    return { case: byId<Case>((ids) => db.case.findMany({ where: { id: { in: ids }, accountId } })), creditor: creditorLoader, account: accountLoader };
   }
-
-  // Cases are read together with their creditor in one JOIN: a payment's creditor is its
-  // case's creditor, so a page asking for both costs one round trip instead of two (measured
-  // in bench/RESULTS.md). The creditor loader first lets the case lookups of the same tick
-  // start, waits for them, and queries only the creditors they did not bring.
-  const creditorsSeen = new Map<string, Creditor>();
-  const casesInFlight = new Set<Promise<unknown>>();
-  const caseLoader = byId<Case>((ids) => {
-    const query = casesWithCreditors(db, accountId, ids).then((rows) =>
-      rows.map(({ creditorName, creditorCreatedAt, ...c }) => {
-        creditorsSeen.set(c.creditorId, { id: c.creditorId, accountId: c.accountId, name: creditorName, createdAt: creditorCreatedAt });
-        return c;
-      }),
-    );
-    casesInFlight.add(query);
-    void query.finally(() => casesInFlight.delete(query)).catch(() => {});
-    return query;
-  });
-  const creditorLoader = byId<Creditor>(async (ids) => {
-    // DataLoader dispatches each loader's batch on process.nextTick; one more tick lets the
-    // case loader's batch of this tick (queued before or after ours) start its query.
-    await new Promise<void>((resolve) => process.nextTick(resolve));
-    await Promise.allSettled([...casesInFlight]);
-    const missing = ids.filter((id) => !creditorsSeen.has(id));
-    const fetched = missing.length > 0 ? await db.creditor.findMany({ where: { id: { in: missing }, accountId } }) : [];
-    return [...ids.flatMap((id) => creditorsSeen.get(id) ?? []), ...fetched];
+  // Cases are read together with their creditor in one JOIN, which primes the creditor loader:
+  // a payment's creditor is its case's creditor, so a page asking for both costs one round trip.
+  const caseLoader = byId<Case>(async (ids) => {
+    const rows = await casesWithCreditors(db, accountId, ids);
+    return rows.map(({ creditorName, creditorCreatedAt, ...c }) => {
+      creditorLoader.prime(c.creditorId, { id: c.creditorId, accountId: c.accountId, name: creditorName, createdAt: creditorCreatedAt });
+      return c;
+    });
   });
   return { case: caseLoader, creditor: creditorLoader, account: accountLoader };
 }

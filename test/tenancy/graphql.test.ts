@@ -95,7 +95,10 @@ describe('API keys', () => {
   it('stores only a SHA-256 hash of the key', async () => {
     const stored = await h.db.apiKey.findUniqueOrThrow({ where: { id: a.apiKeyId } });
     expect(stored.secretHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.stringify(stored)).not.toContain(a.apiKey.split('_')[2]);
+    // The secret is what follows "cpk_<24 hex id>_" (it may itself contain "_").
+    const secret = a.apiKey.slice('cpk_'.length + 24 + 1);
+    expect(secret).toHaveLength(43);
+    expect(JSON.stringify(stored)).not.toContain(secret);
   });
 
   it('refuses a revoked key', async () => {

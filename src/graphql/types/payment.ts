@@ -12,7 +12,14 @@ PaymentRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     account: t.field({ type: AccountRef, resolve: async (p, _, ctx) => present(await ctx.loaders.account.load(p.accountId), 'account') }),
-    creditor: t.field({ type: CreditorRef, resolve: async (p, _, ctx) => present(await ctx.loaders.creditor.load(p.creditorId), 'creditor') }),
+    creditor: t.field({
+      type: CreditorRef,
+      resolve: async (p, _, ctx) => {
+        // The case's lookup brings its creditor along (a payment's creditor is its case's).
+        await ctx.loaders.case.load(p.caseId);
+        return present(await ctx.loaders.creditor.load(p.creditorId), 'creditor');
+      },
+    }),
     case: t.field({ type: CaseRef, resolve: async (p, _, ctx) => present(await ctx.loaders.case.load(p.caseId), 'case') }),
     currency: t.field({ type: Currency, resolve: (p) => p.currency as 'SEK' }),
     amount: t.field({ type: 'Decimal', resolve: (p) => p.amount }),
