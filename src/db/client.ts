@@ -16,7 +16,6 @@ export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postg
  * the Postgres one's type and the SQLite one is used through it.
  */
 export type Db = PostgresClient;
-export type DbTransaction = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 export const DEFAULT_DATABASE_URL = 'file:./data/payments.db';
 

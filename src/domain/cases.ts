@@ -34,6 +34,11 @@ export function findCase(db: Db, accountId: string, id: string): Promise<Case | 
   return db.case.findFirst({ where: { id, accountId } });
 }
 
+/** Cases of the account by id, in one query whatever the number (for a page of payments). */
+export function findCases(db: Db, accountId: string, ids: readonly string[]): Promise<Case[]> {
+  return ids.length === 0 ? Promise.resolve([]) : db.case.findMany({ where: { id: { in: [...ids] }, accountId } });
+}
+
 export function findCaseByInvoiceNumber(db: Db, accountId: string, creditorId: string, invoiceNumber: string): Promise<Case | null> {
   if (!isStorableText(creditorId) || !isStorableText(invoiceNumber)) return Promise.resolve(null);
   return db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } });

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { Prisma, type Account, type Case, type Creditor, type Db } from '../db/client.ts';
+import { findCases } from '../domain/cases.ts';
 
 /**
  * Per-request batching of the rows a list's items point at: a page of N payments asking
@@ -24,7 +25,7 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
   const creditorLoader = byId<Creditor>((ids) => db.creditor.findMany({ where: { id: { in: ids }, accountId } }));
   if (!batch) {
     // The benchmark's naive baseline: one plain lookup per row, as a resolver without loaders does.
-    return { case: byId<Case>((ids) => db.case.findMany({ where: { id: { in: ids }, accountId } })), creditor: creditorLoader, account: accountLoader };
+    return { case: byId<Case>((ids) => findCases(db, accountId, ids)), creditor: creditorLoader, account: accountLoader };
   }
   // Cases are read together with their creditor in one JOIN, which primes the creditor loader:
   // a payment's creditor is its case's creditor, so a page asking for both costs one round trip.

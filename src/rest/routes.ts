@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Case, Db } from '../db/client.ts';
-import { findCase, listCasesByPage } from '../domain/cases.ts';
+import { findCase, findCases, listCasesByPage } from '../domain/cases.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import { findPayment, listPaymentsByPage, registerPayment } from '../domain/payments.ts';
@@ -88,7 +88,7 @@ export async function restRoutes(app: FastifyInstance, { db }: RestOptions): Pro
       });
       // The page's cases in one query, whatever the page size.
       const caseIds = [...new Set(items.map((p) => p.caseId))];
-      const cases = caseIds.length === 0 ? [] : await db.case.findMany({ where: { id: { in: caseIds }, accountId } });
+      const cases = await findCases(db, accountId, caseIds);
       const caseById = new Map(cases.map((c) => [c.id, c]));
       const documents = items.map((p) => paymentDocument(p, present(caseById.get(p.caseId), p.caseId)));
       return listEnvelope(PAYMENTS, documents, { page: query.page, maxResults: query.maxResults, total }, query.carried);
