@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Prisma, type Case, type Db, type Payment } from '../db/client.ts';
 import type { FieldError } from './errors.ts';
-import { newId } from './ids.ts';
+import { isId, newId } from './ids.ts';
 import { keysetPage, NEWEST_FIRST, numberedPage, type NumberedPageRequest, type Page, type PageRequest } from './paging.ts';
 import { checkIdempotencyKey, checkRegistration, registrationFingerprint, type CheckedRegistration } from './registration.ts';
 import { settle, type CaseState, type PaymentStatus } from './settlement.ts';
@@ -111,20 +111,22 @@ async function resolveCase(
   r: CheckedRegistration | null,
 ): Promise<{ case: Case | null; errors: FieldError[] }> {
   const errors: FieldError[] = [];
-  const creditorId = r?.creditorId ?? validId(input.creditor);
+  const creditorId = r?.creditorId ?? (isId(input.creditor) ? input.creditor : null);
   if (!creditorId) return { case: null, errors };
-  const caseId = r?.caseId ?? validId(input.case);
+  const caseId = r?.caseId ?? (isId(input.case) ? input.case : null);
   // Only text the database can compare: a NUL would make Postgres fail the lookup (the field's error is reported already).
   const invoiceNumber = r?.invoiceNumber ?? (typeof input.invoiceNumber === 'string' && isStorableText(input.invoiceNumber) ? input.invoiceNumber : null);
-  const [creditor, theCase] = await Promise.all([
-    db.creditor.findFirst({ where: { id: creditorId, accountId }, select: { id: true } }),
-    caseId
-      ? db.case.findFirst({ where: { id: caseId, accountId } })
-      : invoiceNumber
-        ? db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } })
-        : null,
-  ]);
-  if (!creditor) {
+  const theCase = caseId
+    ? await db.case.findFirst({ where: { id: caseId, accountId } })
+    : invoiceNumber
+      ? await db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } })
+      : null;
+  // A case of this creditor in this account proves the creditor is there; only otherwise is it
+  // looked up, to tell an unknown creditor from an unknown case (one statement less per payment).
+  const creditorKnown =
+    theCase?.creditorId === creditorId ||
+    (await db.creditor.findFirst({ where: { id: creditorId, accountId }, select: { id: true } })) !== null;
+  if (!creditorKnown) {
     errors.push({ field: 'creditor', code: 'NOT_FOUND', message: `creditor ${creditorId} not found` });
     return { case: null, errors };
   }
@@ -146,10 +148,6 @@ async function resolveCase(
     }
   }
   return { case: theCase, errors };
-}
-
-function validId(value: unknown): string | null {
-  return typeof value === 'string' && /^[0-9a-f]{24}$/.test(value) ? value : null;
 }
 
 /** The payment an earlier send of this registration stored, as a replay, or a conflict when its content differs. */
