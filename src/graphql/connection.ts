@@ -14,6 +14,12 @@ const PageInfo = builder.objectRef<Page<unknown>>('PageInfo').implement({
 /** The cost of a list field: its items' selection counts once per row it may return. */
 export const listComplexity = (args: { first?: number | null }) => ({ field: 1, multiplier: Math.max(1, args.first ?? DEFAULT_PAGE_SIZE) });
 
+/** The arguments of every list: a page of `first` after a cursor. */
+export const pageArgs = builder.args((t) => ({
+  first: t.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
+  after: t.string({ required: false, description: 'The endCursor of the previous page.' }),
+}));
+
 /** A Relay connection over a domain page; totalCount runs its count query only when selected. */
 export function connectionOf<Types extends SchemaTypes, T>(name: string, node: ObjectRef<Types, T>) {
   const Edge = builder.objectRef<{ cursor: string; node: T }>(`${name}Edge`).implement({

@@ -6,12 +6,8 @@
  * 3 server processes on Postgres and 1 on SQLite (several processes on one SQLite file is
  * not a supported deployment).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { POSTGRES_SERVER_URL } from '../support/database.ts';
+import { createTestDatabase } from '../support/database.ts';
 import { crashScenario, drainScenario, formatTable, loadScenario, retryScenario, type DatabaseKind, type ScenarioResult } from './scenarios.ts';
 
 const { values } = parseArgs({
@@ -25,33 +21,13 @@ if (!Number.isInteger(size) || size < 10 || size > 20_000) throw new Error(`--si
 const kinds = values.db.split(',').map((k) => k.trim()) as DatabaseKind[];
 if (kinds.some((k) => k !== 'sqlite' && k !== 'postgres')) throw new Error(`--db takes sqlite and/or postgres, got ${values.db}`);
 
-/** A fresh database of the kind, dropped afterwards (the suite's createTestDatabase picks one kind per process). */
+/** A fresh database of the kind, dropped afterwards. */
 async function withDatabase<T>(kind: DatabaseKind, run: (url: string) => Promise<T>): Promise<T> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'payments-reliability-'));
-    try {
-      return await run(`file:${path.join(dir, 'reliability.db')}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  const name = `payments_reliability_${process.pid}_${Date.now().toString(36)}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE "${name}"`);
+  const database = await createTestDatabase(kind);
   try {
-    const url = new URL(POSTGRES_SERVER_URL);
-    url.pathname = `/${name}`;
-    return await run(url.toString());
+    return await run(database.url);
   } finally {
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await database.drop();
   }
 }
 

@@ -15,8 +15,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (!onPostgres) {
+export async function createTestDatabase(kind: 'sqlite' | 'postgres' = onPostgres ? 'postgres' : 'sqlite'): Promise<TestDatabase> {
+  if (kind === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'payments-test-'));
     return { url: `file:${path.join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
@@ -30,7 +30,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** Runs one statement on the server's maintenance database (CREATE and DROP DATABASE). */
+export async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
   await client.connect();
   try {

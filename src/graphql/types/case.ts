@@ -2,7 +2,7 @@ import { findCase, findCaseByInvoiceNumber, listCases, remainingTotal } from '..
 import { isId } from '../../domain/ids.ts';
 import { listPayments } from '../../domain/payments.ts';
 import { builder } from '../builder.ts';
-import { listComplexity } from '../connection.ts';
+import { listComplexity, pageArgs } from '../connection.ts';
 import { CaseState, Currency } from './enums.ts';
 import { CaseConnection, CaseRef, CreditorRef, PaymentConnection, present } from './refs.ts';
 
@@ -23,10 +23,7 @@ CaseRef.implement({
       type: PaymentConnection,
       complexity: listComplexity,
       description: 'Payments registered on this case, newest first.',
-      args: {
-        first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
-        after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
-      },
+      args: pageArgs,
       resolve: (c, { first, after }, ctx) => listPayments(ctx.db, ctx.accountId, { caseId: c.id }, { first, after }),
     }),
   }),
@@ -59,8 +56,7 @@ builder.queryFields((t) => ({
       complexity: listComplexity,
     description: 'Cases of your account, newest first.',
     args: {
-      first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
-      after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
+      ...pageArgs,
       filter: t.arg({ type: CaseFilter, required: false }),
     },
     resolve: (_, { first, after, filter }, ctx) =>

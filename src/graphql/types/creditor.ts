@@ -2,7 +2,7 @@ import { listCases } from '../../domain/cases.ts';
 import { findCreditor, listCreditors } from '../../domain/creditors.ts';
 import { isId } from '../../domain/ids.ts';
 import { builder } from '../builder.ts';
-import { listComplexity } from '../connection.ts';
+import { listComplexity, pageArgs } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { CaseConnection, CreditorConnection, CreditorRef, present } from './refs.ts';
 
@@ -16,10 +16,7 @@ CreditorRef.implement({
       type: CaseConnection,
       complexity: listComplexity,
       description: "The creditor's cases, newest first.",
-      args: {
-        first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
-        after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
-      },
+      args: pageArgs,
       resolve: (c, { first, after }, ctx) => listCases(ctx.db, ctx.accountId, { creditorId: c.id }, { first, after }),
     }),
   }),
@@ -36,10 +33,7 @@ builder.queryFields((t) => ({
     type: CreditorConnection,
       complexity: listComplexity,
     description: 'Creditors of your account, newest first.',
-    args: {
-      first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
-      after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
-    },
+    args: pageArgs,
     resolve: (_, { first, after }, ctx) => listCreditors(ctx.db, ctx.accountId, { first, after }),
   }),
 }));

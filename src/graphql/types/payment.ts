@@ -1,7 +1,7 @@
 import { isId } from '../../domain/ids.ts';
 import { findPayment, isPaymentStatus, listPayments, settledAmount } from '../../domain/payments.ts';
 import { builder } from '../builder.ts';
-import { listComplexity } from '../connection.ts';
+import { listComplexity, pageArgs } from '../connection.ts';
 import { parseDateArg } from '../args.ts';
 import { AccountRef } from './account.ts';
 import { Currency, PaymentStatus } from './enums.ts';
@@ -71,8 +71,7 @@ builder.queryFields((t) => ({
       complexity: listComplexity,
     description: 'Payments of your account, newest first.',
     args: {
-      first: t.arg.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
-      after: t.arg.string({ required: false, description: 'The endCursor of the previous page.' }),
+      ...pageArgs,
       filter: t.arg({ type: PaymentFilter, required: false }),
     },
     resolve: (_, { first, after, filter }, ctx) =>
