@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Db } from './db/client.ts';
 import { createGraphQL } from './graphql/yoga.ts';
 import { errorBody } from './rest/envelope.ts';
@@ -26,6 +26,15 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
   });
   await app.register(cors, { origin: config.corsOrigins && config.corsOrigins.length > 0 ? config.corsOrigins : false });
+
+  // Failures Fastify raises itself on /graphql (a body over the limit, JSON that does not parse)
+  // answer in GraphQL's error shape; REST routes have their own handler (src/rest/routes.ts).
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    const message = status === 500 ? 'Unexpected error.' : error.message;
+    return reply.code(status).send({ errors: [{ message, extensions: { code: error.code ?? 'BAD_REQUEST', http: { status } } }] });
+  });
 
   const yoga = createGraphQL({
     db: config.db,

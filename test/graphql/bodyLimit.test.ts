@@ -19,9 +19,17 @@ describe('GraphQL request body size, refused before anything runs', () => {
     h.queries.length = 0;
     const response = await h.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: body(1024 * 1024) });
     expect(response.statusCode).toBe(413);
-    expect(response.json().message).toMatch(/too large/i);
+    // In GraphQL's error shape, like every other failure of /graphql.
+    expect(response.json().errors[0].message).toMatch(/too large/i);
+    expect(response.json().errors[0].extensions.code).toBe('FST_ERR_CTP_BODY_TOO_LARGE');
     // Not even the API key was looked up: the body was refused while it was read.
     expect(h.queries).toEqual([]);
+  });
+
+  it('answers 400 in GraphQL\'s error shape to JSON that does not parse', async () => {
+    const response = await h.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: '{"query": ' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0].message).toMatch(/JSON/i);
   });
 
   it('takes a body just under the limit', async () => {
