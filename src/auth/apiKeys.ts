@@ -29,18 +29,12 @@ export async function revokeApiKey(db: Db, keyId: string): Promise<{ id: string;
   return { id: revoked.id, revokedAt: revoked.revokedAt! };
 }
 
-/** The account an API key belongs to, or null for a missing, malformed, unknown or revoked key. */
-export async function authenticate(db: Db, key: string | null | undefined): Promise<{ accountId: string } | null> {
-  const caller = await authenticateWithAccount(db, key);
-  return caller && { accountId: caller.accountId };
-}
-
 /**
- * authenticate, with the account's row: one statement reads the key with its account (a
- * JOIN, where Prisma's include would send two), so GraphQL's account loader starts primed
- * and `account { name }` costs no further round trip.
+ * The account an API key belongs to, or null for a missing, malformed, unknown or revoked key.
+ * One statement reads the key with its account (a JOIN, where Prisma's include would send
+ * two), so GraphQL's account loader starts primed and `account { name }` costs no round trip.
  */
-export async function authenticateWithAccount(
+export async function authenticate(
   db: Db,
   key: string | null | undefined,
 ): Promise<{ accountId: string; account: Account } | null> {

@@ -2,7 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { authenticateWithAccount } from '../auth/apiKeys.ts';
+import { authenticate } from '../auth/apiKeys.ts';
 import type { Db } from '../db/client.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import { compiledExecution } from './compiledExecution.ts';
@@ -80,7 +80,7 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
       ...(options.jit === false ? [] : compiledExecution()),
     ],
     context: async ({ request }) => {
-      const caller = await authenticateWithAccount(db, request.headers.get('x-api-key'));
+      const caller = await authenticate(db, request.headers.get('x-api-key'));
       if (!caller) {
         throw new GraphQLError('A valid x-api-key header is required.', {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },

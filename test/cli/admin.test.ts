@@ -60,7 +60,7 @@ describe('admin CLI', () => {
     const account = JSON.parse(runAdmin(database.url, ['create-account', '--name', 'Keys AB']).stdout);
     const key = JSON.parse(runAdmin(database.url, ['create-api-key', '--account', account.accountId]).stdout);
     db = await connectDb(database.url);
-    expect(await authenticate(db, key.apiKey)).toEqual({ accountId: account.accountId });
+    expect(await authenticate(db, key.apiKey)).toMatchObject({ accountId: account.accountId, account: { name: 'Keys AB' } });
     const revoked = runAdmin(database.url, ['revoke-api-key', '--key-id', key.keyId]);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(await authenticate(db, key.apiKey)).toBeNull();
