@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Case, Db, Prisma } from '../db/client.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
@@ -12,6 +13,16 @@ export const CASE_STATES: readonly CaseState[] = ['OPEN', 'PAID', 'CLOSED'];
 
 export function remainingTotal(c: Case): Ore {
   return c.remainingCosts + c.remainingInterest + c.remainingCapital;
+}
+
+/**
+ * A case has no stored etag (cases change under settlements, not by clients), so it is the
+ * SHA-1 of what the case says, plus the settlement version (which also changes when two
+ * updates fall within one second of the REST API's `_updated`).
+ */
+export function caseEtag(c: Case): string {
+  const content = [c.id, c.updatedAt.toISOString(), c.version, c.state, c.remainingCosts, c.remainingInterest, c.remainingCapital, c.invoiceNumber, c.referenceNumber, c.currency];
+  return createHash('sha1').update(content.join('|')).digest('hex');
 }
 
 export interface CaseFilter {

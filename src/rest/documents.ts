@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Case, Payment } from '../db/client.ts';
-import { remainingTotal } from '../domain/cases.ts';
+import { caseEtag, remainingTotal } from '../domain/cases.ts';
 import { formatRfc1123 } from '../domain/dates.ts';
 import type { FieldError } from '../domain/errors.ts';
 import { oreToNumber } from '../domain/money.ts';
@@ -144,16 +143,6 @@ export function caseDocument(theCase: Case) {
     remaining_total: money(remainingTotal(theCase)),
   };
   return { ...content, _etag: caseEtag(theCase) };
-}
-
-/**
- * A case has no stored etag (cases change under settlements, not by clients), so, as Eve
- * does, it is the SHA-1 of what the document says, plus the settlement version (which also
- * changes when two updates fall within one second of `_updated`).
- */
-function caseEtag(c: Case): string {
-  const content = [c.id, c.updatedAt.toISOString(), c.version, c.state, c.remainingCosts, c.remainingInterest, c.remainingCapital, c.invoiceNumber, c.referenceNumber, c.currency];
-  return createHash('sha1').update(content.join('|')).digest('hex');
 }
 
 export type CreatedPaymentDocument = ReturnType<typeof createdPaymentDocument>;
