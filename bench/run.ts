@@ -28,6 +28,7 @@ import { createApp } from '../src/app.ts';
 import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { withDatabase } from '../src/db/url.ts';
+import { adminQuery } from '../test/support/database.ts';
 import { seed, SEED, type Seeded } from './seed.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -477,15 +478,8 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+/** CREATE and DROP DATABASE on the benchmark's Postgres server. */
+const admin = (sql: string) => adminQuery(sql, POSTGRES_SERVER_URL);
 
 const started = performance.now();
 if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });

@@ -31,8 +31,8 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres' = onPostgre
 }
 
 /** Runs one statement on the server's maintenance database (CREATE and DROP DATABASE). */
-export async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
+export async function adminQuery(sql: string, serverUrl = POSTGRES_SERVER_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(sql);
