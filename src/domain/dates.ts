@@ -29,9 +29,21 @@ export function parseDate(input: unknown): Date | null {
   if (!date || !zone || zone === 'Z') return date;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
-  const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
-  if (offsetMinutes > 14 * 60) return null;
-  return new Date(date.getTime() - sign * offsetMinutes * 60_000);
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2));
+  // Real offsets run from -12:00 to +14:00, in whole minutes of an hour.
+  if (minutes > 59 || hours * 60 + minutes > 14 * 60) return null;
+  // The range applies to the instant, not to the local reading: 9999-12-31T23:59:59-14:00 is
+  // in year 10000, which neither the databases nor JavaScript's Date can print back.
+  return inRange(new Date(date.getTime() - sign * (hours * 60 + minutes) * 60_000));
+}
+
+const EARLIEST = Date.UTC(1900, 0, 1);
+const LATEST = Date.UTC(10000, 0, 1) - 1;
+
+function inRange(date: Date): Date | null {
+  const time = date.getTime();
+  return time >= EARLIEST && time <= LATEST ? date : null;
 }
 
 function utc(year: number, month: number, day: number, hh: number, mm: number, ss: number, ms: number): Date | null {

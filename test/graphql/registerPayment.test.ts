@@ -128,6 +128,10 @@ describe('registerPayment: validation (nothing is stored)', () => {
     ['a malformed bankTransactionDate', () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '04/07/2025' }), [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }]],
     ['a bankTransactionDate in the future', () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: new Date(Date.now() + 86_400_000).toUTCString() }), [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }]],
     ['a malformed clientRegistrationDate', () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-02-30' }), [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }]],
+    // An offset that carries the instant out of range would store a date no page can print back.
+    ['a clientRegistrationDate that an offset carries past year 9999', () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00' }), [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }]],
+    ['a bankTransactionDate that an offset carries before 1900', () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '1900-01-01T00:00:00+14:00' }), [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }]],
+    ['an offset with 99 minutes', () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-07-04T16:20:41-00:99' }), [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }]],
     ['a reference over 100 characters', () => seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'x'.repeat(101) }), [{ field: ['input', 'creditorPaymentReference'], code: 'INVALID' }]],
     ['another origin', () => seedExample(tenant.creditorId, caseId, { origin: 'debtor_portal' }), [{ field: ['input', 'origin'], code: 'INVALID' }]],
   ];
@@ -143,6 +147,13 @@ describe('registerPayment: validation (nothing is stored)', () => {
       expect(await h.db.case.findMany({ orderBy: { id: 'asc' } })).toEqual(casesBefore);
     });
   }
+
+  it("keeps the account's lists readable after an attempt with an out-of-range date", async () => {
+    await register(seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00', creditorPaymentReference: nextRef() }));
+    const page = await h.graphql('{ payments(first: 100) { edges { node { id clientRegistrationDate bankTransactionDate } } } }', {}, { apiKey: tenant.apiKey });
+    expect(page.body.errors).toBeUndefined();
+    expect(page.body.data.payments.edges.every((e: { node: { clientRegistrationDate: string } }) => e.node.clientRegistrationDate < '9999')).toBe(true);
+  });
 
   it('reports every failure of one request together', async () => {
     const before = await h.counts();
