@@ -3,9 +3,8 @@
  * schema engine as WASM (@prisma/schema-engine-wasm), driven through our driver adapters.
  * Folders, migration_lock.toml and _prisma_migrations are exactly Prisma Migrate's, so
  * `prisma migrate deploy` can take over wherever the native engine exists.
- * Each workaround is commented where it lives: defects 1 to 4 of
- * /work/shared/notes/prisma-offline.md, plus three more met here: the engine's uncleared
- * timer, adapter-pg's script splitting, and SQLITE_BUSY reaching the engine undecodable.
+ * Each workaround is commented where it lives with its number in docs/migrations.md
+ * ("Workarounds, numbered"), which says what it works around and when it can go.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -87,7 +86,7 @@ async function upToDate(engine: SchemaEngine, migrationsList: MigrationList): Pr
     });
     return hasMigrationsTable && history === null && failedMigrationNames.length === 0;
   } catch (error) {
-    // Defect 2: on a fresh SQLite database the engine fails with P1014 (no
+    // Workaround 2 (docs/migrations.md): on a fresh SQLite database the engine fails with P1014 (no
     // _prisma_migrations table) instead of reporting hasMigrationsTable: false.
     if ((error as { code?: unknown }).code === 'P1014') return false;
     throw error;
@@ -222,7 +221,7 @@ function loadEngine(): Promise<void> {
     // The package's exports map hides the .wasm; it sits beside the glue.
     const gluePath = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(join(dirname(gluePath), 'schema_engine_bg.wasm'));
-    // The engine arms a 10 s timer around Postgres' pg_advisory_lock and never clears it
+    // Workaround 5 (docs/migrations.md): the engine arms a 10 s timer around Postgres' pg_advisory_lock and never clears it
     // (the glue imports no clearTimeout), which held every deploy's process open 10 s:
     // its timers are unref'd, so only real work keeps the process alive.
     const imports = Object.fromEntries(
@@ -293,11 +292,11 @@ function migrationFactory(provider: Provider, databaseUrl: string): MigrationFac
 function scratchFactory(provider: Provider): MigrationFactory {
   if (provider === 'sqlite') return sqliteFactory('file::memory:');
   return postgresFactory(SCRATCH_POSTGRES_URL, async () => {
-    // Defect 4: adapter-pg's own shadow database is dropped while its pool still holds
+    // Workaround 4 (docs/migrations.md): adapter-pg's own shadow database is dropped while its pool still holds
     // connections, so the drop fails; we create it and drop it after closing the pool.
     const database = `migrate_shadow_${randomUUID().replaceAll('-', '')}`;
     await runAdmin(SCRATCH_POSTGRES_URL, `CREATE DATABASE "${database}"`);
-    // The URL names the shadow database itself (see the notes' hazard: a connection string
+    // The URL names the shadow database itself (docs/migrations.md, workaround 4's hazard: a connection string
     // beside a separate `database` field wins, so the pool would point at the main database).
     return {
       url: withDatabase(SCRATCH_POSTGRES_URL, database),
@@ -332,7 +331,7 @@ function sqliteFactory(databaseUrl: string): MigrationFactory {
 }
 
 /**
- * Defect 1: the engine sends some multi-statement scripts through executeRaw, which
+ * Workaround 1 (docs/migrations.md): the engine sends some multi-statement scripts through executeRaw, which
  * better-sqlite3 refuses ("more than one statement"); run those as a script instead.
  */
 function scriptTolerant(adapter: SqlDriverAdapter): SqlDriverAdapter {
@@ -352,7 +351,7 @@ function scriptTolerant(adapter: SqlDriverAdapter): SqlDriverAdapter {
 }
 
 /**
- * adapter-better-sqlite3 reports SQLITE_BUSY as kind "SocketTimeout", which the engine cannot
+ * Workaround 7 (docs/migrations.md): adapter-better-sqlite3 reports SQLITE_BUSY as kind "SocketTimeout", which the engine cannot
  * decode ("unknown variant `SocketTimeout`"). A plain Error instead travels through the
  * engine untouched (see readableError) and says what happened.
  */
@@ -408,7 +407,7 @@ async function connectPostgres(url: string): Promise<SqlDriverAdapter> {
   const adapter = await new PrismaPg(pool, { disposeExternalPool: true }).connect();
   return delegate(adapter, {
     /**
-     * adapter-pg's executeScript splits the script at every ";" and runs the pieces one by
+     * Workaround 6 (docs/migrations.md): adapter-pg's executeScript splits the script at every ";" and runs the pieces one by
      * one: a failing migration stays half applied, and a ";" in a string or a $$ body breaks
      * it. Prisma's native engine sends the script as one simple query, which Postgres runs as
      * one implicit transaction; so do we.
@@ -434,7 +433,7 @@ async function connectPostgres(url: string): Promise<SqlDriverAdapter> {
 }
 
 /**
- * Defect 3: the engine's catalog queries return columns of Postgres' internal "char" type
+ * Workaround 3 (docs/migrations.md): the engine's catalog queries return columns of Postgres' internal "char" type
  * (OID 18), which adapter-pg cannot map. They hold one-letter codes: read them as text.
  * Done on this pool only, so the application's own Prisma clients are untouched.
  */
