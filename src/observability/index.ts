@@ -36,7 +36,7 @@ interface RequestObservation {
   logScope: { log: FastifyBaseLogger };
   /** GraphQL operation name; '' for an anonymous operation; undefined until a document is parsed. */
   operation?: string;
-  /** A GraphQL result held errors (Yoga answers those with 200). */
+  /** A GraphQL result held errors (Yoga answers some of those with 200). */
   graphqlErrors: boolean;
   span?: Span;
 }
@@ -114,13 +114,11 @@ export function observe(app: FastifyInstance, config: ObservabilityConfig): Obse
         reply.log = log;
       };
     },
-    onExecute({ args }) {
-      return {
-        onExecuteDone({ result }) {
-          const observation = observationOf(args.contextValue);
-          if (observation && 'errors' in result && result.errors?.length) observation.graphqlErrors = true;
-        },
-      };
+    // Every answer, a document that did not parse included (Yoga answers those with 200 to a JSON client).
+    onResultProcess({ result, serverContext }) {
+      const observation = observationOf(serverContext);
+      const results = Array.isArray(result) ? result : [result];
+      if (observation && results.some((r) => 'errors' in r && r.errors?.length)) observation.graphqlErrors = true;
     },
   };
 
