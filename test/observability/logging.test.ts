@@ -81,6 +81,23 @@ describe('GraphQL lines name the operation', () => {
   });
 });
 
+describe("Yoga's own lines", () => {
+  it("go through the request's logger: at debug level they carry the request id", async () => {
+    const debug = logCapture();
+    const verbose = await createObservedApp({ logLevel: 'debug', logStream: debug.stream });
+    try {
+      const t = await verbose.createTenant('Verbose');
+      const answer = await verbose.graphql(t.apiKey, PAYMENTS, {}, { 'x-request-id': 'yoga-debug-1' });
+      expect(answer.status).toBe(200);
+      const yogaLines = debug.lines.filter((l) => /GraphQL Parameters/.test(l.msg));
+      expect(yogaLines.length).toBeGreaterThan(0);
+      expect(yogaLines.every((l) => l.reqId === 'yoga-debug-1' && l.level === LEVEL.debug)).toBe(true);
+    } finally {
+      await verbose.close();
+    }
+  });
+});
+
 describe("client mistakes are not logged as errors", () => {
   const noErrors = (lines: { level: number }[]) => expect(lines.filter((l) => l.level >= LEVEL.error)).toEqual([]);
 
