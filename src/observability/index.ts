@@ -90,7 +90,8 @@ export function observe(app: FastifyInstance, config: ObservabilityConfig): Obse
 
   if (metrics) {
     // Operators scrape it: no API key. METRICS=false turns it off where it must not be public.
-    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.exposition()));
+    // Scrapes every few seconds would fill the info log: their request lines are kept for warn and above.
+    app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.exposition()));
   }
 
   const observationOf = (context: unknown): RequestObservation | undefined => {
