@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { isolateSqliteConnection } from './sqliteIsolation.ts';
@@ -28,8 +29,12 @@ export interface DbOptions {
 
 export async function connectDb(databaseUrl: string, options: DbOptions = {}): Promise<Db> {
   if (providerOf(databaseUrl) === 'postgresql') {
-    const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 }, { statementNameGenerator: preparedStatementName });
-    return observe(new PostgresClient({ adapter, ...queryLog(options) }), options);
+    // The pool is ours so its use can be exported as metrics (poolOf); $disconnect still ends it.
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+    const adapter = new PrismaPg(pool, { statementNameGenerator: preparedStatementName, disposeExternalPool: true });
+    const db = observe(new PostgresClient({ adapter, ...queryLog(options) }), options);
+    pools.set(db, pool);
+    return db;
   }
   // One connection per process; a 5 s busy timeout lets other processes (the admin CLI,
   // a second server) wait for the write lock instead of failing at once.
@@ -41,6 +46,13 @@ export async function connectDb(databaseUrl: string, options: DbOptions = {}): P
   await db.$executeRawUnsafe('PRAGMA synchronous = FULL');
   await db.$executeRawUnsafe('PRAGMA foreign_keys = ON');
   return db;
+}
+
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** The PostgreSQL pool behind a client (none for SQLite). */
+export function poolOf(db: Db): pg.Pool | undefined {
+  return pools.get(db);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { RegistrationObserver } from '../observability/index.ts';
 import type { Loaders } from './loaders.ts';
 
 export interface GraphQLContext {
@@ -8,4 +9,6 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** The Idempotency-Key header, for registerPayment. */
   idempotencyKey: string | null;
+  /** Told the result of every registerPayment (metrics count them). */
+  onRegistered?: RegistrationObserver;
 }

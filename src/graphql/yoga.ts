@@ -1,10 +1,11 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Db } from '../db/client.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
+import { requestLog, yogaLogger, type RegistrationObserver } from '../observability/index.ts';
 import { compiledExecution } from './compiledExecution.ts';
 import type { GraphQLContext } from './context.ts';
 import { LIMITS } from './limits.ts';
@@ -24,6 +25,10 @@ export interface GraphQLOptions {
    * graphql-js's interpreter (bench/jit-ab.ts). On by default; off only to compare.
    */
   jit?: boolean;
+  /** Observability's plugins (operation name in logs, metrics, traces), run before the others. */
+  plugins?: Plugin[];
+  /** Told the result of every registerPayment (metrics count them). */
+  onRegistered?: RegistrationObserver;
 }
 
 const EXAMPLE_OPERATION = `# Payments of your account, newest first, with the case each was applied to.
@@ -52,7 +57,8 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    logging: logger,
+    // Yoga's lines carry the request's id and operation.
+    logging: yogaLogger(logger),
     // GraphiQL's scripts served from here, not a CDN: it works on networks without internet access.
     // Loaded on the first visit only: the bundle costs some 80 MB of memory once imported.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
@@ -66,6 +72,7 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
     // One operation per request: a batch would multiply every limit below.
     batching: false,
     plugins: [
+      ...(options.plugins ?? []),
       // Size limits on the document, checked while it is parsed and validated (cost, depth and
       // breadth are Pothos' complexity plugin, which knows page sizes).
       EnvelopArmorPlugin({
@@ -91,12 +98,14 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
         accountId: caller.accountId,
         loaders: createLoaders(db, caller.accountId, options.batchLoads ?? true, caller.account),
         idempotencyKey: request.headers.get('idempotency-key'),
+        onRegistered: options.onRegistered,
       };
     },
     maskedErrors: {
       maskError(error, message, isDev) {
         // Bad arguments to a read (page size, cursor, date filter) are the client's to fix: show them.
-        const original = error instanceof GraphQLError ? error.originalError : error;
+        // A GraphQLError raised as such (401, a syntax error, a limit) has no originalError: it is its own.
+        const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
         if (original instanceof InvalidArgumentError && error instanceof GraphQLError) {
           return new GraphQLError(original.message, {
             nodes: error.nodes,
@@ -106,7 +115,8 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
             extensions: { code: 'BAD_USER_INPUT', field: original.field },
           });
         }
-        if (!(original instanceof GraphQLError)) logger.error({ err: original }, 'unexpected error in a GraphQL request');
+        // The one line for an unexpected error (Yoga's own copy goes to debug): with the request's id and operation.
+        if (!(original instanceof GraphQLError)) requestLog(logger).error({ err: original }, 'unexpected error in a GraphQL request');
         return maskError(error, message, isDev);
       },
     },

@@ -5,6 +5,7 @@ import { findCase, findCases, listCasesByPage } from '../domain/cases.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import { findPayment, listPaymentsByPage, registerPayment } from '../domain/payments.ts';
+import type { RegistrationObserver } from '../observability/metrics.ts';
 import { caseDocument, createdPaymentDocument, paymentDocument, registrationFromRest } from './documents.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
 import { BadQueryError, CASE_LIST, parseListQuery, PAYMENT_LIST } from './listQuery.ts';
@@ -12,6 +13,8 @@ import { openApiDocument } from './openapi.ts';
 
 export interface RestOptions {
   db: Db;
+  /** Told the result of every registration (metrics count them). */
+  onRegistered?: RegistrationObserver;
 }
 
 /** The seed's resource names; hrefs and the Location header are built from them. */
@@ -23,7 +26,7 @@ export const CASES = 'cases';
  * shape the answer. Registered encapsulated, so its error handler answers in Eve's
  * envelope for these routes only.
  */
-export async function restRoutes(app: FastifyInstance, { db }: RestOptions): Promise<void> {
+export async function restRoutes(app: FastifyInstance, { db, onRegistered }: RestOptions): Promise<void> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error instanceof BadQueryError || error instanceof InvalidArgumentError ? 400 : error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
@@ -63,6 +66,7 @@ export async function restRoutes(app: FastifyInstance, { db }: RestOptions): Pro
       const result = await registerPayment(db, accountId, registration.input, {
         idempotencyKey: headerValue(request, 'idempotency-key'),
       });
+      onRegistered?.(result);
       if (!result.ok) {
         const issues = registration.issuesOf(result.errors);
         const conflict = result.errors.some((e) => e.code === 'CONFLICT');

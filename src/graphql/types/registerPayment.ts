@@ -52,6 +52,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RegisterPaymentInput, required: true }) },
     resolve: async (_, { input }, ctx) => {
       const result = await registerPayment(ctx.db, ctx.accountId, { ...input }, { idempotencyKey: ctx.idempotencyKey });
+      ctx.onRegistered?.(result);
       return result.ok
         ? { payment: result.payment, replayed: result.replayed, userErrors: [] }
         : { payment: null, replayed: false, userErrors: result.errors };
