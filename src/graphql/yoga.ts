@@ -7,7 +7,7 @@ import type { Db } from '../db/client.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import { compiledExecution } from './compiledExecution.ts';
 import type { GraphQLContext } from './context.ts';
-import { LIMITS } from './limits.ts';
+import { LIMITS, requestLimits } from './limits.ts';
 import { createLoaders } from './loaders.ts';
 import { schema } from './schema.ts';
 
@@ -49,10 +49,20 @@ query RecentPayments {
 
 export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const { db, logger } = options;
+  // Unexpected errors are logged once, where they are masked; Yoga logs again those it masks itself.
+  const logged = new WeakSet<object>();
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    logging: logger,
+    logging: {
+      debug: logger.debug.bind(logger),
+      info: logger.info.bind(logger),
+      warn: logger.warn.bind(logger),
+      error: (...args: unknown[]) => {
+        if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null && logged.has(args[0])) return;
+        (logger.error as (...values: unknown[]) => void)(...args);
+      },
+    },
     // GraphiQL's scripts served from here, not a CDN: it works on networks without internet access.
     // Loaded on the first visit only: the bundle costs some 80 MB of memory once imported.
     renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
@@ -77,7 +87,9 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
         // Suggestions help people in GraphiQL, and the schema is public through introspection anyway.
         blockFieldSuggestion: { enabled: false },
       }),
-      ...(options.jit === false ? [] : compiledExecution()),
+      // Before compiled execution: nothing is compiled or run for a request past a limit.
+      requestLimits(),
+      ...(options.jit === false ? [] : compiledExecution(schema, logger)),
     ],
     context: async ({ request }) => {
       const caller = await authenticate(db, request.headers.get('x-api-key'));
@@ -106,8 +118,12 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
             extensions: { code: 'BAD_USER_INPUT', field: original.field },
           });
         }
-        if (!(original instanceof GraphQLError)) logger.error({ err: original }, 'unexpected error in a GraphQL request');
-        return maskError(error, message, isDev);
+        const masked = maskError(error, message, isDev);
+        if (masked !== error && typeof error === 'object' && error !== null && !logged.has(error)) {
+          logger.error({ err: original ?? error }, 'unexpected error in a GraphQL request');
+          logged.add(error);
+        }
+        return masked;
       },
     },
   });
