@@ -179,7 +179,7 @@ export function requestLimits(): Plugin {
       }
       if (definitions.length > 0) {
         const coerced = getVariableValues(args.schema, definitions, variables, { maxErrors: LIMITS.errors });
-        if (coerced.errors) return refused(coerced.errors.map(withShortQuote), 'BAD_USER_INPUT');
+        if (coerced.errors) return refused(coerced.errors, 'BAD_USER_INPUT');
       }
       const costErrors = validate(args.schema, args.document, [
         createComplexityRule({
@@ -205,7 +205,10 @@ export function requestLimits(): Plugin {
   };
 }
 
-/** Long messages keep their start and their end (where graphql-js names the field and the reason). */
+/**
+ * Long messages (quoting a long value) keep their start and their end, where graphql-js names
+ * the field and says what is wrong.
+ */
 function shortened(error: GraphQLError): GraphQLError {
   const { message } = error;
   if (message.length <= LIMITS.errorMessageLength) return error;
@@ -215,30 +218,6 @@ function shortened(error: GraphQLError): GraphQLError {
     source: error.source,
     positions: error.positions,
     path: error.path,
-    originalError: error.originalError,
-    extensions: error.extensions,
-  });
-}
-
-const QUOTED_VALUE_LENGTH = 100;
-
-/**
- * graphql-js quotes a variable's whole invalid value in each error about it
- * (`Variable "$input" got invalid value { ... } at "input.x"; reason`): keep the start of the
- * quote, and the path and reason after it, which name the field.
- */
-function withShortQuote(error: GraphQLError): GraphQLError {
-  const start = /^Variable "\$[^"]+" got invalid value /.exec(error.message)?.[0];
-  const reason = error.originalError?.message;
-  if (start === undefined || reason === undefined || !error.message.endsWith(`; ${reason}`)) return error;
-  const quoted = error.message.slice(start.length, error.message.length - reason.length - 2);
-  const at = / at "[^"]*"$/.exec(quoted)?.[0] ?? '';
-  const value = quoted.slice(0, quoted.length - at.length);
-  if (value.length <= QUOTED_VALUE_LENGTH) return error;
-  return new GraphQLError(`${start}${value.slice(0, QUOTED_VALUE_LENGTH)}…${at}; ${reason}`, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
     originalError: error.originalError,
     extensions: error.extensions,
   });

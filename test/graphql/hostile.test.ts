@@ -200,35 +200,59 @@ describe('error answers', () => {
   });
 });
 
-describe('an unexpected error while serialising a value', () => {
-  it('is masked and logged once', async () => {
-    const lines: string[] = [];
-    const logger = pino(
-      { level: 'error' },
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    );
-    const yoga = createGraphQL({ db: h.db, logger });
+/** A GraphQL app over the harness's database whose error log lines are kept. */
+function loggedGraphQL(db: Harness['db']) {
+  const lines: string[] = [];
+  const logger = pino(
+    { level: 'error' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const yoga = createGraphQL({ db, logger });
+  const ask = async (query: string, variables: Record<string, unknown> = {}) => {
+    const response = await yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+  return { lines, ask };
+}
+
+describe('unexpected errors', () => {
+  it('masks and logs once an error thrown while serialising a value (an invalid Date)', async () => {
+    const { lines, ask } = loggedGraphQL(h.db);
     const registered = await h.graphql(REGISTER, { input: seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'BAD-DATE' }) }, { apiKey: tenant.apiKey });
     const id = registered.body.data.registerPayment.payment.id;
     // A date the database holds but JavaScript cannot (Postgres reads year 10000 as an invalid Date).
     if (onPostgres) await h.db.$executeRawUnsafe(`UPDATE "Payment" SET "clientRegistrationDate" = '10000-01-01' WHERE id = $1`, id);
     else await h.db.$executeRawUnsafe(`UPDATE "Payment" SET "clientRegistrationDate" = 'not a date' WHERE id = ?`, id);
-    const response = await yoga.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
-      body: JSON.stringify({ query: 'query($id: ID!) { payment(id: $id) { id clientRegistrationDate } }', variables: { id } }),
-    });
-    const text = await response.text();
-    expect(text).not.toMatch(/Invalid time value|RangeError/);
-    expect(JSON.parse(text).errors.map((e: { message: string; extensions: unknown }) => [e.message, e.extensions])).toEqual([
+    const answer = await ask('query($id: ID!) { payment(id: $id) { id clientRegistrationDate } }', { id });
+    expect(answer.text).not.toMatch(/Invalid time value|RangeError/);
+    expect(JSON.parse(answer.text).errors.map((e: { message: string; extensions: unknown }) => [e.message, e.extensions])).toEqual([
       ['Unexpected error.', { code: 'INTERNAL_SERVER_ERROR' }],
     ]);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/Invalid time value/);
+    expect(lines[0]).toMatch(/unexpected error in a GraphQL request.*Invalid time value|Invalid time value.*unexpected error in a GraphQL request/);
+  });
+
+  it('logs once an error Yoga masks itself (the API keys cannot be read)', async () => {
+    const own = await createHarness();
+    try {
+      const { lines, ask } = loggedGraphQL(own.db);
+      await own.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "ApiKey" CASCADE' : 'DROP TABLE "ApiKey"');
+      const answer = await ask('{ creditors { totalCount } }');
+      expect(answer.status).toBe(500);
+      expect(JSON.parse(answer.text).errors.map((e: { message: string }) => e.message)).toEqual(['Unexpected error.']);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/unexpected error in a GraphQL request/);
+    } finally {
+      await own.close();
+    }
   });
 });
