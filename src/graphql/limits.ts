@@ -48,6 +48,7 @@ function refusal(message: string, code: string, from?: GraphQLError): GraphQLErr
     nodes: from?.nodes,
     source: from?.source,
     positions: from?.positions,
+    originalError: from?.originalError,
     extensions: { code, ...from?.extensions, http: { status: 400, spec: false } },
   });
 }
@@ -205,15 +206,42 @@ export function requestLimits(): Plugin {
   };
 }
 
+/** Characters of a value quoted in an error message. */
+const QUOTE_LENGTH = 80;
+/** A double-quoted value in a message (escaped quotes inside); matched in linear time. */
+const QUOTED = /"(?:[^"\\]|\\[^])*"/g;
+
+function headAndTail(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const half = Math.floor((length - 3) / 2);
+  return `${text.slice(0, half)} … ${text.slice(-half)}`;
+}
+
 /**
- * Long messages (quoting a long value) keep their start and their end, where graphql-js names
- * the field and says what is wrong.
+ * A long message (one quoting a long value) keeps what names the field and says what is wrong:
+ * quoted values are cut short, and only then, if still too long, the middle goes.
  */
 function shortened(error: GraphQLError): GraphQLError {
-  const { message } = error;
-  if (message.length <= LIMITS.errorMessageLength) return error;
-  const half = Math.floor(LIMITS.errorMessageLength / 2);
-  return new GraphQLError(`${message.slice(0, half)} … ${message.slice(-half)}`, {
+  if (error.message.length <= LIMITS.errorMessageLength) return error;
+  const quotesCut = (text: string) =>
+    headAndTail(text, 64 * LIMITS.errorMessageLength).replace(QUOTED, (quote) =>
+      quote.length > QUOTE_LENGTH + 2 ? `${quote.slice(0, QUOTE_LENGTH + 1)}…"` : quote,
+    );
+  let message: string;
+  // graphql-js quotes a variable's whole value before the path and the reason:
+  // `Variable "$input" got invalid value { ... } at "input.x"; reason`.
+  const start = /^Variable "\$[^"]+" got invalid value /.exec(error.message)?.[0];
+  const reason = error.originalError?.message;
+  if (start !== undefined && reason !== undefined && error.message.endsWith(`; ${reason}`)) {
+    const quoted = error.message.slice(start.length, error.message.length - reason.length - 2);
+    const at = / at "[^"]*"$/.exec(quoted)?.[0] ?? '';
+    let value = quotesCut(quoted.slice(0, quoted.length - at.length));
+    if (value.length > 2 * QUOTE_LENGTH) value = `${value.slice(0, QUOTE_LENGTH)}…`;
+    message = `${start}${value}${at}; ${quotesCut(reason)}`;
+  } else {
+    message = quotesCut(error.message);
+  }
+  return new GraphQLError(headAndTail(message, LIMITS.errorMessageLength), {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
