@@ -119,9 +119,10 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
           });
         }
         const masked = maskError(error, message, isDev);
-        if (masked !== error && typeof error === 'object' && error !== null && !logged.has(error)) {
-          logger.error({ err: original ?? error }, 'unexpected error in a GraphQL request');
-          logged.add(error);
+        const culprit = original ?? error;
+        if (masked !== error) {
+          if (!(typeof culprit === 'object' && culprit !== null && logged.has(culprit))) logger.error({ err: culprit }, 'unexpected error in a GraphQL request');
+          for (const seen of [culprit, error]) if (typeof seen === 'object' && seen !== null) logged.add(seen);
         }
         return masked;
       },
