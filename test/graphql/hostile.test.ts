@@ -67,12 +67,12 @@ async function underAttack(attack: string) {
 }
 
 /** Refused with a 4xx in GraphQL's error shape, quickly, and with a small answer. */
-function expectRefused(answer: Answer, message: RegExp, requestLength: number) {
+function expectRefused(answer: Answer, message: RegExp, requestLength: number, withinMs = 1_000) {
   expect(answer.status).toBeGreaterThanOrEqual(400);
   expect(answer.status).toBeLessThan(500);
   expect(answer.body.data ?? null).toBeNull();
   expect(answer.body.errors?.[0]?.message).toMatch(message);
-  expect(answer.ms, 'answered in (ms)').toBeLessThan(1_000);
+  expect(answer.ms, 'answered in (ms)').toBeLessThan(withinMs);
   expect(answer.text.length).toBeLessThan(Math.max(2_000, requestLength / 4));
 }
 
@@ -91,7 +91,8 @@ describe('variables', () => {
     for (let i = 0; i < 70_000; i++) input[`f${i}`] = 1;
     const attack = JSON.stringify({ query: REGISTER, variables: { input } });
     expect(attack.length).toBeLessThan(1024 * 1024);
-    expectRefused(await send(attack), /Variables too large/, attack.length);
+    // Reading a megabyte of JSON is most of the time here; before, this request exhausted the heap.
+    expectRefused(await send(attack), /Variables too large/, attack.length, 5_000);
   });
 
   it('reports a few errors, each naming its field with a short quote, for 400 unknown fields (26 KB)', async () => {
@@ -135,7 +136,7 @@ describe('documents, refused before anything is compiled or run', () => {
   }
 
   it('refuses fragments that double per level (renamed each time, so no cache helps), and keeps answering others', async () => {
-    const attack = JSON.stringify({ query: doubling(20, 'A') });
+    const attack = JSON.stringify({ query: doubling(22, 'A') });
     for (const answer of await underAttack(attack)) expectRefused(answer, /Query too large/, attack.length);
     const renamed = JSON.stringify({ query: doubling(23, 'B') });
     expectRefused(await send(renamed), /Query too large/, renamed.length);
@@ -143,8 +144,8 @@ describe('documents, refused before anything is compiled or run', () => {
 
   it('refuses the same doubling through introspection, which cost and depth do not count', async () => {
     let document = `{ __schema { types { ...I0 } } }\n`;
-    for (let i = 0; i < 20; i++) document += `fragment I${i} on __Type { name ...I${i + 1} ...I${i + 1} }\n`;
-    const attack = JSON.stringify({ query: document + 'fragment I20 on __Type { name }' });
+    for (let i = 0; i < 22; i++) document += `fragment I${i} on __Type { name ...I${i + 1} ...I${i + 1} }\n`;
+    const attack = JSON.stringify({ query: document + 'fragment I22 on __Type { name }' });
     for (const answer of await underAttack(attack)) expectRefused(answer, /Query too large/, attack.length);
   });
 
