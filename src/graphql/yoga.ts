@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../domain/errors.ts';
 import { requestLog, yogaLogger, type RegistrationObserver } from '../observability/index.ts';
 import { compiledExecution } from './compiledExecution.ts';
 import type { GraphQLContext } from './context.ts';
-import { LIMITS } from './limits.ts';
+import { LIMITS, requestLimits } from './limits.ts';
 import { createLoaders } from './loaders.ts';
 import { schema } from './schema.ts';
 
@@ -54,10 +54,12 @@ query RecentPayments {
 
 export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const { db, logger } = options;
+  // Unexpected errors are logged once, where they are masked.
+  const logged = new WeakSet<object>();
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    // Yoga's lines carry the request's id and operation.
+    // Yoga's lines carry the request's id and operation; its own copy of an error goes to debug.
     logging: yogaLogger(logger),
     // GraphiQL's scripts served from here, not a CDN: it works on networks without internet access.
     // Loaded on the first visit only: the bundle costs some 80 MB of memory once imported.
@@ -84,7 +86,9 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
         // Suggestions help people in GraphiQL, and the schema is public through introspection anyway.
         blockFieldSuggestion: { enabled: false },
       }),
-      ...(options.jit === false ? [] : compiledExecution()),
+      // Before compiled execution: nothing is compiled or run for a request past a limit.
+      requestLimits(),
+      ...(options.jit === false ? [] : compiledExecution(schema, logger)),
     ],
     context: async ({ request }) => {
       const caller = await authenticate(db, request.headers.get('x-api-key'));
@@ -115,9 +119,15 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
             extensions: { code: 'BAD_USER_INPUT', field: original.field },
           });
         }
-        // The one line for an unexpected error (Yoga's own copy goes to debug): with the request's id and operation.
-        if (!(original instanceof GraphQLError)) requestLog(logger).error({ err: original }, 'unexpected error in a GraphQL request');
-        return maskError(error, message, isDev);
+        // The one line for an unexpected error, with the request's id and operation; an error that
+        // reaches the mask through two wrappers is still logged once.
+        const masked = maskError(error, message, isDev);
+        const culprit = original ?? error;
+        if (masked !== error) {
+          if (!(typeof culprit === 'object' && culprit !== null && logged.has(culprit))) requestLog(logger).error({ err: culprit }, 'unexpected error in a GraphQL request');
+          for (const seen of [culprit, error]) if (typeof seen === 'object' && seen !== null) logged.add(seen);
+        }
+        return masked;
       },
     },
   });
