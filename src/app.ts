@@ -3,7 +3,9 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Db } from './db/client.ts';
 import { createGraphQL } from './graphql/yoga.ts';
+import { schema } from './graphql/schema.ts';
 import { graphiqlPage } from './http/graphiql.ts';
+import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
 import { registerExactJsonParser } from './http/jsonBody.ts';
 import { limitRequestRate } from './http/rateLimit.ts';
 import { answerClientError, timeoutOptions, type Timeouts } from './http/transport.ts';
@@ -82,6 +84,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
       if (req.method === 'POST' && (typeof body !== 'object' || body === null || Object.keys(body).length === 0)) {
         return graphqlFailure(reply, 400, 'The request body must be a JSON object holding the operation: {"query": "..."}.', 'BAD_REQUEST');
       }
+      if (req.method === 'POST' && holdsExactNumber(body)) req.body = resolveExactNumbers(schema, body as Record<string, unknown>);
       return yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
     },
   });

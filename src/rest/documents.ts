@@ -5,6 +5,7 @@ import type { FieldError } from '../domain/errors.ts';
 import { oreToNumber } from '../domain/money.ts';
 import { settledAmount } from '../domain/payments.ts';
 import { REGISTRATION_FIELDS, shortKey } from '../domain/registration.ts';
+import { ExactNumber } from '../http/jsonBody.ts';
 
 /**
  * The REST face speaks the seed's snake_case; the domain speaks camelCase. Only the
@@ -44,7 +45,8 @@ export function registrationFromRest(body: Record<string, unknown>): DomainRegis
   for (const [key, value] of Object.entries(body)) {
     const field = DOMAIN_NAME_OF.get(key);
     if (field !== undefined) {
-      input[field] = value;
+      // An amount a double would round reaches the domain as the exact text the client sent.
+      input[field] = field === 'amount' && value instanceof ExactNumber ? value.decimalText : value;
       continue;
     }
     let carried = key;

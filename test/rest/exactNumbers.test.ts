@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseExactJson, plainDecimal } from '../../src/http/jsonBody.ts';
+import { ExactNumber, parseExactJson, plainDecimal } from '../../src/http/jsonBody.ts';
 import { REGISTER } from '../graphql/operations.ts';
 import type { Tenant } from '../support/harness.ts';
 import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
@@ -67,6 +67,46 @@ describe('an amount with more than 2 decimals is refused even where a double wou
   });
 });
 
+describe('a long number is exact only where an amount is expected', () => {
+  const longNumber = '12345678901234567890.5';
+
+  it('REST: a text field sent a long number is still "not a string"', async () => {
+    const before = await h.counts();
+    const payload = restBody('10').replace('"origin":"creditor_system"', `"origin":"creditor_system","creditor_payment_reference":${longNumber}`);
+    const response = await post('/creditor--payments', payload);
+    expect(response.statusCode).toBe(422);
+    expect(response.json()._issues).toEqual({ creditor_payment_reference: 'creditor_payment_reference must be a string' });
+    expect(await h.counts()).toEqual(before);
+  });
+
+  it('GraphQL: a Decimal variable of any name is read exactly; a String variable sent a long number is refused', async () => {
+    const before = await h.counts();
+    const decimal = /* GraphQL */ `
+      mutation ($pay: Decimal!, $creditor: ID!, $case: ID) {
+        registerPayment(input: { creditor: $creditor, case: $case, currency: SEK, amount: $pay, bankTransactionDate: "2025-07-04T16:20:41Z", origin: "creditor_system" }) {
+          payment { id }
+          userErrors { field code }
+        }
+      }`;
+    const sent = JSON.stringify({ query: decimal, variables: { pay: 0, creditor: tenant.creditorId, case: caseId } }).replace('"pay":0', '"pay":2.0000000000000001');
+    const exact = await post('/graphql', sent);
+    expect(exact.json().data.registerPayment).toEqual({ payment: null, userErrors: [{ field: ['input', 'amount'], code: 'INVALID' }] });
+
+    const text = /* GraphQL */ `query ($ref: String) { payments(filter: { creditorPaymentReference: $ref }) { totalCount } }`;
+    const refused = await post('/graphql', JSON.stringify({ query: text, variables: { ref: 0 } }).replace('"ref":0', `"ref":${longNumber}`));
+    expect(refused.json().errors[0].message).toMatch(/String cannot represent a non string value/);
+    expect(await h.counts()).toEqual(before);
+  });
+
+  it('refuses a body nested too deeply for the exact parser instead of rounding its numbers', async () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const payload = restBody('1.0000000000000001').replace('"origin"', `"padding":${deep},"origin"`);
+    const response = await post('/creditor--payments', payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()._error.message).toMatch(/nested too deeply/);
+  });
+});
+
 describe('the exact JSON parser keeps the default parser\'s protections', () => {
   // Long digits send these bodies down the exact path.
   const digits = '"x": 1.0000000000000001';
@@ -86,7 +126,7 @@ describe('the exact JSON parser keeps the default parser\'s protections', () => 
 
   it('reads like JSON.parse except for numbers a double cannot hold', () => {
     const text = '{"a": [1, 2.5, "s", null, true, {"b": -3e2}], "big": 12345678901234567890, "fine": 0.1, "dup": 1, "dup": 2}';
-    expect(parseExactJson(text)).toEqual({ a: [1, 2.5, 's', null, true, { b: -300 }], big: '12345678901234567890', fine: 0.1, dup: 2 });
+    expect(parseExactJson(text)).toEqual({ a: [1, 2.5, 's', null, true, { b: -300 }], big: new ExactNumber('12345678901234567890'), fine: 0.1, dup: 2 });
     expect(plainDecimal('1.00000000000000001e2')).toBe('100.000000000000001');
     expect(plainDecimal('12e-20')).toBe('0.00000000000000000012');
     expect(plainDecimal('-5e3')).toBe('-5000');
