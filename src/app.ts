@@ -45,12 +45,12 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     frameworkErrors: (error, request, reply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
       const message = status === 414 ? 'The URL is too long: a path segment is over 100 characters.' : status === 400 ? 'The URL is not valid.' : 'Unexpected error.';
-      return sendFailure(request, reply, status, message, error.code);
+      return sendFailure(request, reply, status, message, status === 500 ? 'INTERNAL_SERVER_ERROR' : error.code);
     },
   });
   if (config.rateLimitPerMinute) await limitRequestRate(app, config.rateLimitPerMinute);
   await app.register(cors, { origin: config.corsOrigins && config.corsOrigins.length > 0 ? config.corsOrigins : false });
-  // Responses over 1 KB compressed for clients that accept it (GraphiQL's page, long lists).
+  // REST responses over 1 KB compressed for clients that accept it (long lists, openapi.json).
   await app.register(compress, { global: true });
   registerExactJsonParser(app);
 
@@ -59,8 +59,8 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
-    const message = status === 500 ? 'Unexpected error.' : error.message;
-    return sendFailure(request, reply, status, message, error.code);
+    if (status === 500) return sendFailure(request, reply, 500, 'Unexpected error.', 'INTERNAL_SERVER_ERROR');
+    return sendFailure(request, reply, status, error.message, error.code);
   });
 
   const yoga = createGraphQL({
