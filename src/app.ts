@@ -90,10 +90,15 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
   });
   await app.register(restRoutes, { db: config.db });
   app.get('/health', async () => ({ status: 'ok' }));
-  // Unknown paths answer in the REST error envelope, which existing REST clients parse.
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(404, `The requested URL ${request.method} ${echoed(request.url.split('?')[0]!)} was not found on the server.`)),
-  );
+  // Unknown paths answer in the REST error envelope, which existing REST clients parse; under /graphql in GraphQL's.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (path === yoga.graphqlEndpoint) {
+      reply.header('allow', 'GET, POST, OPTIONS');
+      return sendFailure(request, reply, 405, `The method ${echoed(request.method)} is not allowed on /graphql; use POST (or GET for queries).`, 'METHOD_NOT_ALLOWED');
+    }
+    return sendFailure(request, reply, 404, `The requested URL ${echoed(request.method)} ${echoed(path)} was not found on the server.`, 'NOT_FOUND');
+  });
   return app;
 }
 

@@ -35,6 +35,17 @@ describe('error answers: in the face\'s envelope, not echoing the input, never m
     expect(response.body.length).toBeLessThan(300);
   });
 
+  it('under /graphql, an unknown method or path answers in GraphQL\'s shape', async () => {
+    const put = await h.app.inject({ method: 'PUT', url: '/graphql', headers: { 'x-api-key': tenant.apiKey } });
+    expect(put.statusCode).toBe(405);
+    expect(put.headers.allow).toBe('GET, POST, OPTIONS');
+    expect(put.json()).toEqual({ errors: [{ message: expect.stringMatching(/PUT is not allowed/), extensions: { code: 'METHOD_NOT_ALLOWED', http: { status: 405 } } }] });
+    const below = await inject('GET', `/graphql/${'g'.repeat(5_000)}`);
+    expect(below.statusCode).toBe(404);
+    expect(below.json().errors[0].extensions).toEqual({ code: 'NOT_FOUND', http: { status: 404 } });
+    expect(below.body.length).toBeLessThan(400);
+  });
+
   it.each(['5', 'null', 'true', '"x"', '{}', '"{\\"query\\": \\"{ creditors { totalCount } }\\"}"'])(
     'a GraphQL body that is not an operation object (%s) is 400 in GraphQL\'s shape, with no originalError',
     async (payload) => {
