@@ -4,6 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export const RATE_LIMITED = 'RATE_LIMITED';
 
+/** Probes and scrapes from the platform, which come often from one address and carry no key. */
+const OPERATIONS_PATHS = new Set(['/health', '/ready', '/metrics']);
+
 /** A caller over its budget; each face's error handler answers it in its own shape (429, Retry-After set). */
 export class RateLimitedError extends Error {
   readonly statusCode = 429;
@@ -21,6 +24,7 @@ export async function limitRequestRate(app: FastifyInstance, perMinute: number):
     max: perMinute,
     timeWindow: 60_000,
     keyGenerator: callerKey,
+    allowList: (request) => OPERATIONS_PATHS.has(request.url.split('?')[0]!),
     errorResponseBuilder: (_request, context) =>
       new RateLimitedError(`Too many requests: at most ${context.max} a minute per API key; retry in ${context.after}.`),
   });

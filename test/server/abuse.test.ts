@@ -54,6 +54,9 @@ describe('a per-API-key rate limit (rateLimitPerMinute)', () => {
     expect((await rest.post('/creditor--payments', { amount: 1 }, { apiKey: first.apiKey })).status).toBe(429);
     expect(h.queries).toEqual([]);
 
+    // The platform's probes are not counted: a busy address must not fail its health check.
+    for (let i = 0; i < LIMIT * 2; i++) expect((await limited.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+
     // Another account's key has its own budget.
     expect((await graphql(limited, second.apiKey)).json()).toEqual({ data: { creditors: { totalCount: 1 } } });
     expect((await rest.get('/cases', { apiKey: second.apiKey })).status).toBe(200);
