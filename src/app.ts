@@ -1,8 +1,15 @@
+import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { poolOf, type Db } from './db/client.ts';
 import { createGraphQL } from './graphql/yoga.ts';
+import { schema } from './graphql/schema.ts';
+import { graphiqlPage } from './http/graphiql.ts';
+import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
+import { registerExactJsonParser } from './http/jsonBody.ts';
+import { limitRequestRate } from './http/rateLimit.ts';
+import { answerClientError, timeoutOptions, type Timeouts } from './http/transport.ts';
 import { loggingOptions, observe, type TracingConfig } from './observability/index.ts';
 import { errorBody } from './rest/envelope.ts';
 import { restRoutes } from './rest/routes.ts';
@@ -23,7 +30,14 @@ export interface AppConfig {
   metrics?: boolean;
   /** OpenTelemetry traces; off unless an OTLP endpoint (or an exporter) is given. */
   tracing?: TracingConfig;
+  /** Deadlines for slow or silent clients, in ms; defaults in src/http/transport.ts (DEFAULT_TIMEOUTS). */
+  timeouts?: Timeouts;
+  /** Requests per API key (per client address without one) per minute; 0 or undefined: no limit. */
+  rateLimitPerMinute?: number;
 }
+
+/** Longest piece of a client's URL an error message repeats. */
+const MAX_ECHOED_URL = 100;
 
 /** Builds the HTTP app (GraphQL and REST) without binding a port; server.ts listens. */
 export async function createApp(config: AppConfig): Promise<FastifyInstance> {
@@ -31,17 +45,30 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     // Clients retry on their own; an id per request (theirs in x-request-id when sane) ties the logs of one together.
     ...loggingOptions({ level: config.logLevel, stream: config.logStream }),
     bodyLimit: config.bodyLimit ?? 1024 * 1024,
+    ...timeoutOptions(config.timeouts),
+    clientErrorHandler: answerClientError,
+    // The router's own refusals (an id over 100 characters, a URL that does not decode) in the
+    // face's error shape, without repeating the URL.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
+      const message = status === 414 ? 'The URL is too long: a path segment is over 100 characters.' : status === 400 ? 'The URL is not valid.' : 'Unexpected error.';
+      return sendFailure(request, reply, status, message, status === 500 ? 'INTERNAL_SERVER_ERROR' : error.code);
+    },
   });
   const observability = observe(app, { metrics: config.metrics, tracing: config.tracing, pool: poolOf(config.db) });
+  if (config.rateLimitPerMinute) await limitRequestRate(app, config.rateLimitPerMinute);
   await app.register(cors, { origin: config.corsOrigins && config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  // REST responses over 1 KB compressed for clients that accept it (long lists, openapi.json).
+  await app.register(compress, { global: true });
+  registerExactJsonParser(app);
 
-  // Failures Fastify raises itself on /graphql (a body over the limit, JSON that does not parse)
-  // answer in GraphQL's error shape; REST routes have their own handler (src/rest/routes.ts).
+  // Failures Fastify raises itself (a body over the limit, JSON that does not parse, a rate limit)
+  // answer in the face's error shape; REST routes have their own handler (src/rest/routes.ts).
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
-    const message = status === 500 ? 'Unexpected error.' : error.message;
-    return reply.code(status).send({ errors: [{ message, extensions: { code: error.code ?? 'BAD_REQUEST', http: { status } } }] });
+    if (status === 500) return sendFailure(request, reply, 500, 'Unexpected error.', 'INTERNAL_SERVER_ERROR');
+    return sendFailure(request, reply, status, error.message, error.code);
   });
 
   const yoga = createGraphQL({
@@ -52,17 +79,51 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     plugins: observability.graphqlPlugins,
     onRegistered: observability.registrationObserver('graphql'),
   });
+  const graphiql = graphiqlPage(yoga);
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
-    handler: (req: FastifyRequest, reply: FastifyReply) =>
-      observability.runGraphQL(req, () => yoga.handleNodeRequestAndResponse(req, reply, { req, reply })),
+    // @fastify/compress does not recognise Yoga's Response ponyfill (a 500 for any client that
+    // sends Accept-Encoding); GraphiQL's page carries its own compression.
+    compress: false,
+    handler: (req: FastifyRequest, reply: FastifyReply) => {
+      if (graphiql.wanted(req)) return graphiql.send(req, reply);
+      // Yoga reads a parsed body only when it is a non-empty object; anything else it parses again
+      // as text and answers with the parser's own error attached.
+      const body: unknown = req.body;
+      if (req.method === 'POST' && (typeof body !== 'object' || body === null || Object.keys(body).length === 0)) {
+        return graphqlFailure(reply, 400, 'The request body must be a JSON object holding the operation: {"query": "..."}.', 'BAD_REQUEST');
+      }
+      if (req.method === 'POST' && holdsExactNumber(body)) req.body = resolveExactNumbers(schema, body as Record<string, unknown>);
+      return observability.runGraphQL(req, () => yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
+    },
   });
   await app.register(restRoutes, { db: config.db, onRegistered: observability.registrationObserver('rest') });
   app.get('/health', async () => ({ status: 'ok' }));
-  // Unknown paths answer in the REST error envelope, which existing REST clients parse.
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(404, `The requested URL ${request.method} ${request.url.split('?')[0]} was not found on the server.`)),
-  );
+  // Unknown paths answer in the REST error envelope, which existing REST clients parse; under /graphql in GraphQL's.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (path === yoga.graphqlEndpoint) {
+      reply.header('allow', 'GET, POST, OPTIONS');
+      return sendFailure(request, reply, 405, `The method ${echoed(request.method)} is not allowed on /graphql; use POST (or GET for queries).`, 'METHOD_NOT_ALLOWED');
+    }
+    return sendFailure(request, reply, 404, `The requested URL ${echoed(request.method)} ${echoed(path)} was not found on the server.`, 'NOT_FOUND');
+  });
   return app;
+}
+
+function echoed(url: string): string {
+  return url.length > MAX_ECHOED_URL ? `${url.slice(0, MAX_ECHOED_URL)}...` : url;
+}
+
+/** A failure outside any route's own handling, in the shape of the face the URL belongs to. */
+function sendFailure(request: FastifyRequest, reply: FastifyReply, status: number, message: string, code = 'BAD_REQUEST') {
+  if (request.url === '/graphql' || request.url.startsWith('/graphql?') || request.url.startsWith('/graphql/')) {
+    return graphqlFailure(reply, status, message, code);
+  }
+  return reply.code(status).send(errorBody(status, message));
+}
+
+function graphqlFailure(reply: FastifyReply, status: number, message: string, code: string) {
+  return reply.code(status).send({ errors: [{ message, extensions: { code, http: { status } } }] });
 }

@@ -30,6 +30,15 @@ export const CREDITOR_SYSTEM_ORIGIN = 'creditor_system';
 export const MAX_REFERENCE_LENGTH = 100;
 export const MAX_INVOICE_NUMBER_LENGTH = 100;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/**
+ * At most this many failures are reported, then one that says how many more there were: a body
+ * of thousands of unknown keys gets an answer of bounded size.
+ */
+export const MAX_REPORTED_ERRORS = 20;
+/** The field of that last error. */
+export const MORE_ERRORS_FIELD = '_more';
+/** An unknown key is repeated in its message up to this length. */
+const MAX_ECHOED_KEY = 64;
 /** Tolerated client clock skew for "not in the future". */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -68,7 +77,7 @@ export function checkRegistration(
   const value = (field: RegistrationField) => (input[field] === null ? undefined : input[field]);
 
   for (const key of Object.keys(input)) {
-    if (!(REGISTRATION_FIELDS as readonly string[]).includes(key)) fail(key, 'INVALID', `${key} is not a field of a payment`);
+    if (!isRegistrationField(key)) fail(key, 'INVALID', `${shortKey(key)} is not a field of a payment`);
   }
   if (input.fileImportReport !== undefined) {
     fail('fileImportReport', 'READ_ONLY', 'fileImportReport is read-only: it is set only by a file import');
@@ -140,7 +149,7 @@ export function checkRegistration(
   }
 
   if (errors.length > 0 || creditorId === null || currency === null || amount === null || !bankTransactionDate || origin === null) {
-    return { registration: null, errors };
+    return { registration: null, errors: capErrors(errors) };
   }
   return {
     registration: {
@@ -157,6 +166,28 @@ export function checkRegistration(
     },
     errors,
   };
+}
+
+function isRegistrationField(key: string): key is RegistrationField {
+  return (REGISTRATION_FIELDS as readonly string[]).includes(key);
+}
+
+/** An unknown key as a message repeats it: cut, so a megabyte-long key is not sent back twice. */
+export function shortKey(key: string): string {
+  return key.length > MAX_ECHOED_KEY ? `${key.slice(0, MAX_ECHOED_KEY)}...` : key;
+}
+
+/**
+ * The first MAX_REPORTED_ERRORS failures, those on the payment's own fields before unknown keys
+ * (what a client most needs to fix), then one saying how many were left out.
+ */
+function capErrors(errors: FieldError[]): FieldError[] {
+  if (errors.length <= MAX_REPORTED_ERRORS) return errors;
+  const own = errors.filter((e) => isRegistrationField(e.field));
+  const unknown = errors.filter((e) => !isRegistrationField(e.field));
+  const shown = [...own, ...unknown].slice(0, MAX_REPORTED_ERRORS);
+  const more = errors.length - shown.length;
+  return [...shown, { field: MORE_ERRORS_FIELD, code: 'INVALID', message: `${more} more errors are not shown; fix the ones above and send again` }];
 }
 
 export function checkIdempotencyKey(key: string | null | undefined): FieldError | null {

@@ -4,7 +4,8 @@ import { formatRfc1123 } from '../domain/dates.ts';
 import type { FieldError } from '../domain/errors.ts';
 import { oreToNumber } from '../domain/money.ts';
 import { settledAmount } from '../domain/payments.ts';
-import { REGISTRATION_FIELDS } from '../domain/registration.ts';
+import { REGISTRATION_FIELDS, shortKey } from '../domain/registration.ts';
+import { ExactNumber } from '../http/jsonBody.ts';
 
 /**
  * The REST face speaks the seed's snake_case; the domain speaks camelCase. Only the
@@ -44,7 +45,8 @@ export function registrationFromRest(body: Record<string, unknown>): DomainRegis
   for (const [key, value] of Object.entries(body)) {
     const field = DOMAIN_NAME_OF.get(key);
     if (field !== undefined) {
-      input[field] = value;
+      // An amount a double would round reaches the domain as the exact text the client sent.
+      input[field] = field === 'amount' && value instanceof ExactNumber ? value.decimalText : value;
       continue;
     }
     let carried = key;
@@ -56,7 +58,7 @@ export function registrationFromRest(body: Record<string, unknown>): DomainRegis
   const restName = (field: string) => unknownKeys.get(field) ?? REST_NAME_OF.get(field) ?? field;
   const restMessage = (error: FieldError) => {
     const sentKey = unknownKeys.get(error.field);
-    if (sentKey !== undefined) return error.message.split(error.field).join(sentKey);
+    if (sentKey !== undefined) return error.message.split(shortKey(error.field)).join(shortKey(sentKey));
     // Domain messages name fields in camelCase ("case or invoiceNumber is required").
     return error.message.replace(/\b[a-z]+(?:[A-Z][a-z]*)+\b/g, (word) => REST_NAME_OF.get(word) ?? word);
   };
@@ -66,7 +68,8 @@ export function registrationFromRest(body: Record<string, unknown>): DomainRegis
       // One message per field, or a list when a field failed more than one rule.
       const issues: Issues = Object.create(null);
       for (const error of errors) {
-        const key = restName(error.field);
+        // An unknown key is cut like in its message: the answer stays smaller than the request.
+        const key = shortKey(restName(error.field));
         const message = restMessage(error);
         const earlier = issues[key];
         issues[key] = earlier === undefined ? message : [...(Array.isArray(earlier) ? earlier : [earlier]), message];

@@ -11,6 +11,13 @@ import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
 import { BadQueryError, CASE_LIST, parseListQuery, PAYMENT_LIST } from './listQuery.ts';
 import { openApiDocument } from './openapi.ts';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route that only answers 405: not an operation of the OpenAPI document. */
+    methodNotAllowed?: boolean;
+  }
+}
+
 export interface RestOptions {
   db: Db;
   /** Told the result of every registration (metrics count them). */
@@ -172,7 +179,7 @@ function sendItem(request: FastifyRequest, reply: FastifyReply, etag: string, do
   return reply.send(document);
 }
 
-function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
+export function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch
     .split(',')

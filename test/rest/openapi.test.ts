@@ -7,7 +7,8 @@ import { closeCase } from '../../src/domain/cases.ts';
 import { openApiDocument } from '../../src/rest/openapi.ts';
 import { restRoutes } from '../../src/rest/routes.ts';
 import type { Tenant } from '../support/harness.ts';
-import { checkAgainstDocument, checkedResponses, createRestHarness, paymentBody, seedRequestBody, type RestHarness } from '../support/rest.ts';
+import { createApp } from '../../src/app.ts';
+import { checkAgainstDocument, checkedResponses, createRestHarness, paymentBody, restClient, seedRequestBody, type RestHarness } from '../support/rest.ts';
 
 let h: RestHarness;
 let tenant: Tenant;
@@ -93,6 +94,20 @@ describe('/openapi.json', () => {
     }
     expect((await h.rest.get(`/creditor--payments/${onClosed.body._id}`, key)).status).toBe(200);
     expect((await h.rest.get('/openapi.json')).status).toBe(200);
+    // 414: an id over 100 characters, refused by the router.
+    for (const item of ['/creditor--payments/', '/cases/']) expect((await h.rest.get(item + 'a'.repeat(101), key)).status).toBe(414);
+    // 429: a server with a rate limit of 1 a minute, whose one request is spent first.
+    const limited = await createApp({ db: h.db, logLevel: 'silent', rateLimitPerMinute: 1 });
+    try {
+      const client = restClient(limited);
+      expect((await client.get('/cases', key)).status).toBe(200);
+      expect((await client.post('/creditor--payments', body, key)).status).toBe(429);
+      for (const url of ['/creditor--payments', `/creditor--payments/${created.body._id}`, '/cases', `/cases/${theCase.id}`, '/openapi.json']) {
+        expect((await client.get(url, key)).status).toBe(429);
+      }
+    } finally {
+      await limited.close();
+    }
 
     const documented = Object.entries(openApiDocument.paths).flatMap(([path, item]) =>
       Object.entries(item).flatMap(([method, operation]) => Object.keys(operation.responses ?? {}).map((status) => `${method.toUpperCase()} ${path} ${status}`)),

@@ -75,6 +75,9 @@ describe('a key revoked by the operator while a server process runs', () => {
       expect((await ask('/cases')).status).toBe(200);
       const revoked = runAdmin(server.url, ['revoke-api-key', '--key-id', key.id]);
       expect(revoked.code, revoked.stderr).toBe(0);
+      // runAdmin blocks this process for seconds, past the server's keep-alive deadline (5 s): let
+      // the client see the idle connection the server closed meanwhile before it reuses it.
+      await new Promise((resolve) => setTimeout(resolve, 50));
       expect((await graphql()).status).toBe(401);
       expect((await ask('/cases')).status).toBe(401);
     } finally {
