@@ -3,7 +3,17 @@ import type { Case, Db, Prisma } from '../db/client.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { parseAmount, type Ore } from './money.ts';
-import { keysetPage, NEWEST_FIRST, numberedPage, type NumberedPageRequest, type Page, type PageRequest } from './paging.ts';
+import { runTyped, typedSql } from '../db/typedSql.ts';
+import {
+  keysetPage,
+  keysetPages,
+  NEWEST_FIRST,
+  numberedPage,
+  type CheckedPageRequest,
+  type NumberedPageRequest,
+  type Page,
+  type PageRequest,
+} from './paging.ts';
 import type { CaseState } from './settlement.ts';
 import { isStorableText } from './text.ts';
 
@@ -62,6 +72,56 @@ export function listCases(db: Db, accountId: string, filter: CaseFilter, page: P
     (where, take) => db.case.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
     (where) => db.case.count({ where }),
   );
+}
+
+/**
+ * The cases of many creditors of the account, one newest-first page per creditor, in one
+ * statement (each creditor's branch walks the (creditorId, createdAt, id) index and stops
+ * after the page). `count` gives a creditor's totalCount (see countCasesOfCreditors).
+ */
+export function listCasesOfCreditors(
+  db: Db,
+  accountId: string,
+  creditorIds: readonly string[],
+  request: CheckedPageRequest,
+  count: (creditorId: string) => Promise<number>,
+): Promise<Map<string, Page<Case>>> {
+  return keysetPages(
+    creditorIds,
+    request,
+    async (parents, cursor, take): Promise<Case[]> => {
+      const sql = typedSql(db);
+      const pageOf = (creditorId: string) =>
+        sql
+          .selectFrom((from) =>
+            from
+              .selectFrom('Case')
+              .selectAll()
+              .where('accountId', '=', accountId)
+              .where('creditorId', '=', creditorId)
+              .$if(cursor !== null, (q) =>
+                q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
+              )
+              .orderBy('createdAt', 'desc')
+              .orderBy('id', 'desc')
+              .limit(take)
+              .as('page'),
+          )
+          .selectAll();
+      const [first, ...rest] = parents.map(pageOf);
+      const all = rest.reduce((union, page) => union.unionAll(page), first!);
+      return runTyped(db, all.orderBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'));
+    },
+    (c) => c.creditorId,
+    count,
+  );
+}
+
+/** How many cases each creditor of the account has, in one grouped count. */
+export async function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
+  const groups =
+    creditorIds.length === 0 ? [] : await db.case.groupBy({ by: ['creditorId'], where: { accountId, creditorId: { in: [...creditorIds] } }, _count: { _all: true } });
+  return new Map(groups.map((g) => [g.creditorId, g._count._all]));
 }
 
 export function listCasesByPage(

@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import { Prisma, type Account, type Case, type Creditor, type Db } from '../db/client.ts';
-import { findCases } from '../domain/cases.ts';
+import { countCasesOfCreditors, findCases, listCasesOfCreditors } from '../domain/cases.ts';
+import type { CheckedPageRequest, Page } from '../domain/paging.ts';
+import { countPaymentsOfCases, listPaymentsOfCases } from '../domain/payments.ts';
 
 /**
  * Per-request batching of the rows a list's items point at: a page of N payments asking
@@ -23,9 +25,54 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
   if (account && account.id === accountId) accountLoader.prime(account.id, account);
 
   const creditorLoader = byId<Creditor>((ids) => db.creditor.findMany({ where: { id: { in: ids }, accountId } }));
+
+  // A connection field inside a list (each case's payments, each creditor's cases): one
+  // statement for the pages of all parents, and one grouped count when totalCount is asked.
+  const counts = (count: (ids: readonly string[]) => Promise<Map<string, number>>) =>
+    new DataLoader<string, number>(
+      async (ids) => {
+        const found = await count(ids);
+        return ids.map((id) => found.get(id) ?? 0);
+      },
+      { batch, maxBatchSize: 1000 },
+    );
+  const pages = <T>(
+    list: (parentIds: string[], request: CheckedPageRequest, count: (parentId: string) => Promise<number>) => Promise<Map<string, Page<T>>>,
+    countLoader: DataLoader<string, number>,
+  ) =>
+    new DataLoader<ChildPageKey, Page<T>, string>(
+      async (keys) => {
+        // Siblings of one list share their page arguments: one statement per distinct (first, after).
+        const byRequest = new Map<string, ChildPageKey[]>();
+        for (const key of keys) {
+          const request = requestKey(key);
+          byRequest.set(request, [...(byRequest.get(request) ?? []), key]);
+        }
+        const found = new Map<string, Page<T>>();
+        await Promise.all(
+          [...byRequest.values()].map(async (group) => {
+            const pagesOfGroup = await list(group.map((key) => key.parentId), group[0]!, (parentId) => countLoader.load(parentId));
+            for (const key of group) found.set(childPageKey(key), pagesOfGroup.get(key.parentId)!);
+          }),
+        );
+        return keys.map((key) => found.get(childPageKey(key))!);
+      },
+      // A statement holds one UNION ALL branch per parent: 100 keeps it well under SQLite's 500.
+      { batch, maxBatchSize: 100, cacheKeyFn: childPageKey },
+    );
+  const paymentsOfCase = pages(
+    (caseIds, request, count) => listPaymentsOfCases(db, accountId, caseIds, request, count),
+    counts((caseIds) => countPaymentsOfCases(db, accountId, caseIds)),
+  );
+  const casesOfCreditor = pages(
+    (creditorIds, request, count) => listCasesOfCreditors(db, accountId, creditorIds, request, count),
+    counts((creditorIds) => countCasesOfCreditors(db, accountId, creditorIds)),
+  );
+  const children = { paymentsOfCase, casesOfCreditor };
+
   if (!batch) {
     // The benchmark's naive baseline: one plain lookup per row, as a resolver without loaders does.
-    return { case: byId<Case>((ids) => findCases(db, accountId, ids)), creditor: creditorLoader, account: accountLoader };
+    return { case: byId<Case>((ids) => findCases(db, accountId, ids)), creditor: creditorLoader, account: accountLoader, ...children };
   }
   // Cases are read together with their creditor in one JOIN, which primes the creditor loader:
   // a payment's creditor is its case's creditor, so a page asking for both costs one round trip.
@@ -36,8 +83,16 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
       return c;
     });
   });
-  return { case: caseLoader, creditor: creditorLoader, account: accountLoader };
+  return { case: caseLoader, creditor: creditorLoader, account: accountLoader, ...children };
 }
+
+/** A page of a parent's children: the parent and the checked page arguments. */
+export interface ChildPageKey extends CheckedPageRequest {
+  parentId: string;
+}
+
+const requestKey = (key: CheckedPageRequest) => `${key.size}:${key.after ?? ''}`;
+const childPageKey = (key: ChildPageKey) => `${key.parentId}:${requestKey(key)}`;
 
 type CaseWithCreditor = Case & { creditorName: string; creditorCreatedAt: Date };
 
