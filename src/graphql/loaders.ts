@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { Prisma, type Account, type Case, type Creditor, type Db } from '../db/client.ts';
+import type { Account, Case, Creditor, Db } from '../db/client.ts';
+import { runTyped, typedSql } from '../db/typedSql.ts';
 import { countCasesOfCreditors, findCases, listCasesOfCreditors } from '../domain/cases.ts';
 import type { CheckedPageRequest, Page } from '../domain/paging.ts';
 import { countPaymentsOfCases, listPaymentsOfCases } from '../domain/payments.ts';
@@ -96,14 +97,16 @@ const childPageKey = (key: ChildPageKey) => `${key.parentId}:${requestKey(key)}`
 
 type CaseWithCreditor = Case & { creditorName: string; creditorCreatedAt: Date };
 
-/** Cases of the account by id, each with its creditor's columns; Prisma.sql keeps it one parameterised statement on either database. */
+/** Cases of the account by id, each with its creditor's columns, in one typed statement on either database. */
 function casesWithCreditors(db: Db, accountId: string, ids: string[]): Promise<CaseWithCreditor[]> {
-  return db.$queryRaw<CaseWithCreditor[]>(Prisma.sql`
-    SELECT c."id", c."accountId", c."creditorId", c."invoiceNumber", c."referenceNumber", c."currency", c."state",
-           c."remainingCosts", c."remainingInterest", c."remainingCapital", c."version", c."createdAt", c."updatedAt",
-           cr."name" AS "creditorName", cr."createdAt" AS "creditorCreatedAt"
-    FROM "Case" c JOIN "Creditor" cr ON cr."id" = c."creditorId" AND cr."accountId" = c."accountId"
-    WHERE c."accountId" = ${accountId} AND c."id" IN (${Prisma.join(ids)})`);
+  const query = typedSql(db)
+    .selectFrom('Case as c')
+    .innerJoin('Creditor as cr', (join) => join.onRef('cr.id', '=', 'c.creditorId').onRef('cr.accountId', '=', 'c.accountId'))
+    .selectAll('c')
+    .select(['cr.name as creditorName', 'cr.createdAt as creditorCreatedAt'])
+    .where('c.accountId', '=', accountId)
+    .where('c.id', 'in', ids);
+  return runTyped(db, query);
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
