@@ -76,8 +76,8 @@ export function listCases(db: Db, accountId: string, filter: CaseFilter, page: P
 
 /**
  * The cases of many creditors of the account, one newest-first page per creditor, in one
- * statement (each creditor's branch walks the (creditorId, createdAt, id) index and stops
- * after the page). `count` gives a creditor's totalCount (see countCasesOfCreditors).
+ * statement (numbered per creditor, cut at the page; see listPaymentsOfCases).
+ * `count` gives a creditor's totalCount (see countCasesOfCreditors).
  */
 export function listCasesOfCreditors(
   db: Db,
@@ -91,26 +91,20 @@ export function listCasesOfCreditors(
     request,
     async (parents, cursor, take): Promise<Case[]> => {
       const sql = typedSql(db);
-      const pageOf = (creditorId: string) =>
-        sql
-          .selectFrom((from) =>
-            from
-              .selectFrom('Case')
-              .selectAll()
-              .where('accountId', '=', accountId)
-              .where('creditorId', '=', creditorId)
-              .$if(cursor !== null, (q) =>
-                q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
-              )
-              .orderBy('createdAt', 'desc')
-              .orderBy('id', 'desc')
-              .limit(take)
-              .as('page'),
-          )
-          .selectAll();
-      const [first, ...rest] = parents.map(pageOf);
-      const all = rest.reduce((union, page) => union.unionAll(page), first!);
-      return runTyped(db, all.orderBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'));
+      const ranked = sql
+        .selectFrom('Case')
+        .selectAll()
+        .select((eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc')).as('rank'))
+        .where('accountId', '=', accountId)
+        .where('creditorId', 'in', parents)
+        .$if(cursor !== null, (q) =>
+          q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
+        );
+      const rows = await runTyped(
+        db,
+        sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'),
+      );
+      return rows.map(({ rank: _, ...row }) => row);
     },
     (c) => c.creditorId,
     count,

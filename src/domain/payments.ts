@@ -239,9 +239,10 @@ export function listPayments(db: Db, accountId: string, filter: PaymentFilter, p
 
 /**
  * The payments of many cases of the account, one newest-first page per case, in one
- * statement: each case's rows come from its own branch that walks the (caseId, createdAt, id)
- * index and stops after the page, so the work is bounded by the page size, not by how many
- * payments a case has. `count` gives a case's totalCount (see countPaymentsOfCases).
+ * statement: the cases' payments numbered per case in the list's order, cut at the page.
+ * It reads every payment of those cases after the cursor (as their totalCount does), which
+ * here measured faster than one LIMITed branch per case: those made a statement as long as
+ * the page and took longer to plan than to run. `count` gives a case's totalCount.
  */
 export function listPaymentsOfCases(
   db: Db,
@@ -255,26 +256,20 @@ export function listPaymentsOfCases(
     request,
     async (parents, cursor, take): Promise<Payment[]> => {
       const sql = typedSql(db);
-      const pageOf = (caseId: string) =>
-        sql
-          .selectFrom((from) =>
-            from
-              .selectFrom('Payment')
-              .selectAll()
-              .where('accountId', '=', accountId)
-              .where('caseId', '=', caseId)
-              .$if(cursor !== null, (q) =>
-                q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
-              )
-              .orderBy('createdAt', 'desc')
-              .orderBy('id', 'desc')
-              .limit(take)
-              .as('page'),
-          )
-          .selectAll();
-      const [first, ...rest] = parents.map(pageOf);
-      const all = rest.reduce((union, page) => union.unionAll(page), first!);
-      return runTyped(db, all.orderBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc'));
+      const ranked = sql
+        .selectFrom('Payment')
+        .selectAll()
+        .select((eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc')).as('rank'))
+        .where('accountId', '=', accountId)
+        .where('caseId', 'in', parents)
+        .$if(cursor !== null, (q) =>
+          q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
+        );
+      const rows = await runTyped(
+        db,
+        sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc'),
+      );
+      return rows.map(({ rank: _, ...row }) => row);
     },
     (payment) => payment.caseId,
     count,

@@ -58,8 +58,7 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
         );
         return keys.map((key) => found.get(childPageKey(key))!);
       },
-      // A statement holds one UNION ALL branch per parent: 100 keeps it well under SQLite's 500.
-      { batch, maxBatchSize: 100, cacheKeyFn: childPageKey },
+      { batch, maxBatchSize: 1000, cacheKeyFn: childPageKey },
     );
   const paymentsOfCase = pages(
     (caseIds, request, count) => listPaymentsOfCases(db, accountId, caseIds, request, count),
