@@ -46,8 +46,9 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
         // Siblings of one list share their page arguments: one statement per distinct (first, after).
         const byRequest = new Map<string, ChildPageKey[]>();
         for (const key of keys) {
-          const request = requestKey(key);
-          byRequest.set(request, [...(byRequest.get(request) ?? []), key]);
+          const group = byRequest.get(requestKey(key));
+          if (group) group.push(key);
+          else byRequest.set(requestKey(key), [key]);
         }
         const found = new Map<string, Page<T>>();
         await Promise.all(

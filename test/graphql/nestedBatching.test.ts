@@ -178,6 +178,20 @@ describe("each case's payments inside a list of payments", () => {
     expect(compared).toBeGreaterThan(10);
   });
 
+  it('reads the same field with other arguments (an alias) in one more statement, each with its own pages', async () => {
+    const { statements, data } = await run(
+      `{ payments(first: 100) { edges { node { case { id one: payments(first: 1) { edges { cursor node { id } } } two: payments(first: 2) { edges { cursor node { id } } } } } } } }`,
+      {},
+    );
+    expect(statements).toHaveLength(5);
+    for (const { node } of data.payments.edges.slice(0, 20)) {
+      for (const [alias, first] of [['one', 1], ['two', 2]] as const) {
+        const { edges } = await expected(await listPayments(h.db, a.accountId, { caseId: node.case.id }, { first }));
+        expect(node.case[alias].edges).toEqual(edges);
+      }
+    }
+  });
+
   it('reports a bad page argument on its field', async () => {
     const response = await h.graphql(`{ payments(first: 2) { edges { node { case { payments(first: 101) { totalCount } } } } } }`, {}, { apiKey: a.apiKey });
     expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
