@@ -23,9 +23,10 @@ try {
   // The same database, but the case lookups fail: an unexpected error deep in a list.
   const failing = new Proxy(db, {
     get(target, key, receiver) {
-      if (key === '$queryRaw') {
-        return (sql: { sql?: string; strings?: string[] }, ...rest: unknown[]) =>
-          JSON.stringify(sql).includes('FROM \\"Case\\"') ? Promise.reject(new Error('disk on fire')) : target.$queryRaw(sql as never, ...(rest as []));
+      if (key === '$queryRaw' || key === '$queryRawUnsafe') {
+        const run = Reflect.get(target, key, receiver) as (...args: unknown[]) => Promise<unknown>;
+        return (sql: unknown, ...rest: unknown[]) =>
+          /FROM \\?"Case\\?"/i.test(JSON.stringify(sql)) ? Promise.reject(new Error('disk on fire')) : run.call(target, sql, ...rest);
       }
       return Reflect.get(target, key, receiver);
     },

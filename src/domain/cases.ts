@@ -3,7 +3,17 @@ import type { Case, Db, Prisma } from '../db/client.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { parseAmount, type Ore } from './money.ts';
-import { keysetPage, NEWEST_FIRST, numberedPage, type NumberedPageRequest, type Page, type PageRequest } from './paging.ts';
+import { runTyped, typedSql } from '../db/typedSql.ts';
+import {
+  keysetPage,
+  keysetPages,
+  NEWEST_FIRST,
+  numberedPage,
+  type CheckedPageRequest,
+  type NumberedPageRequest,
+  type Page,
+  type PageRequest,
+} from './paging.ts';
 import type { CaseState } from './settlement.ts';
 import { isStorableText } from './text.ts';
 
@@ -62,6 +72,50 @@ export function listCases(db: Db, accountId: string, filter: CaseFilter, page: P
     (where, take) => db.case.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
     (where) => db.case.count({ where }),
   );
+}
+
+/**
+ * The cases of many creditors of the account, one newest-first page per creditor, in one
+ * statement (numbered per creditor, cut at the page; see listPaymentsOfCases).
+ * `count` gives a creditor's totalCount (see countCasesOfCreditors).
+ */
+export function listCasesOfCreditors(
+  db: Db,
+  accountId: string,
+  creditorIds: readonly string[],
+  request: CheckedPageRequest,
+  count: (creditorId: string) => Promise<number>,
+): Promise<Map<string, Page<Case>>> {
+  return keysetPages(
+    creditorIds,
+    request,
+    async (parents, cursor, take): Promise<Case[]> => {
+      const sql = typedSql(db);
+      const ranked = sql
+        .selectFrom('Case')
+        .selectAll()
+        .select((eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc')).as('rank'))
+        .where('accountId', '=', accountId)
+        .where('creditorId', 'in', parents)
+        .$if(cursor !== null, (q) =>
+          q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
+        );
+      const rows = await runTyped(
+        db,
+        sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'),
+      );
+      return rows.map(({ rank: _, ...row }) => row);
+    },
+    (c) => c.creditorId,
+    count,
+  );
+}
+
+/** How many cases each creditor of the account has, in one grouped count. */
+export async function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
+  const groups =
+    creditorIds.length === 0 ? [] : await db.case.groupBy({ by: ['creditorId'], where: { accountId, creditorId: { in: [...creditorIds] } }, _count: { _all: true } });
+  return new Map(groups.map((g) => [g.creditorId, g._count._all]));
 }
 
 export function listCasesByPage(

@@ -37,7 +37,7 @@ export function encodeCursor(row: Ordered): string {
   return Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): Ordered {
+export function decodeCursor(cursor: string): Ordered {
   const match = /^(\d{1,15}):([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match) throw new InvalidArgumentError('after', 'after is not a cursor this API returned');
   return { createdAt: new Date(Number(match[1])), id: match[2]! };
@@ -71,6 +71,55 @@ export async function keysetPage<T extends Ordered, W extends object>(
     hasPreviousPage: Boolean(request.after),
     totalCount: () => (counted ??= count(where)),
   };
+}
+
+// --- the same pages for many parents at once (a connection field inside a list) ---
+
+/** A page request with its arguments checked: what a batched read is keyed by. */
+export interface CheckedPageRequest {
+  size: number;
+  after: string | null;
+  /** The decoded `after`: rows strictly older than it. */
+  cursor: Ordered | null;
+}
+
+/** Checks `first` and `after` before any read, so a bad argument fails its own field only. */
+export function checkPageRequest(request: PageRequest): CheckedPageRequest {
+  const size = pageSize(request.first);
+  const after = request.after || null;
+  return { size, after, cursor: after ? decodeCursor(after) : null };
+}
+
+/**
+ * One newest-first page per parent from one fetch: `fetch` gets the parents, the cursor and
+ * a limit per parent one larger than the page, and returns the rows of all parents, each
+ * parent's newest first; `parentOf` tells whose a row is. The pages are the ones keysetPage
+ * gives for each parent alone; `count` is the parent's totalCount, run only when asked.
+ */
+export async function keysetPages<T extends Ordered>(
+  parentIds: readonly string[],
+  request: CheckedPageRequest,
+  fetch: (parentIds: string[], cursor: Ordered | null, take: number) => Promise<T[]>,
+  parentOf: (row: T) => string,
+  count: (parentId: string) => Promise<number>,
+): Promise<Map<string, Page<T>>> {
+  const { size, after, cursor } = request;
+  const parents = [...new Set(parentIds)];
+  const rows = size === 0 || parents.length === 0 ? [] : await fetch(parents, cursor, size + 1);
+  const byParent = new Map<string, T[]>(parents.map((id) => [id, []]));
+  for (const row of rows) byParent.get(parentOf(row))?.push(row);
+  const pages = new Map<string, Page<T>>();
+  for (const [parentId, fetched] of byParent) {
+    const nodes = fetched.slice(0, size);
+    pages.set(parentId, {
+      nodes,
+      cursors: nodes.map(encodeCursor),
+      hasNextPage: fetched.length > size,
+      hasPreviousPage: Boolean(after),
+      totalCount: () => count(parentId),
+    });
+  }
+  return pages;
 }
 
 /** Page-numbered lists (the REST API's `page` and `max_results`): ordered as asked, then by id. */

@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import { Prisma, type Case, type Db, type Payment } from '../db/client.ts';
 import type { FieldError } from './errors.ts';
 import { isId, newId } from './ids.ts';
-import { keysetPage, NEWEST_FIRST, numberedPage, type NumberedPageRequest, type Page, type PageRequest } from './paging.ts';
+import { runTyped, typedSql } from '../db/typedSql.ts';
+import {
+  keysetPage,
+  keysetPages,
+  NEWEST_FIRST,
+  numberedPage,
+  type CheckedPageRequest,
+  type NumberedPageRequest,
+  type Page,
+  type PageRequest,
+} from './paging.ts';
 import { checkIdempotencyKey, checkRegistration, registrationFingerprint, type CheckedRegistration } from './registration.ts';
 import { settle, type CaseState, type PaymentStatus } from './settlement.ts';
 import { isStorableText } from './text.ts';
@@ -225,6 +235,51 @@ export function listPayments(db: Db, accountId: string, filter: PaymentFilter, p
     (where, take) => db.payment.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
     (where) => db.payment.count({ where }),
   );
+}
+
+/**
+ * The payments of many cases of the account, one newest-first page per case, in one
+ * statement: the cases' payments numbered per case in the list's order, cut at the page.
+ * It reads every payment of those cases after the cursor (as their totalCount does), which
+ * here measured faster than one LIMITed branch per case: those made a statement as long as
+ * the page and took longer to plan than to run. `count` gives a case's totalCount.
+ */
+export function listPaymentsOfCases(
+  db: Db,
+  accountId: string,
+  caseIds: readonly string[],
+  request: CheckedPageRequest,
+  count: (caseId: string) => Promise<number>,
+): Promise<Map<string, Page<Payment>>> {
+  return keysetPages(
+    caseIds,
+    request,
+    async (parents, cursor, take): Promise<Payment[]> => {
+      const sql = typedSql(db);
+      const ranked = sql
+        .selectFrom('Payment')
+        .selectAll()
+        .select((eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc')).as('rank'))
+        .where('accountId', '=', accountId)
+        .where('caseId', 'in', parents)
+        .$if(cursor !== null, (q) =>
+          q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
+        );
+      const rows = await runTyped(
+        db,
+        sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc'),
+      );
+      return rows.map(({ rank: _, ...row }) => row);
+    },
+    (payment) => payment.caseId,
+    count,
+  );
+}
+
+/** How many payments each case of the account has, in one grouped count. */
+export async function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonly string[]): Promise<Map<string, number>> {
+  const groups = caseIds.length === 0 ? [] : await db.payment.groupBy({ by: ['caseId'], where: { accountId, caseId: { in: [...caseIds] } }, _count: { _all: true } });
+  return new Map(groups.map((g) => [g.caseId, g._count._all]));
 }
 
 export function listPaymentsByPage(

@@ -1,6 +1,9 @@
 import DataLoader from 'dataloader';
-import { Prisma, type Account, type Case, type Creditor, type Db } from '../db/client.ts';
-import { findCases } from '../domain/cases.ts';
+import type { Account, Case, Creditor, Db } from '../db/client.ts';
+import { runTyped, typedSql } from '../db/typedSql.ts';
+import { countCasesOfCreditors, findCases, listCasesOfCreditors } from '../domain/cases.ts';
+import type { CheckedPageRequest, Page } from '../domain/paging.ts';
+import { countPaymentsOfCases, listPaymentsOfCases } from '../domain/payments.ts';
 
 /**
  * Per-request batching of the rows a list's items point at: a page of N payments asking
@@ -23,9 +26,54 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
   if (account && account.id === accountId) accountLoader.prime(account.id, account);
 
   const creditorLoader = byId<Creditor>((ids) => db.creditor.findMany({ where: { id: { in: ids }, accountId } }));
+
+  // A connection field inside a list (each case's payments, each creditor's cases): one
+  // statement for the pages of all parents, and one grouped count when totalCount is asked.
+  const counts = (count: (ids: readonly string[]) => Promise<Map<string, number>>) =>
+    new DataLoader<string, number>(
+      async (ids) => {
+        const found = await count(ids);
+        return ids.map((id) => found.get(id) ?? 0);
+      },
+      { batch, maxBatchSize: 1000 },
+    );
+  const pages = <T>(
+    list: (parentIds: string[], request: CheckedPageRequest, count: (parentId: string) => Promise<number>) => Promise<Map<string, Page<T>>>,
+    countLoader: DataLoader<string, number>,
+  ) =>
+    new DataLoader<ChildPageKey, Page<T>, string>(
+      async (keys) => {
+        // Siblings of one list share their page arguments: one statement per distinct (first, after).
+        const byRequest = new Map<string, ChildPageKey[]>();
+        for (const key of keys) {
+          const group = byRequest.get(requestKey(key));
+          if (group) group.push(key);
+          else byRequest.set(requestKey(key), [key]);
+        }
+        const found = new Map<string, Page<T>>();
+        await Promise.all(
+          [...byRequest.values()].map(async (group) => {
+            const pagesOfGroup = await list(group.map((key) => key.parentId), group[0]!, (parentId) => countLoader.load(parentId));
+            for (const key of group) found.set(childPageKey(key), pagesOfGroup.get(key.parentId)!);
+          }),
+        );
+        return keys.map((key) => found.get(childPageKey(key))!);
+      },
+      { batch, maxBatchSize: 1000, cacheKeyFn: childPageKey },
+    );
+  const paymentsOfCase = pages(
+    (caseIds, request, count) => listPaymentsOfCases(db, accountId, caseIds, request, count),
+    counts((caseIds) => countPaymentsOfCases(db, accountId, caseIds)),
+  );
+  const casesOfCreditor = pages(
+    (creditorIds, request, count) => listCasesOfCreditors(db, accountId, creditorIds, request, count),
+    counts((creditorIds) => countCasesOfCreditors(db, accountId, creditorIds)),
+  );
+  const children = { paymentsOfCase, casesOfCreditor };
+
   if (!batch) {
     // The benchmark's naive baseline: one plain lookup per row, as a resolver without loaders does.
-    return { case: byId<Case>((ids) => findCases(db, accountId, ids)), creditor: creditorLoader, account: accountLoader };
+    return { case: byId<Case>((ids) => findCases(db, accountId, ids)), creditor: creditorLoader, account: accountLoader, ...children };
   }
   // Cases are read together with their creditor in one JOIN, which primes the creditor loader:
   // a payment's creditor is its case's creditor, so a page asking for both costs one round trip.
@@ -36,19 +84,29 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
       return c;
     });
   });
-  return { case: caseLoader, creditor: creditorLoader, account: accountLoader };
+  return { case: caseLoader, creditor: creditorLoader, account: accountLoader, ...children };
 }
+
+/** A page of a parent's children: the parent and the checked page arguments. */
+export interface ChildPageKey extends CheckedPageRequest {
+  parentId: string;
+}
+
+const requestKey = (key: CheckedPageRequest) => `${key.size}:${key.after ?? ''}`;
+const childPageKey = (key: ChildPageKey) => `${key.parentId}:${requestKey(key)}`;
 
 type CaseWithCreditor = Case & { creditorName: string; creditorCreatedAt: Date };
 
-/** Cases of the account by id, each with its creditor's columns; Prisma.sql keeps it one parameterised statement on either database. */
+/** Cases of the account by id, each with its creditor's columns, in one typed statement on either database. */
 function casesWithCreditors(db: Db, accountId: string, ids: string[]): Promise<CaseWithCreditor[]> {
-  return db.$queryRaw<CaseWithCreditor[]>(Prisma.sql`
-    SELECT c."id", c."accountId", c."creditorId", c."invoiceNumber", c."referenceNumber", c."currency", c."state",
-           c."remainingCosts", c."remainingInterest", c."remainingCapital", c."version", c."createdAt", c."updatedAt",
-           cr."name" AS "creditorName", cr."createdAt" AS "creditorCreatedAt"
-    FROM "Case" c JOIN "Creditor" cr ON cr."id" = c."creditorId" AND cr."accountId" = c."accountId"
-    WHERE c."accountId" = ${accountId} AND c."id" IN (${Prisma.join(ids)})`);
+  const query = typedSql(db)
+    .selectFrom('Case as c')
+    .innerJoin('Creditor as cr', (join) => join.onRef('cr.id', '=', 'c.creditorId').onRef('cr.accountId', '=', 'c.accountId'))
+    .selectAll('c')
+    .select(['cr.name as creditorName', 'cr.createdAt as creditorCreatedAt'])
+    .where('c.accountId', '=', accountId)
+    .where('c.id', 'in', ids);
+  return runTyped(db, query);
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

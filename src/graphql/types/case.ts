@@ -1,6 +1,6 @@
 import { findCase, findCaseByInvoiceNumber, listCases, remainingTotal } from '../../domain/cases.ts';
 import { isId } from '../../domain/ids.ts';
-import { listPayments } from '../../domain/payments.ts';
+import { checkPageRequest } from '../../domain/paging.ts';
 import { builder } from '../builder.ts';
 import { listComplexity, pageArgs } from '../connection.ts';
 import { CaseState, Currency } from './enums.ts';
@@ -24,7 +24,8 @@ CaseRef.implement({
       complexity: listComplexity,
       description: 'Payments registered on this case, newest first.',
       args: pageArgs,
-      resolve: (c, { first, after }, ctx) => listPayments(ctx.db, ctx.accountId, { caseId: c.id }, { first, after }),
+      // Batched: a list of cases asking for their payments costs one statement, not one per case.
+      resolve: (c, { first, after }, ctx) => ctx.loaders.paymentsOfCase.load({ parentId: c.id, ...checkPageRequest({ first, after }) }),
     }),
   }),
 });

@@ -1,6 +1,6 @@
-import { listCases } from '../../domain/cases.ts';
 import { findCreditor, listCreditors } from '../../domain/creditors.ts';
 import { isId } from '../../domain/ids.ts';
+import { checkPageRequest } from '../../domain/paging.ts';
 import { builder } from '../builder.ts';
 import { listComplexity, pageArgs } from '../connection.ts';
 import { AccountRef } from './account.ts';
@@ -17,7 +17,8 @@ CreditorRef.implement({
       complexity: listComplexity,
       description: "The creditor's cases, newest first.",
       args: pageArgs,
-      resolve: (c, { first, after }, ctx) => listCases(ctx.db, ctx.accountId, { creditorId: c.id }, { first, after }),
+      // Batched: a list of creditors asking for their cases costs one statement, not one per creditor.
+      resolve: (c, { first, after }, ctx) => ctx.loaders.casesOfCreditor.load({ parentId: c.id, ...checkPageRequest({ first, after }) }),
     }),
   }),
 });
