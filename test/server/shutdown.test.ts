@@ -15,9 +15,9 @@ async function npmStart(env: Record<string, string> = {}) {
   cleanups.push(() => database.drop());
   const server = await startServer({ DATABASE_URL: database.url, DEMO: 'true', LOG_LEVEL: 'info', ...env }, { npm: true });
   const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.process.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-  // Whatever a failing test leaves running: npm and what it started.
+  // Whatever a failing test leaves running: npm and everything it started (its process group).
   cleanups.push(async () => {
-    for (const pid of [server.process.pid!, ...children]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (alive(server.process.pid!) || children.some(alive)) process.kill(-server.process.pid!, 'SIGKILL');
   });
   expect(children).toHaveLength(1); // npm runs node itself, no shell or wrapper in between
   const apiKey = /Demo API key \(x-api-key\): (\S+)/.exec(server.output())![1]!;

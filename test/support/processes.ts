@@ -72,5 +72,7 @@ export function spawnServer(env: Record<string, string>, { npm = false }: { npm?
     // npm runs `node` from PATH: the one running the tests comes first.
     env: { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // npm leads a process group of its own, so a test can clean up everything it started (kill -pid).
+    detached: npm,
   });
 }
