@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // Spawned servers and CLIs run the built dist/, as `npm start` does: built once per run.
+    globalSetup: ['test/support/build.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each test file makes its own database; two at a time fits these 2-core machines.

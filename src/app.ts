@@ -1,6 +1,6 @@
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { poolOf, type Db } from './db/client.ts';
 import { createGraphQL } from './graphql/yoga.ts';
@@ -34,10 +34,16 @@ export interface AppConfig {
   timeouts?: Timeouts;
   /** Requests per API key (per client address without one) per minute; 0 or undefined: no limit. */
   rateLimitPerMinute?: number;
+  /** True once the process is draining (server.ts sets it on SIGTERM): /ready then answers 503. */
+  shuttingDown?: () => boolean;
+  /** Hands Fastify a server bound beforehand (server.ts); without it Fastify makes its own. */
+  serverFactory?: FastifyServerFactory;
 }
 
 /** Longest piece of a client's URL an error message repeats. */
 const MAX_ECHOED_URL = 100;
+/** How long /ready waits for the database before it answers 503. */
+const READY_TIMEOUT_MS = 2000;
 
 /** Builds the HTTP app (GraphQL and REST) without binding a port; server.ts listens. */
 export async function createApp(config: AppConfig): Promise<FastifyInstance> {
@@ -54,6 +60,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
       const message = status === 414 ? 'The URL is too long: a path segment is over 100 characters.' : status === 400 ? 'The URL is not valid.' : 'Unexpected error.';
       return sendFailure(request, reply, status, message, status === 500 ? 'INTERNAL_SERVER_ERROR' : error.code);
     },
+    serverFactory: config.serverFactory,
   });
   const observability = observe(app, { metrics: config.metrics, tracing: config.tracing, pool: poolOf(config.db) });
   if (config.rateLimitPerMinute) await limitRequestRate(app, config.rateLimitPerMinute);
@@ -99,7 +106,19 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     },
   });
   await app.register(restRoutes, { db: config.db, onRegistered: observability.registrationObserver('rest') });
+  // Liveness: the process runs and answers. Readiness: it can serve, so a load balancer may send
+  // traffic: the database answers a trivial query in time and the process is not draining.
   app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (request, reply) => {
+    if (config.shuttingDown?.()) return reply.code(503).send({ status: 'shutting down' });
+    try {
+      await withDeadline(config.db.$queryRaw`SELECT 1`, READY_TIMEOUT_MS);
+      return { status: 'ready' };
+    } catch (error) {
+      request.log.warn({ err: error }, 'not ready: the database does not answer');
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
+  });
   // Unknown paths answer in the REST error envelope, which existing REST clients parse; under /graphql in GraphQL's.
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
@@ -126,4 +145,12 @@ function sendFailure(request: FastifyRequest, reply: FastifyReply, status: numbe
 
 function graphqlFailure(reply: FastifyReply, status: number, message: string, code: string) {
   return reply.code(status).send({ errors: [{ message, extensions: { code, http: { status } } }] });
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

@@ -1,27 +1,34 @@
-import { createApiKey } from './auth/apiKeys.ts';
+import { createApiKey, revokeApiKey } from './auth/apiKeys.ts';
 import type { Db } from './db/client.ts';
 import { createAccount } from './domain/accounts.ts';
 import { closeCase, openCase } from './domain/cases.ts';
 import { createCreditor } from './domain/creditors.ts';
 import { registerPayment } from './domain/payments.ts';
 
+export interface DemoKey {
+  apiKey: string;
+  keyId: string;
+  /** The demo data was seeded by this start (the database was empty). */
+  created: boolean;
+}
+
 /**
  * Fills an empty database with a demo account: two creditors, open, paid and closed
- * cases and a few payments, so GraphiQL has something to show. Returns the demo's API
- * key: a new one on every start, since keys are stored hashed and cannot be shown again.
+ * cases and a few payments, so GraphiQL has something to show. Returns a new API key for
+ * the demo account on every start, since keys are stored hashed and cannot be shown again.
+ * Keys other processes printed are left alone (another server may be serving GraphiQL with
+ * one); each server revokes its own on shutdown (retireDemoKey).
  */
-export async function ensureDemo(db: Db): Promise<{ apiKey: string; created: boolean } | null> {
+export async function ensureDemo(db: Db): Promise<DemoKey | null> {
   const existing = await db.account.findFirst({ where: { name: 'Demo account' } });
   if (existing) {
-    // Only the newest demo key works, so restarts do not pile up live keys.
-    await db.apiKey.updateMany({ where: { accountId: existing.id, revokedAt: null }, data: { revokedAt: new Date() } });
-    const { key } = await createApiKey(db, existing.id);
-    return { apiKey: key, created: false };
+    const { id, key } = await createApiKey(db, existing.id);
+    return { apiKey: key, keyId: id, created: false };
   }
   if ((await db.account.count()) > 0) return null; // a real database: leave it alone
 
   const account = await createAccount(db, 'Demo account');
-  const { key } = await createApiKey(db, account.id);
+  const { id: keyId, key } = await createApiKey(db, account.id);
   const nordic = await createCreditor(db, account.id, 'Nordic Energy AB');
   const telco = await createCreditor(db, account.id, 'Telco Sverige AB');
   const cases = [
@@ -46,5 +53,10 @@ export async function ensureDemo(db: Db): Promise<{ apiKey: string; created: boo
   await pay(nordic.id, cases[1]!.id, '300.00', 'DEMO-002'); // completed: the case is PAID
   await pay(nordic.id, cases[2]!.id, '250.00', 'DEMO-003'); // overpayment
   await pay(telco.id, cases[4]!.id, '25.00', 'DEMO-004'); // closed case
-  return { apiKey: key, created: true };
+  return { apiKey: key, keyId, created: true };
+}
+
+/** Revokes the demo key this process printed, so stopped servers leave no live demo keys behind. */
+export async function retireDemoKey(db: Db, demo: DemoKey): Promise<void> {
+  await revokeApiKey(db, demo.keyId);
 }

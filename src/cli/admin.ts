@@ -4,7 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { createApiKey, revokeApiKey } from '../auth/apiKeys.ts';
-import { connectDb, DEFAULT_DATABASE_URL, type Db } from '../db/client.ts';
+import { ConfigError, readDatabaseUrl } from '../config.ts';
+import { connectDb, type Db } from '../db/client.ts';
 import { deployMigrations } from '../db/migrate.ts';
 import { createAccount } from '../domain/accounts.ts';
 import { closeCase, openCase } from '../domain/cases.ts';
@@ -102,7 +103,7 @@ try {
 const missing = command.options.filter((o) => !values[o]);
 if (missing.length > 0) usage(`${commandName} needs ${missing.map((o) => `--${o}`).join(', ')}`);
 
-const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+const databaseUrl = readDatabaseUrlOrExit();
 await deployMigrations(databaseUrl);
 const db = await connectDb(databaseUrl);
 try {
@@ -113,4 +114,14 @@ try {
   process.exitCode = 2;
 } finally {
   await db.$disconnect();
+}
+
+function readDatabaseUrlOrExit(): string {
+  try {
+    return readDatabaseUrl();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`admin: ${error.message}`);
+    process.exit(2);
+  }
 }

@@ -2,7 +2,7 @@
  * npm run migrate                  applies pending migrations to DATABASE_URL (default: the SQLite file)
  * npm run migrate:new -- <name>    writes a new migration for both providers from the schema change
  */
-import { DEFAULT_DATABASE_URL } from '../db/client.ts';
+import { readDatabaseUrl } from '../config.ts';
 import { createMigration, deployMigrations } from '../db/migrate.ts';
 import { redactedUrl } from '../db/url.ts';
 
@@ -11,8 +11,7 @@ const USAGE = 'usage: migrate [deploy] | migrate new <name>   (name: letters, di
 async function main(args: string[]): Promise<number> {
   const [command = 'deploy', ...rest] = args;
   if (command === 'deploy' && rest.length === 0) {
-    // `||` as in src/config.ts: an empty DATABASE_URL means the server's default too.
-    const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+    const databaseUrl = readDatabaseUrl();
     const started = performance.now();
     const applied = await deployMigrations(databaseUrl);
     const took = `${Math.round(performance.now() - started)} ms`;

@@ -7,6 +7,7 @@
  * ("Workarounds, numbered"), which says what it works around and when it can go.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -28,11 +29,19 @@ import { providerOf, sqlitePath, withDatabase, type Provider } from './url.ts';
 
 export { providerOf };
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The folder that holds prisma/: two levels above this file in src/db/, one above the built dist/server.js. */
+const ROOT = findUp(dirname(fileURLToPath(import.meta.url)), 'prisma');
 const LAYOUT = {
   sqlite: { schema: 'prisma/sqlite/schema.prisma', migrations: 'prisma/migrations/sqlite' },
   postgresql: { schema: 'prisma/schema.prisma', migrations: 'prisma/migrations/postgres' },
 } as const satisfies Record<Provider, { schema: string; migrations: string }>;
+
+function findUp(from: string, folder: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, folder))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no ${folder}/ folder above ${from}`);
+  }
+}
 
 const LOCKFILE = 'migration_lock.toml';
 const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };

@@ -502,14 +502,14 @@ export function kindOf(databaseUrl: string): DatabaseKind {
 }
 
 /**
- * The servers a scenario starts: node runs each one directly, so SIGKILL and SIGTERM reach the
+ * The servers a scenario starts: node runs each one (startServer), so SIGKILL and SIGTERM reach the
  * server itself; whatever is still running when the scenario ends (a failure) is killed.
  */
 class Servers {
   private readonly started: ServerProcess[] = [];
   constructor(private readonly databaseUrl: string) {}
   async start(extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
-    const server = await startServer({ DATABASE_URL: this.databaseUrl, DEMO: 'false', ...extraEnv }, { direct: true });
+    const server = await startServer({ DATABASE_URL: this.databaseUrl, DEMO: 'false', ...extraEnv });
     this.started.push(server);
     return server;
   }

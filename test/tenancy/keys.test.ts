@@ -67,7 +67,7 @@ describe('a key revoked by the operator while a server process runs', () => {
     const account = await createAccount(db, 'Operator revokes');
     const key = await createApiKey(db, account.id);
     await db.$disconnect();
-    const running = await startServer({ DATABASE_URL: server.url, DEMO: 'false' }, { direct: true });
+    const running = await startServer({ DATABASE_URL: server.url, DEMO: 'false' });
     try {
       const ask = (path: string, init: RequestInit = {}) => fetch(`${running.url}${path}`, { ...init, headers: { 'x-api-key': key.key, 'content-type': 'application/json', ...init.headers } });
       const graphql = () => ask('/graphql', { method: 'POST', body: JSON.stringify({ query: QUERY }) });
