@@ -3,6 +3,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
+import { retryOnConnectionLoss } from './reconnect.ts';
 import { isolateSqliteConnection } from './sqliteIsolation.ts';
 import { providerOf } from './url.ts';
 
@@ -28,7 +29,7 @@ export interface DbOptions {
 
 export async function connectDb(databaseUrl: string, options: DbOptions = {}): Promise<Db> {
   if (providerOf(databaseUrl) === 'postgresql') {
-    const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 }, { statementNameGenerator: preparedStatementName });
+    const adapter = retryOnConnectionLoss(new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 }, { statementNameGenerator: preparedStatementName }));
     return observe(new PostgresClient({ adapter, ...queryLog(options) }), options);
   }
   // One connection per process; a 5 s busy timeout lets other processes (the admin CLI,
