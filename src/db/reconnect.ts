@@ -39,12 +39,24 @@ class Generations {
   private current = 0;
   private readonly openedIn = new WeakMap<pg.PoolClient, number>();
   constructor(private readonly pool: pg.Pool) {
-    pool.on('connect', (client) => this.openedIn.set(client as pg.PoolClient, this.current));
+    pool.on('connect', (client) => {
+      this.openedIn.set(client as pg.PoolClient, this.current);
+      // pg-pool drops its own listener when it hands a client out, and Prisma adds its own only
+      // after awaiting the checkout: a FATAL read in between (the same socket read that finished
+      // the client's last statement) would be an 'error' event with no listener, which crashes
+      // the process. The connection is dead either way; its next statement fails and is retried.
+      client.on('error', () => this.lost());
+    });
   }
 
   /** A connection was lost: every connection open now is suspect. */
   lost() {
     this.current += 1;
+  }
+
+  /** Opened before the latest loss (or before we watched the pool). */
+  isStale(client: pg.PoolClient): boolean {
+    return (this.openedIn.get(client) ?? -1) < this.current;
   }
 
   /** Closes the idle connections opened before the latest loss, until a newer one comes up. */
@@ -83,8 +95,19 @@ function retrying(adapter: SqlDriverAdapter, generations: Generations): SqlDrive
         case 'executeRaw':
           return (query: SqlQuery) => once(() => target.executeRaw(query), (error) => isRead(query.sql) || wasNeverSent(error));
         case 'startTransaction':
-          return async (...args: Parameters<SqlDriverAdapter['startTransaction']>) =>
-            observed(await once(() => target.startTransaction(...args), () => true), generations);
+          return async (...args: Parameters<SqlDriverAdapter['startTransaction']>) => {
+            // A transaction runs on a connection opened after the latest loss. A backend the
+            // server was told to end can still answer a statement or two before it does (tens of
+            // milliseconds on a busy host): one that was idle at the loss passes BEGIN and dies
+            // under the settlement, which would spend a registration's one retry. Each stale
+            // connection costs one BEGIN and a reconnect, once per loss.
+            for (;;) {
+              const transaction = await once(() => target.startTransaction(...args), () => true);
+              const client = clientOf(transaction);
+              if (!client || !generations.isStale(client)) return observed(transaction, generations);
+              client.release(new Error('opened before a lost connection')); // an error: the pool closes it (and the open transaction with it)
+            }
+          };
         default:
           return Reflect.get(target, property, receiver);
       }
@@ -111,6 +134,16 @@ function observed(transaction: Transaction, generations: Generations): Transacti
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+/**
+ * The pg client a transaction of @prisma/adapter-pg holds (PgTransaction's `client`, protected in
+ * its types but a plain property); undefined if a later version stops keeping it there, and then
+ * transactions are not checked for stale connections.
+ */
+function clientOf(transaction: Transaction): pg.PoolClient | undefined {
+  const client = (transaction as unknown as { client?: unknown }).client;
+  return typeof client === 'object' && client !== null && typeof (client as pg.PoolClient).release === 'function' ? (client as pg.PoolClient) : undefined;
 }
 
 /** A statement that only reads: running it twice is the same as running it once. */

@@ -4,7 +4,7 @@ import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Db } from '../db/client.ts';
-import { InvalidArgumentError } from '../domain/errors.ts';
+import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
 import { compiledExecution } from './compiledExecution.ts';
 import type { GraphQLContext } from './context.ts';
 import { LIMITS } from './limits.ts';
@@ -104,6 +104,17 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
             positions: error.positions,
             path: error.path,
             extensions: { code: 'BAD_USER_INPUT', field: original.field },
+          });
+        }
+        // A registration whose commit was cut off: 503, and the message says how to resend safely.
+        if (original instanceof OutcomeUnknownError && error instanceof GraphQLError) {
+          logger.warn({ err: original }, 'payment registration outcome unknown after a lost database connection');
+          return new GraphQLError(original.message, {
+            nodes: error.nodes,
+            source: error.source,
+            positions: error.positions,
+            path: error.path,
+            extensions: { code: 'OUTCOME_UNKNOWN', http: { status: 503 } },
           });
         }
         if (!(original instanceof GraphQLError)) logger.error({ err: original }, 'unexpected error in a GraphQL request');
