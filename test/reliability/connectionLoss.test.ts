@@ -167,7 +167,6 @@ describe('a registration whose COMMIT lost its connection', () => {
   it("REST: 503 in Eve's error envelope, naming the Idempotency-Key; the resend stores it once", async () => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const body = paymentBody(tenant.creditorId, theCase.id, { amount: 75.5 });
-    delete (body as Record<string, unknown>).creditor_payment_reference;
     const headers = { 'idempotency-key': 'lost-commit-rest' };
     const app = await createApp({ db: losingConnectionAtCommit(h.db, { committed: false }), logLevel: 'silent' });
     try {
