@@ -291,6 +291,31 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
     expect(failures).toEqual([]);
   }, 60_000);
 
+  it('after a lost connection, a transaction starts on a connection opened since, not on one from before', async () => {
+    // A backend told to end can still answer BEGIN before it does; a retried settlement must not bet on it.
+    const db = await connectDb(h.url, { poolSize: 4 });
+    const read = (sql: string) => db.$queryRawUnsafe<Array<{ pid: number }>>(sql).then((rows) => rows[0]!.pid); // then(): a Prisma query starts only when awaited
+    try {
+      // Three connections busy while a fourth is lost under a read (which is read again); the three come back idle afterwards.
+      const busy = Array.from({ length: 3 }, () => read('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.6)'));
+      const slowRead = read('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.3)');
+      let victim: number | undefined;
+      for (let i = 0; i < 50 && victim === undefined; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const active = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(0.3)%' AND state = 'active'`, [databaseName()]);
+        victim = active.rows[0]?.pid;
+      }
+      expect(victim).toBeDefined();
+      await admin.query('SELECT pg_terminate_backend($1)', [victim]);
+      expect(await slowRead).not.toBe(victim);
+      const before = new Set(await Promise.all(busy));
+      const inTransaction = await db.$transaction(async (tx) => (await tx.$queryRawUnsafe<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid'))[0]!.pid);
+      expect(before.has(inTransaction)).toBe(false);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
   describe('a connection cut at an exact statement (through a proxy)', () => {
     let proxy: PostgresProxy;
     let db: Db;
