@@ -369,6 +369,24 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect([after.remainingCapital, after.version]).toEqual([45_000n, 1]);
     });
 
+    it("a connection ended right after answering, while a transaction waits for it: the process survives and the transaction runs on another", async () => {
+      // pg-pool hands the connection to the waiting transaction in the same socket read that
+      // brings the FATAL; Prisma listens for errors only once its checkout resolves. Without a
+      // listener of our own, that 'error' event would have none and crash the process.
+      const single = await connectDb(proxy.url, { poolSize: 1 });
+      try {
+        const cut = proxy.cutAt({ statement: /pg_sleep\(0\.05\)/, when: 'answered, then ended' });
+        const read = single.$queryRawUnsafe<Array<{ n: number }>>('SELECT 1 AS n FROM pg_sleep(0.05)').then((rows) => rows);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const waiting = single.$transaction(async (tx) => tx.account.count());
+        expect(await read).toEqual([{ n: 1 }]);
+        await cut;
+        expect(await waiting).toBeGreaterThan(0);
+      } finally {
+        await single.$disconnect();
+      }
+    });
+
     it('a read whose answer was lost is read again', async () => {
       const cut = proxy.cutAt({ statement: /FROM "public"\."Creditor"/, when: 'after' });
       const yoga = createGraphQL({ db, logger: silent });

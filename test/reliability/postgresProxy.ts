@@ -10,8 +10,12 @@ import net from 'node:net';
 export interface Cut {
   /** The statement's SQL text. */
   statement: RegExp;
-  /** before: the statement never reaches the server; after: it runs and its answer is lost. */
-  when: 'before' | 'after';
+  /**
+   * before: the statement never reaches the server; after: it runs and its answer is lost;
+   * answered, then ended: its answer arrives with the server's FATAL 57P01 right behind it, in
+   * one read, as when a backend is terminated just after answering.
+   */
+  when: 'before' | 'after' | 'answered, then ended';
 }
 
 export interface PostgresProxy {
@@ -40,9 +44,13 @@ export async function startPostgresProxy(databaseUrl: string): Promise<PostgresP
     const named = new Map<string, string>(); // prepared statement name -> SQL text
     let pending = Buffer.alloc(0);
     let started = false; // the startup message has no type byte
-    let answerToCut = false;
+    let answerToCut: Cut['when'] | null = null;
     upstream.on('data', (chunk: Buffer) => {
-      if (answerToCut) return cutOff();
+      if (answerToCut === 'after') return cutOff();
+      if (answerToCut === 'answered, then ended') {
+        upstream.destroy();
+        return client.end(Buffer.concat([chunk, TERMINATED]));
+      }
       client.write(chunk);
     });
     client.on('data', (chunk: Buffer) => {
@@ -67,7 +75,7 @@ export async function startPostgresProxy(databaseUrl: string): Promise<PostgresP
           armed = null;
           done();
           if (cut.when === 'before') return cutOff();
-          answerToCut = true;
+          answerToCut = cut.when;
         }
         upstream.write(message);
       }
@@ -89,6 +97,15 @@ export async function startPostgresProxy(databaseUrl: string): Promise<PostgresP
     },
   };
 }
+
+/** The ErrorResponse a backend sends when pg_terminate_backend ends it. */
+const TERMINATED = (() => {
+  const fields = Buffer.from('SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0');
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([header, fields]);
+})();
 
 /** The SQL a frontend message runs: Query's text, Parse's text (remembered by name), Bind's by name. */
 function statementOf(message: Buffer, named: Map<string, string>): string | null {
