@@ -4,6 +4,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
+import { retryOnConnectionLoss } from './reconnect.ts';
 import { isolateSqliteConnection } from './sqliteIsolation.ts';
 import { providerOf } from './url.ts';
 
@@ -31,7 +32,7 @@ export async function connectDb(databaseUrl: string, options: DbOptions = {}): P
   if (providerOf(databaseUrl) === 'postgresql') {
     // The pool is ours so its use can be exported as metrics (poolOf); $disconnect still ends it.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
-    const adapter = new PrismaPg(pool, { statementNameGenerator: preparedStatementName, disposeExternalPool: true });
+    const adapter = retryOnConnectionLoss(new PrismaPg(pool, { statementNameGenerator: preparedStatementName, disposeExternalPool: true }));
     const db = observe(new PostgresClient({ adapter, ...queryLog(options) }), options);
     pools.set(db, pool);
     return db;

@@ -18,3 +18,27 @@ export class InvalidArgumentError extends Error {
     super(message);
   }
 }
+
+/**
+ * The database connection was lost while a registration was committing, and the payment could
+ * not be found afterwards: it may yet be stored or not. The adapters answer 503 with this message,
+ * which tells the client how to find out safely.
+ */
+export class OutcomeUnknownError extends Error {
+  constructor(
+    /** What identifies the registration when it is sent again; null when nothing does. */
+    readonly identifiedBy: 'creditorPaymentReference' | 'idempotencyKey' | null,
+    options?: ErrorOptions,
+  ) {
+    super(outcomeUnknownMessage(identifiedBy), options);
+  }
+}
+
+function outcomeUnknownMessage(identifiedBy: OutcomeUnknownError['identifiedBy']): string {
+  const what = 'The connection to the database was lost while the payment was being stored: whether it was stored is unknown.';
+  if (identifiedBy === null) {
+    return `${what} The registration carried neither a creditorPaymentReference nor an Idempotency-Key, so sending it again could store it twice: look it up among the case's payments first, and send registrations with one of them.`;
+  }
+  const name = identifiedBy === 'idempotencyKey' ? 'Idempotency-Key' : 'creditorPaymentReference';
+  return `${what} Sending it again with the same ${name} is safe: if the first one was stored, the stored payment is returned as a replay and nothing is stored twice.`;
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Prisma, type Case, type Db, type Payment } from '../db/client.ts';
-import type { FieldError } from './errors.ts';
+import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
+import { OutcomeUnknownError, type FieldError } from './errors.ts';
 import { isId, newId } from './ids.ts';
 import { runTyped, typedSql } from '../db/typedSql.ts';
 import {
@@ -38,7 +39,9 @@ export function settledAmount(p: Payment): bigint {
 /**
  * Registers a payment a debtor made straight to the creditor and applies it to its case.
  * Expected failures come back as field errors with nothing stored; a retry of a stored
- * registration returns the stored payment, marked as replayed.
+ * registration returns the stored payment, marked as replayed. A settlement that lost its
+ * database connection before COMMIT runs again on another; one that lost it during COMMIT is
+ * looked up, and when it cannot be found, OutcomeUnknownError is thrown (the adapters' 503).
  */
 export async function registerPayment(
   db: Db,
@@ -60,8 +63,10 @@ export async function registerPayment(
   const earlier = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint);
   if (earlier) return earlier;
 
+  // The id of the payment the last attempt stored: after a lost COMMIT it tells whether it was.
+  let id = '';
   try {
-    const payment = await db.$transaction(async (tx) => {
+    const payment = await runTransaction(db, async (tx) => {
       // The version bump is the first write: it takes the case's row lock (Postgres) or the
       // write lock (SQLite) before the balance is read, so concurrent payments on one case
       // are applied one after another and never both spend the same remaining amount.
@@ -77,7 +82,7 @@ export async function registerPayment(
       );
       if (current.state === 'OPEN') await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter });
       const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
-      const id = newId();
+      id = newId();
       const record = {
         id,
         accountId,
@@ -104,6 +109,14 @@ export async function registerPayment(
     }, TRANSACTION_OPTIONS);
     return { ok: true, payment, replayed: false };
   } catch (error) {
+    if (error instanceof CommitOutcomeUnknown) {
+      // Found on another connection, it committed; not found, it may still (a network cut leaves
+      // the server finishing it), so the client is told the outcome is unknown.
+      const stored = await db.payment.findUnique({ where: { id } }).catch(() => null);
+      if (stored) return { ok: true, payment: stored, replayed: false };
+      const identifiedBy = registration.creditorPaymentReference !== null ? 'creditorPaymentReference' : idempotencyKey !== null ? 'idempotencyKey' : null;
+      throw new OutcomeUnknownError(identifiedBy, { cause: error });
+    }
     // A concurrent retry of the same registration committed first: answer as a replay.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
       const winner = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint);

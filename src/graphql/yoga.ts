@@ -4,7 +4,7 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import type { Logger } from 'pino';
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Db } from '../db/client.ts';
-import { InvalidArgumentError } from '../domain/errors.ts';
+import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
 import { requestLog, yogaLogger, type RegistrationObserver } from '../observability/index.ts';
 import { compiledExecution } from './compiledExecution.ts';
 import type { GraphQLContext } from './context.ts';
@@ -117,6 +117,17 @@ export function createGraphQL(options: GraphQLOptions): YogaServerInstance<Recor
             positions: error.positions,
             path: error.path,
             extensions: { code: 'BAD_USER_INPUT', field: original.field },
+          });
+        }
+        // A registration whose commit was cut off: 503, and the message says how to resend safely.
+        if (original instanceof OutcomeUnknownError && error instanceof GraphQLError) {
+          requestLog(logger).warn({ err: original }, 'payment registration outcome unknown after a lost database connection');
+          return new GraphQLError(original.message, {
+            nodes: error.nodes,
+            source: error.source,
+            positions: error.positions,
+            path: error.path,
+            extensions: { code: 'OUTCOME_UNKNOWN', http: { status: 503 } },
           });
         }
         // The one line for an unexpected error, with the request's id and operation; an error that

@@ -318,6 +318,7 @@ export const openApiDocument: RestApiDocument = {
           '413': errorResponse('The body is larger than the server accepts.'),
           '415': errorResponse('The body is not application/json.'),
           '422': errorResponse(`Validation failed; nothing stored. \`_error.message\` is "${INSERTION_FAILURE}", \`_issues\` names each field.`),
+          '503': errorResponse('The database connection was lost while the payment was being stored and whether it was stored is unknown. Sending it again with the same creditor_payment_reference or Idempotency-Key is safe: a stored payment is returned as a replay.'),
         },
       },
       get: {

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPM
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Case, Db } from '../db/client.ts';
 import { findCase, findCases, listCasesByPage } from '../domain/cases.ts';
-import { InvalidArgumentError } from '../domain/errors.ts';
+import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import { findPayment, listPaymentsByPage, registerPayment } from '../domain/payments.ts';
 import type { RegistrationObserver } from '../observability/metrics.ts';
@@ -38,6 +38,10 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
     const status = error instanceof BadQueryError || error instanceof InvalidArgumentError ? 400 : error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       return reply.code(status).send(errorBody(status, clientErrorMessage(error, status, request)));
+    }
+    if (error instanceof OutcomeUnknownError) {
+      request.log.warn({ err: error }, 'payment registration outcome unknown after a lost database connection');
+      return reply.code(503).send(errorBody(503, error.message));
     }
     request.log.error({ err: error }, 'REST request failed');
     return reply.code(500).send(errorBody(500, 'Internal server error'));

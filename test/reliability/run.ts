@@ -4,11 +4,12 @@
  * Runs the reliability scenarios at full size on SQLite and on PostgreSQL, prints the table
  * and every violation, and exits non-zero when any violation was found. Scenario 1 runs
  * 3 server processes on Postgres and 1 on SQLite (several processes on one SQLite file is
- * not a supported deployment).
+ * not a supported deployment); scenario 4 (every database session terminated twice under
+ * load) runs on Postgres only.
  */
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../support/database.ts';
-import { crashScenario, drainScenario, formatTable, loadScenario, retryScenario, type DatabaseKind, type ScenarioResult } from './scenarios.ts';
+import { connectionLossScenario, crashScenario, drainScenario, formatTable, loadScenario, retryScenario, type DatabaseKind, type ScenarioResult } from './scenarios.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +40,8 @@ for (const kind of kinds) {
     ['crash', (url) => crashScenario({ databaseUrl: url, registrations: size, crashes: 3 })],
     ['drain', (url) => drainScenario({ databaseUrl: url, requests: 64 })],
   ];
+  // SQLite has no connections to lose.
+  if (kind === 'postgres') scenarios.push(['connection loss', (url) => connectionLossScenario({ databaseUrl: url, processes: 3, registrations: size, terminations: 2 })]);
   for (const [name, scenario] of scenarios) {
     process.stdout.write(`${kind}: ${name} ... `);
     const result = await withDatabase(kind, scenario);

@@ -10,11 +10,12 @@
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
+import pg from 'pg';
 import { Pool } from 'undici';
 import { createApiKey } from '../../src/auth/apiKeys.ts';
 import { connectDb, type Db, type Payment } from '../../src/db/client.ts';
 import { deployMigrations } from '../../src/db/migrate.ts';
-import { providerOf } from '../../src/db/url.ts';
+import { providerOf, withDatabase } from '../../src/db/url.ts';
 import { createAccount } from '../../src/domain/accounts.ts';
 import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
@@ -45,6 +46,8 @@ export interface ScenarioRow {
   serverErrors: number;
   /** Acknowledged payments that are not stored. */
   lost: number;
+  /** 503s saying a commit's outcome is unknown (a lost database connection); the client resent them. */
+  outcomeUnknown: number;
   seconds: number;
 }
 
@@ -68,6 +71,7 @@ const COLUMNS: Array<[keyof ScenarioRow, string]> = [
   ['invariantViolations', 'invariant violations'],
   ['serverErrors', '5xx'],
   ['lost', 'lost'],
+  ['outcomeUnknown', '503 unknown'],
   ['seconds', 'seconds'],
 ];
 
@@ -260,6 +264,8 @@ interface Outcome {
   paymentId: string | null;
   /** The registration stored a payment now (201 / replayed: false), rather than replaying one. */
   created: boolean;
+  /** A 503 saying the commit's outcome is unknown, in the API's documented shape: resending is safe. */
+  outcomeUnknown: boolean;
   /** What the answer said was settled, in öre, and the payment status (lowercase). */
   settled: bigint | null;
   paymentStatus: string | null;
@@ -287,7 +293,7 @@ function orePattern(text: string): bigint {
 
 /** Sends one registration and reads the answer as a client would: acknowledged only with a 2xx and a payment id. */
 async function send(target: Target, apiKey: string, r: Registration, api: Api = r.api, extra: { requestId?: string; body?: (text: string) => Readable } = {}): Promise<Outcome> {
-  const outcome: Outcome = { registration: r, api, status: null, paymentId: null, created: false, settled: null, paymentStatus: null, problem: null };
+  const outcome: Outcome = { registration: r, api, status: null, paymentId: null, created: false, outcomeUnknown: false, settled: null, paymentStatus: null, problem: null };
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-api-key': apiKey };
   if (r.idempotencyKey !== null) headers['idempotency-key'] = r.idempotencyKey;
   if (extra.requestId) headers['x-request-id'] = extra.requestId;
@@ -316,6 +322,12 @@ async function send(target: Target, apiKey: string, r: Registration, api: Api = 
   } catch {
     outcome.problem = `HTTP ${outcome.status} with a body that is not JSON: ${body.slice(0, 200)}`;
     return outcome;
+  }
+  if (outcome.status === 503) {
+    outcome.outcomeUnknown =
+      api === 'graphql'
+        ? json?.errors?.length === 1 && json.errors[0].extensions?.code === 'OUTCOME_UNKNOWN' && /unknown/.test(json.errors[0].message)
+        : json?._status === 'ERR' && json._error?.code === 503 && /unknown/.test(json._error.message);
   }
   if (api === 'graphql') {
     const result = json?.data?.registerPayment;
@@ -485,8 +497,9 @@ async function checkLedger(
 }
 
 /** Answers that are not acknowledgments, for scenarios where every registration is valid and every server is up. */
-function checkAnswers(outcomes: Outcome[], findings: Findings, { allowUnanswered }: { allowUnanswered: boolean }) {
+function checkAnswers(outcomes: Outcome[], findings: Findings, { allowUnanswered, allowOutcomeUnknown = false }: { allowUnanswered: boolean; allowOutcomeUnknown?: boolean }) {
   for (const o of outcomes) {
+    if (o.outcomeUnknown && allowOutcomeUnknown) continue;
     if (o.status !== null && o.status >= 500) findings.add('5xx', `${o.api} ${o.registration.label}: ${o.problem}`);
     else if (o.status === null && !allowUnanswered) findings.add('invariant', `${o.api} ${o.registration.label}: ${o.problem}`);
     else if (o.status !== null && o.paymentId === null) findings.add('invariant', `${o.api} ${o.registration.label} was refused: ${o.problem}`);
@@ -547,6 +560,7 @@ function row(base: Pick<ScenarioRow, 'scenario' | 'database' | 'processes'>, sta
     invariantViolations: findings.counts.invariant,
     serverErrors: findings.counts['5xx'],
     lost: findings.counts.lost,
+    outcomeUnknown: outcomes.filter((o) => o.outcomeUnknown).length,
     seconds: Math.round((performance.now() - started) / 100) / 10,
     ...extra,
   };
@@ -834,6 +848,121 @@ export async function drainScenario(options: DrainOptions): Promise<ScenarioResu
     };
   } finally {
     fleet.killLeftovers();
+    await db.$disconnect();
+  }
+}
+
+// --- 4. the database ends every session of the service while it is under load ---
+
+export interface ConnectionLossOptions {
+  databaseUrl: string;
+  processes: number;
+  registrations: number;
+  /** How many times every session of the database is terminated during the run. */
+  terminations?: number;
+  inFlight?: number;
+  seed?: number;
+}
+
+/**
+ * Registrations (GraphQL and REST, mostly on hot cases) and reads from several server processes
+ * while `pg_terminate_backend` ends every session of the database, `terminations` times. Reads
+ * and registrations must ride it out: no 5xx, except a 503 in its documented shape when a
+ * commit's outcome is truly unknown, which the client resends as the answer says (every
+ * registration here carries a reference or an Idempotency-Key). PostgreSQL only: SQLite has no
+ * connections to lose.
+ */
+export async function connectionLossScenario(options: ConnectionLossOptions): Promise<ScenarioResult> {
+  const { databaseUrl, processes, registrations, terminations = 2, inFlight = 32, seed = 5 } = options;
+  if (kindOf(databaseUrl) !== 'postgres') throw new Error('the connection-loss scenario needs PostgreSQL: SQLite has no connections to lose');
+  const started = performance.now();
+  const random = randomSource(seed);
+  const findings = new Findings();
+  const db = await prepare(databaseUrl);
+  const fleet = new Servers(databaseUrl);
+  // The terminations come from the server's maintenance database, outside the one they end.
+  const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
+  await admin.connect();
+  try {
+    const perHot = BigInt(Math.ceil((registrations * 0.8) / 3));
+    const fixture = await createFixture(db, databaseUrl, 'Lost', { hot: 3, cold: 10, hotBalance: (perHot * 10_000n) / 2n, coldBalance: 20_000n }, random);
+    const plan = planRegistrations(fixture, registrations, random, { hotShare: 0.8, identities: ['reference', 'reference', 'idempotencyKey'], maxAmount: 20_000 });
+    const servers = await fleet.startMany(processes);
+    const targets = servers.map((s) => targetOf(s.url));
+    const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+    const ended: Array<{ sessions: number; busy: number }> = [];
+    const terminate = async () => {
+      const result = await admin.query<{ sessions: number; busy: number }>(
+        `SELECT count(*)::int AS sessions, count(*) FILTER (WHERE state <> 'idle')::int AS busy
+           FROM (SELECT pg_terminate_backend(pid), state FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()) AS t`,
+        [database],
+      );
+      ended.push(result.rows[0]!);
+    };
+    const outcomes: Outcome[] = [];
+    const readStatuses: Array<{ what: string; status: number | null }> = [];
+    let answered = 0;
+    const terminateAt = Array.from({ length: terminations }, (_, i) => Math.floor(((i + 1) * registrations) / (terminations + 1)));
+    const terminating: Array<Promise<void>> = [];
+    const read = async (target: Target, r: Registration) => {
+      const graphql = r.api === 'graphql';
+      const what = graphql ? 'GraphQL payments list' : `GET /cases/${r.theCase.id}`;
+      try {
+        const response = await target.pool.request({
+          path: graphql ? '/graphql' : `/cases/${r.theCase.id}`,
+          method: graphql ? 'POST' : 'GET',
+          headers: { 'x-api-key': fixture.apiKey, ...(graphql ? { 'content-type': 'application/json' } : {}) },
+          body: graphql ? JSON.stringify({ query: '{ payments(first: 20) { edges { node { id caseInvoiceNumber case { remainingTotal } } } } }' }) : undefined,
+        });
+        const text = await response.body.text();
+        const failed = response.statusCode !== 200 || (graphql && JSON.parse(text).errors !== undefined);
+        readStatuses.push({ what: failed ? `${what}: ${text.slice(0, 200)}` : what, status: failed && response.statusCode === 200 ? 500 : response.statusCode });
+      } catch (error) {
+        readStatuses.push({ what: `${what}: ${(error as Error).message}`, status: null });
+      }
+    };
+    const limit = pLimit(inFlight);
+    await Promise.all(
+      plan.map((r, i) =>
+        limit(async () => {
+          const target = targets[i % targets.length]!;
+          // A read beside every other registration, on the same process.
+          const reading = i % 2 === 0 ? read(target, r) : null;
+          // The client resends a registration answered "outcome unknown", as that answer says (bounded).
+          for (let attempt = 0; attempt < 3; attempt++) {
+            const outcome = await send(target, fixture.apiKey, r);
+            outcomes.push(outcome);
+            if (!outcome.outcomeUnknown) break;
+          }
+          await reading;
+          answered += 1;
+          if (answered === terminateAt[0]) {
+            terminateAt.shift();
+            terminating.push(terminate());
+          }
+        }),
+      ),
+    );
+    await Promise.all(terminating);
+    await stopAll(servers, targets, findings);
+    if (ended.length !== terminations) findings.add('invariant', `${ended.length} of ${terminations} terminations ran`);
+    if (ended.reduce((n, e) => n + e.busy, 0) === 0) findings.add('invariant', 'no session was busy when the sessions were terminated: the scenario proved nothing');
+    for (const { what, status } of readStatuses) {
+      if (status === null) findings.add('invariant', `read ${what} got no answer`);
+      else if (status >= 500) findings.add('5xx', `read ${what}: HTTP ${status}`);
+      else if (status !== 200) findings.add('invariant', `read ${what}: HTTP ${status}`);
+    }
+    checkAnswers(outcomes, findings, { allowUnanswered: false, allowOutcomeUnknown: true });
+    const ledger = await checkLedger(db, fixture, plan, outcomes, findings, { requireEveryRegistrationStored: true });
+    if (ledger.stored !== ledger.acknowledged) findings.add('invariant', `${ledger.stored} payments stored, ${ledger.acknowledged} acknowledged`);
+    const sessions = ended.map((e) => `${e.sessions} (${e.busy} busy)`).join(', ');
+    return {
+      row: row({ scenario: `4 sessions ended x${terminations}`, database: 'postgres', processes }, started, outcomes, plan.length, ledger, findings, { requests: outcomes.length + readStatuses.length }),
+      violations: findings.lines.length > 0 ? [...findings.lines, `sessions terminated: ${sessions}`] : [],
+    };
+  } finally {
+    fleet.killLeftovers();
+    await admin.end().catch(() => undefined);
     await db.$disconnect();
   }
 }

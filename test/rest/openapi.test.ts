@@ -3,11 +3,12 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import Fastify from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
 import { closeCase } from '../../src/domain/cases.ts';
 import { openApiDocument } from '../../src/rest/openapi.ts';
 import { restRoutes } from '../../src/rest/routes.ts';
+import { losingConnectionAtCommit } from '../support/faults.ts';
 import type { Tenant } from '../support/harness.ts';
-import { createApp } from '../../src/app.ts';
 import { checkAgainstDocument, checkedResponses, createRestHarness, paymentBody, restClient, seedRequestBody, type RestHarness } from '../support/rest.ts';
 
 let h: RestHarness;
@@ -64,7 +65,7 @@ describe('/openapi.json', () => {
     await closeCase(h.db, closed.id);
     const body = paymentBody(tenant.creditorId, theCase.id, { creditor_payment_reference: 'DOC-1', amount: 150 });
 
-    // POST: 201, 200 (replay), 409, 422, 400, 401, 413, 415.
+    // POST: 201, 200 (replay), 409, 422, 400, 401, 413, 415, 503.
     const created = await h.rest.post('/creditor--payments', body, key);
     expect(created.status).toBe(201);
     expect((await h.rest.post('/creditor--payments', body, key)).status).toBe(200);
@@ -74,6 +75,10 @@ describe('/openapi.json', () => {
     expect((await h.rest.post('/creditor--payments', body)).status).toBe(401);
     expect((await h.rest.post('/creditor--payments', { pad: 'x'.repeat(1_100_000) }, key)).status).toBe(413);
     expect((await h.rest.request('POST', '/creditor--payments', { ...key, body: 'a=1', headers: { 'content-type': 'application/xml' } })).status).toBe(415);
+    // 503: the database connection lost during COMMIT and the payment not found (test/reliability/connectionLoss.test.ts).
+    const cutApp = await createApp({ db: losingConnectionAtCommit(h.db, { committed: false }), logLevel: 'silent' });
+    expect((await restClient(cutApp).post('/creditor--payments', { ...body, creditor_payment_reference: 'DOC-503' }, key)).status).toBe(503);
+    await cutApp.close();
     // A payment with nulls where they apply: no settlement on a closed case.
     const onClosed = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, closed.id, { amount: 5 }), key);
     expect(onClosed.body).toMatchObject({ booking_date: null, status: 'error' });
