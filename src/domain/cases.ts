@@ -133,6 +133,8 @@ export function listCasesByPage(
 }
 
 export interface NewCase {
+  /** A chosen id (the demo's, so documented examples work as printed); a new one otherwise. */
+  id?: string;
   creditorId: string;
   invoiceNumber: string;
   referenceNumber: string;
@@ -160,7 +162,7 @@ export async function openCase(db: Db, input: NewCase): Promise<Case> {
   const total = remainingCapital + remainingCosts + remainingInterest;
   return db.case.create({
     data: {
-      id: newId(),
+      id: input.id ?? newId(),
       accountId: creditor.accountId,
       creditorId: creditor.id,
       invoiceNumber: input.invoiceNumber,

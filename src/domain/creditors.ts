@@ -18,9 +18,10 @@ export function listCreditors(db: Db, accountId: string, page: PageRequest): Pro
   );
 }
 
-export async function createCreditor(db: Db, accountId: string, name: string): Promise<Creditor> {
+/** `id`: a chosen id (the demo's, so documented examples work as printed); a new one otherwise. */
+export async function createCreditor(db: Db, accountId: string, name: string, id: string = newId()): Promise<Creditor> {
   if (!name.trim()) throw new InvalidArgumentError('name', 'name is required');
   const account = await db.account.findUnique({ where: { id: accountId } });
   if (!account) throw new InvalidArgumentError('account', `account ${accountId} not found`);
-  return db.creditor.create({ data: { id: newId(), accountId, name } });
+  return db.creditor.create({ data: { id, accountId, name } });
 }
