@@ -20,8 +20,10 @@ writeFileSync('prisma/sqlite/schema.prisma', sqlite);
 // `prisma generate` insists on a native schema engine although generation is WASM, and tries
 // to download one where none exists; the stub satisfies that check, for these two commands
 // only (an engine of the developer's own, named in the same variable, is used instead).
+// Generation needs no database: a DATABASE_URL of the shell's must not decide prisma.config.ts.
 const env = {
   ...process.env,
+  DATABASE_URL: '',
   PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || path.resolve('scripts/prisma-schema-engine-stub.sh'),
 };
 for (const schema of ['prisma/schema.prisma', 'prisma/sqlite/schema.prisma']) {
