@@ -1,9 +1,15 @@
-import path from 'node:path';
 import { defineConfig } from 'prisma/config';
+import { PRISMA_LAYOUT } from './src/db/prismaLayout.ts';
+import { DEFAULT_DATABASE_URL, providerOf } from './src/db/url.ts';
 
-// See scripts/prisma-schema-engine-stub.sh: generation must not try to download the engine.
-process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= path.resolve('scripts/prisma-schema-engine-stub.sh');
+// The database the service uses, so `prisma migrate status|deploy|dev` (where the native
+// engine exists) act on it, with the schema and migration folder of its provider. `--schema`
+// still overrides the schema; keep it to the same provider. Paths are relative to this file.
+const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+const layout = PRISMA_LAYOUT[providerOf(url)];
 
 export default defineConfig({
-  schema: process.env.PRISMA_SCHEMA ?? 'prisma/schema.prisma',
+  schema: layout.schema,
+  migrations: { path: layout.migrations },
+  datasource: { url },
 });

@@ -2,6 +2,7 @@
 // Runs on `npm install` (postinstall) and by hand after a schema change.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 const source = readFileSync('prisma/schema.prisma', 'utf8');
 const sqlite = source
@@ -16,6 +17,15 @@ if (!sqlite.includes('"sqlite"') || !sqlite.includes('generated/sqlite') || sqli
 mkdirSync('prisma/sqlite', { recursive: true });
 writeFileSync('prisma/sqlite/schema.prisma', sqlite);
 
+// `prisma generate` insists on a native schema engine although generation is WASM, and tries
+// to download one where none exists; the stub satisfies that check, for these two commands
+// only (an engine of the developer's own, named in the same variable, is used instead).
+// Generation needs no database: a DATABASE_URL of the shell's must not decide prisma.config.ts.
+const env = {
+  ...process.env,
+  DATABASE_URL: '',
+  PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || path.resolve('scripts/prisma-schema-engine-stub.sh'),
+};
 for (const schema of ['prisma/schema.prisma', 'prisma/sqlite/schema.prisma']) {
-  execFileSync('npx', ['prisma', 'generate', '--schema', schema], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('npx', ['prisma', 'generate', '--schema', schema], { stdio: ['ignore', 'inherit', 'inherit'], env });
 }

@@ -1,12 +1,11 @@
 /**
  * npm run migrate                  applies pending migrations to DATABASE_URL (default: the SQLite file)
- * npm run migrate:new -- <name>    writes a new migration for both providers from the schema change
  */
 import { readDatabaseUrl } from '../config.ts';
-import { createMigration, deployMigrations } from '../db/migrate.ts';
+import { deployMigrations } from '../db/migrate.ts';
 import { redactedUrl } from '../db/url.ts';
 
-const USAGE = 'usage: migrate [deploy] | migrate new <name>   (name: letters, digits and _)';
+const USAGE = 'usage: migrate [deploy]   (a new migration: npm run migrate:new -- <name>)';
 
 async function main(args: string[]): Promise<number> {
   const [command = 'deploy', ...rest] = args;
@@ -20,14 +19,6 @@ async function main(args: string[]): Promise<number> {
     } else {
       console.log(`Applied ${applied.length} migration(s) to ${redactedUrl(databaseUrl)} (${took}):`);
       for (const name of applied) console.log(`  ${name}`);
-    }
-    return 0;
-  }
-  const [name] = rest;
-  if (command === 'new' && rest.length === 1 && name && /^\w+$/.test(name)) {
-    const created = await createMigration(name);
-    for (const [provider, folder] of Object.entries(created)) {
-      console.log(folder ? `${provider}: created ${folder}` : `${provider}: no schema change, nothing created`);
     }
     return 0;
   }

@@ -19,7 +19,7 @@ export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postg
  */
 export type Db = PostgresClient;
 
-export const DEFAULT_DATABASE_URL = 'file:./data/payments.db';
+export { DEFAULT_DATABASE_URL } from './url.ts';
 
 export interface DbOptions {
   /** Postgres pool size per process. */

@@ -1,6 +1,9 @@
 /** What a DATABASE_URL names, without loading a Prisma client. */
 export type Provider = 'sqlite' | 'postgresql';
 
+/** The database when DATABASE_URL is unset or empty: the server's, the CLIs' and prisma.config.ts'. */
+export const DEFAULT_DATABASE_URL = 'file:./data/payments.db';
+
 export function providerOf(databaseUrl: string): Provider {
   if (databaseUrl.startsWith('file:')) return 'sqlite';
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';

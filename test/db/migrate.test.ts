@@ -4,8 +4,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { deployMigrations, migrationDrift } from '../../src/db/migrate.ts';
+import { deployMigrations } from '../../src/db/migrate.ts';
 import { withDatabase } from '../../src/db/url.ts';
+import { migrationDrift } from '../../tools/migrations.ts';
 import { POSTGRES_SERVER_URL } from '../support/database.ts';
 
 const TABLES = ['Account', 'ApiKey', 'Case', 'Creditor', 'Payment', '_prisma_migrations'];
