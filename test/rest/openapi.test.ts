@@ -4,26 +4,41 @@ import Fastify from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeCase } from '../../src/domain/cases.ts';
-import { openApiDocument } from '../../src/rest/openapi.ts';
 import { restRoutes } from '../../src/rest/routes.ts';
 import type { Tenant } from '../support/harness.ts';
 import { createApp } from '../../src/app.ts';
-import { checkAgainstDocument, checkedResponses, createRestHarness, paymentBody, restClient, seedRequestBody, type RestHarness } from '../support/rest.ts';
+import {
+  checkAgainstDocument,
+  checkedResponses,
+  createRestHarness,
+  paymentBody,
+  restClient,
+  seedRequestBody,
+  servedDocument,
+  type RestHarness,
+} from '../support/rest.ts';
 
 let h: RestHarness;
 let tenant: Tenant;
+let openApiDocument: OpenAPIV3_1.Document;
 
 beforeAll(async () => {
   h = await createRestHarness();
   tenant = await h.createTenant('OpenAPI');
+  openApiDocument = await servedDocument();
 });
+
+const operationsOf = (document: OpenAPIV3_1.Document) =>
+  Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.entries(item ?? {}).map(([method, operation]) => ({ path, method, operation: operation as OpenAPIV3_1.OperationObject })),
+  );
 afterAll(() => h?.close());
 
 describe('/openapi.json', () => {
   it('is a valid OpenAPI 3.1 document by @readme/openapi-parser', async () => {
     const res = await h.rest.get('/openapi.json');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+    expect(res.body).toEqual(openApiDocument);
     const result = await validate(structuredClone(res.body));
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
     expect(result.specification).toBe('OpenAPI');
@@ -41,7 +56,7 @@ describe('/openapi.json', () => {
     await probe.register(restRoutes, { db: h.db });
     await probe.ready();
     await probe.close();
-    const documented = Object.entries(openApiDocument.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = operationsOf(openApiDocument).map(({ path, method }) => `${method.toUpperCase()} ${path}`);
     expect(served.sort()).toEqual(documented.sort());
   });
 
@@ -109,8 +124,8 @@ describe('/openapi.json', () => {
       await limited.close();
     }
 
-    const documented = Object.entries(openApiDocument.paths).flatMap(([path, item]) =>
-      Object.entries(item).flatMap(([method, operation]) => Object.keys(operation.responses ?? {}).map((status) => `${method.toUpperCase()} ${path} ${status}`)),
+    const documented = operationsOf(openApiDocument).flatMap(({ path, method, operation }) =>
+      Object.keys(operation.responses ?? {}).map((status) => `${method.toUpperCase()} ${path} ${status}`),
     );
     expect([...checkedResponses].sort()).toEqual(documented.sort());
   });
