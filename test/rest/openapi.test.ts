@@ -9,6 +9,7 @@ import type { Tenant } from '../support/harness.ts';
 import { createApp } from '../../src/app.ts';
 import {
   checkAgainstDocument,
+  checkRequestAgainstDocument,
   checkedResponses,
   createRestHarness,
   paymentBody,
@@ -136,5 +137,15 @@ describe('/openapi.json', () => {
     await expect(checkAgainstDocument('GET', '/cases', strayed)).rejects.toThrow(/does not match openapi.json/);
     const undocumented = { ...real, status: 418 };
     await expect(checkAgainstDocument('GET', '/cases', undocumented)).rejects.toThrow(/not documented/);
+  });
+
+  it('catches a registration the API accepted that the document would refuse', async () => {
+    const body = paymentBody(tenant.creditorId, (await tenant.openCase({ capital: '10.00' })).id, { amount: 1 });
+    const created = await h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey });
+    expect(created.status).toBe(201);
+    await expect(checkRequestAgainstDocument('POST', '/creditor--payments', JSON.stringify(body), created)).resolves.toBeUndefined();
+    for (const refused of [{ ...body, payer: 'x' }, { ...body, amount: '1.00' }, { ...body, currency: 'EUR' }]) {
+      await expect(checkRequestAgainstDocument('POST', '/creditor--payments', JSON.stringify(refused), created)).rejects.toThrow(/accepted a body openapi.json refuses/);
+    }
   });
 });
