@@ -4,6 +4,7 @@ import { createAccount } from './domain/accounts.ts';
 import { closeCase, openCase } from './domain/cases.ts';
 import { createCreditor } from './domain/creditors.ts';
 import { registerPayment } from './domain/payments.ts';
+import { CREDITOR_SYSTEM_ORIGIN, CURRENCY } from './domain/vocabulary.ts';
 
 /**
  * Fills an empty database with a demo account: two creditors, open, paid and closed
@@ -36,11 +37,11 @@ export async function ensureDemo(db: Db): Promise<{ apiKey: string; created: boo
     registerPayment(db, account.id, {
       creditor,
       case: caseId,
-      currency: 'SEK',
+      currency: CURRENCY.SEK,
       amount,
       bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT',
       creditorPaymentReference: ref,
-      origin: 'creditor_system',
+      origin: CREDITOR_SYSTEM_ORIGIN,
     });
   await pay(nordic.id, cases[0]!.id, '200.00', 'DEMO-001'); // completed: costs, then interest
   await pay(nordic.id, cases[1]!.id, '300.00', 'DEMO-002'); // completed: the case is PAID

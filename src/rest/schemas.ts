@@ -34,8 +34,7 @@ const MONEY = `${CURRENCIES.join(' or ')}, at most 2 decimals.`;
 const money = (description = MONEY) => Type.Number({ minimum: 0, description });
 const currency = () => Type.Enum(CURRENCIES);
 const paymentStatus = () => Type.Enum(PAYMENT_STATUSES);
-const statusReason = () =>
-  Type.Union([Type.Enum(STATUS_REASONS), Type.Null()], { description: `Why the status is not \`${PAYMENT_STATUS.completed}\`.` });
+const statusReason = () => Type.Union([Type.Enum(STATUS_REASONS), Type.Null()], { description: `Why the status is not \`${PAYMENT_STATUS.completed}\`.` });
 const dateInput = (rule: string) =>
   Type.String({
     description: `RFC 1123 (\`Fri, 04 Jul 2025 16:20:41 GMT\`) or ISO 8601 with a time zone. ${rule}`,

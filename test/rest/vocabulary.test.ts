@@ -40,10 +40,14 @@ const graphqlInput = (overrides: Record<string, unknown>) => ({
 
 describe('a limit changed in the vocabulary', () => {
   it('is what the GraphQL schema describes', async () => {
-    const res = await h.graphql(`{
+    const res = await h.graphql(
+      `{
       input: __type(name: "RegisterPaymentInput") { inputFields { name description } }
       query: __type(name: "Query") { fields { name args { name description } } }
-    }`, {}, { apiKey: tenant.apiKey });
+    }`,
+      {},
+      { apiKey: tenant.apiKey },
+    );
     const inputField = (name: string) => res.body.data.input.inputFields.find((f: { name: string }) => f.name === name).description;
     expect(inputField('amount')).toBe('Greater than 0, at most 2 decimals, at most 500.00.');
     expect(inputField('creditorPaymentReference')).toMatch(/^Your reference, at most 10 characters;/);
