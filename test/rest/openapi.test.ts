@@ -59,6 +59,13 @@ describe('/openapi.json', () => {
     await probe.close();
     const documented = operationsOf(openApiDocument).map(({ path, method }) => `${method.toUpperCase()} ${path}`);
     expect(served.sort()).toEqual(documented.sort());
+    // A route without a schema would still be listed, with a made-up "Default Response".
+    for (const { path, method, operation } of operationsOf(openApiDocument)) {
+      expect(operation.operationId, `${method} ${path}`).toBeTruthy();
+      for (const [status, answer] of Object.entries(operation.responses ?? {})) {
+        expect((answer as OpenAPIV3_1.ResponseObject).description, `${method} ${path} ${status}`).not.toBe('Default Response');
+      }
+    }
   });
 
   it("accepts the seed's example request under its PaymentRegistration schema, and refuses unknown fields", async () => {
