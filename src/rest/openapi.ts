@@ -35,6 +35,9 @@ export async function describeRestApi(app: FastifyInstance): Promise<void> {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (documents) => withRequiredHeaders(('openapiObject' in documents ? documents.openapiObject : {}) as OpenAPIV3_1.Document),
   });
+  // The domain validates: Fastify's Ajv would strip unknown keys and coerce types before the domain
+  // could name them in `_issues`. JSON.stringify keeps the bytes of every answer as they were
+  // (a compiled serializer orders keys by the schema and drops what it does not list).
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 }
