@@ -9,7 +9,7 @@ import { graphiqlPage } from './http/graphiql.ts';
 import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
 import { registerExactJsonParser } from './http/jsonBody.ts';
 import { limitRequestRate } from './http/rateLimit.ts';
-import { answerClientError, timeoutOptions, type Timeouts } from './http/transport.ts';
+import { answerClientError, MAX_PATH_SEGMENT_LENGTH, timeoutOptions, type Timeouts } from './http/transport.ts';
 import { loggingOptions, observe, type TracingConfig } from './observability/index.ts';
 import { errorBody } from './rest/envelope.ts';
 import { restRoutes } from './rest/routes.ts';
@@ -53,11 +53,12 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimit ?? 1024 * 1024,
     ...timeoutOptions(config.timeouts),
     clientErrorHandler: answerClientError,
-    // The router's own refusals (an id over 100 characters, a URL that does not decode) in the
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT_LENGTH },
+    // The router's own refusals (an id over MAX_PATH_SEGMENT_LENGTH characters, a URL that does not decode) in the
     // face's error shape, without repeating the URL.
     frameworkErrors: (error, request, reply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
-      const message = status === 414 ? 'The URL is too long: a path segment is over 100 characters.' : status === 400 ? 'The URL is not valid.' : 'Unexpected error.';
+      const message = status === 414 ? `The URL is too long: a path segment is over ${MAX_PATH_SEGMENT_LENGTH} characters.` : status === 400 ? 'The URL is not valid.' : 'Unexpected error.';
       return sendFailure(request, reply, status, message, status === 500 ? 'INTERNAL_SERVER_ERROR' : error.code);
     },
     serverFactory: config.serverFactory,

@@ -4,6 +4,7 @@ import { createAccount } from './domain/accounts.ts';
 import { closeCase, openCase } from './domain/cases.ts';
 import { createCreditor } from './domain/creditors.ts';
 import { registerPayment } from './domain/payments.ts';
+import { CREDITOR_SYSTEM_ORIGIN, CURRENCY } from './domain/vocabulary.ts';
 
 export const EXAMPLE_CREDITOR_ID = '674dbeb208847b9501cc9138';
 export const EXAMPLE_CASE_ID = '68678eda88b9226bb78d7169';
@@ -48,11 +49,11 @@ export async function ensureDemo(db: Db): Promise<DemoKey | null> {
     registerPayment(db, account.id, {
       creditor,
       case: caseId,
-      currency: 'SEK',
+      currency: CURRENCY.SEK,
       amount,
       bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT',
       creditorPaymentReference: ref,
-      origin: 'creditor_system',
+      origin: CREDITOR_SYSTEM_ORIGIN,
     });
   await pay(nordic.id, cases[0]!.id, '200.00', 'DEMO-001'); // completed: costs, then interest
   await pay(nordic.id, cases[1]!.id, '300.00', 'DEMO-002'); // completed: the case is PAID

@@ -14,12 +14,10 @@ import {
   type Page,
   type PageRequest,
 } from './paging.ts';
-import type { CaseState } from './settlement.ts';
+import { CASE_STATE, CURRENCY, type CaseState } from './vocabulary.ts';
 import { isStorableText } from './text.ts';
 
 export type { Case };
-
-export const CASE_STATES: readonly CaseState[] = ['OPEN', 'PAID', 'CLOSED'];
 
 export function remainingTotal(c: Case): Ore {
   return c.remainingCosts + c.remainingInterest + c.remainingCapital;
@@ -167,8 +165,8 @@ export async function openCase(db: Db, input: NewCase): Promise<Case> {
       creditorId: creditor.id,
       invoiceNumber: input.invoiceNumber,
       referenceNumber: input.referenceNumber,
-      currency: input.currency ?? 'SEK',
-      state: total === 0n ? 'PAID' : 'OPEN',
+      currency: input.currency ?? CURRENCY.SEK,
+      state: total === 0n ? CASE_STATE.PAID : CASE_STATE.OPEN,
       remainingCapital,
       remainingCosts,
       remainingInterest,
@@ -180,5 +178,5 @@ export async function openCase(db: Db, input: NewCase): Promise<Case> {
 export async function closeCase(db: Db, caseId: string): Promise<Case> {
   const found = await db.case.findUnique({ where: { id: caseId } });
   if (!found) throw new InvalidArgumentError('case', `case ${caseId} not found`);
-  return db.case.update({ where: { id: caseId }, data: { state: 'CLOSED', version: { increment: 1 } } });
+  return db.case.update({ where: { id: caseId }, data: { state: CASE_STATE.CLOSED, version: { increment: 1 } } });
 }

@@ -1,7 +1,7 @@
-/** Money is integer öre (1 SEK = 100 öre) everywhere inside the service. */
-export type Ore = bigint;
+import { MAX_PAYMENT } from './vocabulary.ts';
 
-export const MAX_PAYMENT: Ore = 100_000_000_000n; // 1,000,000,000.00 SEK
+/** Money is integer öre (1 krona = 100 öre) everywhere inside the service. */
+export type Ore = bigint;
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 

@@ -1,10 +1,8 @@
 import { InvalidArgumentError } from './errors.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './vocabulary.ts';
 
 /** Lists are newest first; (createdAt, id) orders rows that share a timestamp. */
 export const NEWEST_FIRST = [{ createdAt: 'desc' }, { id: 'desc' }] as const;
-
-export const DEFAULT_PAGE_SIZE = 25;
-export const MAX_PAGE_SIZE = 100;
 
 export interface PageRequest {
   first?: number | null;

@@ -15,8 +15,9 @@ import {
   type PageRequest,
 } from './paging.ts';
 import { checkIdempotencyKey, checkRegistration, registrationFingerprint, type CheckedRegistration } from './registration.ts';
-import { settle, type CaseState, type PaymentStatus } from './settlement.ts';
+import { settle } from './settlement.ts';
 import { isStorableText } from './text.ts';
+import { CASE_STATE, caseStateOf, type PaymentStatus } from './vocabulary.ts';
 
 export type { Payment };
 
@@ -73,14 +74,14 @@ export async function registerPayment(
       const current = await tx.case.update({ where: { id: theCase.id }, data: { version: { increment: 1 } } });
       const settlement = settle(
         {
-          state: current.state as CaseState,
+          state: caseStateOf(current),
           remainingCosts: current.remainingCosts,
           remainingInterest: current.remainingInterest,
           remainingCapital: current.remainingCapital,
         },
         registration.amount,
       );
-      if (current.state === 'OPEN') await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter });
+      if (current.state === CASE_STATE.OPEN) await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter });
       const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
       id = newId();
       const record = {
@@ -307,8 +308,4 @@ export function listPaymentsByPage(
     (args) => db.payment.findMany(args),
     (where) => db.payment.count({ where }),
   );
-}
-
-export function isPaymentStatus(value: string): value is PaymentStatus {
-  return value === 'completed' || value === 'warning' || value === 'error';
 }

@@ -2,8 +2,17 @@ import { createHash } from 'node:crypto';
 import { parseDate } from './dates.ts';
 import type { FieldError } from './errors.ts';
 import { isId } from './ids.ts';
-import { parseAmount, type AmountProblem, type Ore } from './money.ts';
+import { formatOre, parseAmount, type AmountProblem, type Ore } from './money.ts';
 import { isStorableText } from './text.ts';
+import {
+  CREDITOR_SYSTEM_ORIGIN,
+  CURRENCIES,
+  isCurrency,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_INVOICE_NUMBER_LENGTH,
+  MAX_PAYMENT,
+  MAX_REFERENCE_LENGTH,
+} from './vocabulary.ts';
 
 /**
  * The fields of a payment registration, by their domain names. Both APIs hand the
@@ -25,11 +34,6 @@ export const REGISTRATION_FIELDS = [
 ] as const;
 export type RegistrationField = (typeof REGISTRATION_FIELDS)[number];
 
-export const SUPPORTED_CURRENCIES = ['SEK'] as const;
-export const CREDITOR_SYSTEM_ORIGIN = 'creditor_system';
-export const MAX_REFERENCE_LENGTH = 100;
-export const MAX_INVOICE_NUMBER_LENGTH = 100;
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /**
  * At most this many failures are reported, then one that says how many more there were: a body
  * of thousands of unknown keys gets an answer of bounded size.
@@ -60,7 +64,7 @@ const AMOUNT_MESSAGES: Record<AmountProblem, string> = {
   not_a_number: 'amount must be a decimal number, like 100.50',
   too_many_decimals: 'amount must have at most 2 decimals',
   not_positive: 'amount must be greater than 0',
-  too_large: 'amount must be at most 1000000000.00',
+  too_large: `amount must be at most ${formatOre(MAX_PAYMENT)}`,
 };
 
 /**
@@ -124,8 +128,8 @@ export function checkRegistration(
   const invoiceNumber = text('invoiceNumber', MAX_INVOICE_NUMBER_LENGTH, false);
 
   const currency = text('currency', 16, true);
-  if (currency !== null && !(SUPPORTED_CURRENCIES as readonly string[]).includes(currency)) {
-    fail('currency', 'UNSUPPORTED', `currency ${currency} is not supported; only SEK is`);
+  if (currency !== null && !isCurrency(currency)) {
+    fail('currency', 'UNSUPPORTED', `currency ${currency} is not supported; only ${CURRENCIES.join(', ')} is`);
   }
 
   let amount: Ore | null = null;

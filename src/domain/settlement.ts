@@ -1,7 +1,9 @@
 import type { Ore } from './money.ts';
+import { CASE_STATE, PAYMENT_STATUS, STATUS_REASON, type CaseState, type PaymentStatus, type StatusReason } from './vocabulary.ts';
 
-export type CaseState = 'OPEN' | 'PAID' | 'CLOSED';
-export type PaymentStatus = 'completed' | 'warning' | 'error';
+export type { CaseState, PaymentStatus };
+/** The reasons by their short names (STATUS_REASON of the vocabulary). */
+export const REASON = STATUS_REASON;
 
 export interface CaseBalance {
   state: CaseState;
@@ -15,16 +17,10 @@ export interface Settlement {
   settledInterest: Ore;
   settledCapital: Ore;
   status: PaymentStatus;
-  statusReasonLocale: string | null;
+  statusReasonLocale: StatusReason | null;
   /** The case once the payment is applied. */
   caseAfter: CaseBalance;
 }
-
-export const REASON = {
-  overpayment: 'creditor_payment.status_reason.overpayment',
-  caseAlreadyPaid: 'creditor_payment.status_reason.case_already_paid',
-  caseClosed: 'creditor_payment.status_reason.case_closed',
-} as const;
 
 /**
  * Applies a payment to a case: costs first, then interest, then capital. What exceeds
@@ -32,13 +28,13 @@ export const REASON = {
  * nothing; the payment is still recorded, with a status that says why.
  */
 export function settle(before: CaseBalance, amount: Ore): Settlement {
-  if (before.state !== 'OPEN') {
-    const closed = before.state === 'CLOSED';
+  if (before.state !== CASE_STATE.OPEN) {
+    const closed = before.state === CASE_STATE.CLOSED;
     return {
       settledCosts: 0n,
       settledInterest: 0n,
       settledCapital: 0n,
-      status: closed ? 'error' : 'warning',
+      status: closed ? PAYMENT_STATUS.error : PAYMENT_STATUS.warning,
       statusReasonLocale: closed ? REASON.caseClosed : REASON.caseAlreadyPaid,
       caseAfter: before,
     };
@@ -56,15 +52,15 @@ export function settle(before: CaseBalance, amount: Ore): Settlement {
     remainingCosts: before.remainingCosts - settledCosts,
     remainingInterest: before.remainingInterest - settledInterest,
     remainingCapital: before.remainingCapital - settledCapital,
-    state: 'OPEN',
+    state: CASE_STATE.OPEN,
   };
-  if (caseAfter.remainingCosts + caseAfter.remainingInterest + caseAfter.remainingCapital === 0n) caseAfter.state = 'PAID';
+  if (caseAfter.remainingCosts + caseAfter.remainingInterest + caseAfter.remainingCapital === 0n) caseAfter.state = CASE_STATE.PAID;
   const overpaid = left > 0n;
   return {
     settledCosts,
     settledInterest,
     settledCapital,
-    status: overpaid ? 'warning' : 'completed',
+    status: overpaid ? PAYMENT_STATUS.warning : PAYMENT_STATUS.completed,
     statusReasonLocale: overpaid ? REASON.overpayment : null,
     caseAfter,
   };

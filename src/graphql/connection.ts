@@ -1,5 +1,6 @@
 import type { ObjectRef, SchemaTypes } from '@pothos/core';
-import { DEFAULT_PAGE_SIZE, type Page } from '../domain/paging.ts';
+import type { Page } from '../domain/paging.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/vocabulary.ts';
 import { builder } from './builder.ts';
 
 const PageInfo = builder.objectRef<Page<unknown>>('PageInfo').implement({
@@ -16,7 +17,7 @@ export const listComplexity = (args: { first?: number | null }) => ({ field: 1, 
 
 /** The arguments of every list: a page of `first` after a cursor. */
 export const pageArgs = builder.args((t) => ({
-  first: t.int({ required: false, description: 'Page size: 25 when not given, at most 100.' }),
+  first: t.int({ required: false, description: `Page size: ${DEFAULT_PAGE_SIZE} when not given, at most ${MAX_PAGE_SIZE}.` }),
   after: t.string({ required: false, description: 'The endCursor of the previous page.' }),
 }));
 

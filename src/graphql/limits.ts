@@ -15,10 +15,10 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 /**
  * What one GraphQL request may ask for; everything here is checked before any resolver runs.
- * Page sizes are capped at 100 by the domain; these bound the shape of the query.
+ * Page sizes are capped by the domain (MAX_PAGE_SIZE in src/domain/vocabulary.ts); these bound the shape of the query.
  */
 export const LIMITS = {
-  /** Cost: every field 1, a list's selection multiplied by its page size (`first`, 25 by default). */
+  /** Cost: every field 1, a list's selection multiplied by its page size (`first`, or DEFAULT_PAGE_SIZE). */
   complexity: 5_000,
   depth: 12,
   /** Fields selected, all levels together. */

@@ -14,6 +14,9 @@ export interface Timeouts {
   connectionMs?: number;
 }
 
+/** Longest path segment (an id) the router takes; a longer one is answered 414 (app.ts). */
+export const MAX_PATH_SEGMENT_LENGTH = 100;
+
 export const DEFAULT_TIMEOUTS: Required<Timeouts> = {
   requestMs: 30_000,
   headersMs: 10_000,

@@ -5,7 +5,11 @@ import type { FieldError } from '../domain/errors.ts';
 import { oreToNumber } from '../domain/money.ts';
 import { settledAmount } from '../domain/payments.ts';
 import { REGISTRATION_FIELDS, shortKey } from '../domain/registration.ts';
+import { caseStateOf, currencyOf, paymentStatusOf, statusReasonOf } from '../domain/vocabulary.ts';
 import { ExactNumber } from '../http/jsonBody.ts';
+import type { CaseDocument, PaymentCreatedDocument, PaymentDocument } from './schemas.ts';
+
+export type { CaseDocument, PaymentCreatedDocument, PaymentDocument };
 
 /**
  * The REST face speaks the seed's snake_case; the domain speaks camelCase. Only the
@@ -83,17 +87,18 @@ const money = oreToNumber;
 const date = (value: Date | null): string | null => (value ? formatRfc1123(value) : null);
 
 /** The 201 (and replay) body of POST /creditor--payments: exactly the contract's fields. */
-export function createdPaymentDocument(payment: Payment, theCase: Case) {
+export function createdPaymentDocument(payment: Payment, theCase: Case): PaymentCreatedDocument {
+  const status = paymentStatusOf(payment);
   return {
     _id: payment.id,
     _created: formatRfc1123(payment.createdAt),
     _updated: formatRfc1123(payment.updatedAt),
     _etag: payment.etag,
-    _status: 'OK' as const,
-    _payment_status: payment.status,
+    _status: 'OK',
+    _payment_status: status,
     settled_amount: money(settledAmount(payment)),
-    status: payment.status,
-    status_reason_locale: payment.statusReasonLocale,
+    status,
+    status_reason_locale: statusReasonOf(payment),
     case_invoice_number: theCase.invoiceNumber,
     case_reference_number: theCase.referenceNumber,
     booking_date: date(payment.bookingDate),
@@ -101,7 +106,7 @@ export function createdPaymentDocument(payment: Payment, theCase: Case) {
 }
 
 /** GET /creditor--payments/{id} and the list's items: the stored payment, with the case's projections. */
-export function paymentDocument(payment: Payment, theCase: Case) {
+export function paymentDocument(payment: Payment, theCase: Case): PaymentDocument {
   return {
     _id: payment.id,
     _created: formatRfc1123(payment.createdAt),
@@ -110,14 +115,14 @@ export function paymentDocument(payment: Payment, theCase: Case) {
     account: payment.accountId,
     creditor: payment.creditorId,
     case: payment.caseId,
-    currency: payment.currency,
+    currency: currencyOf(payment),
     amount: money(payment.amount),
     settled_amount: money(settledAmount(payment)),
     settled_costs: money(payment.settledCosts),
     settled_interest: money(payment.settledInterest),
     settled_capital: money(payment.settledCapital),
-    status: payment.status,
-    status_reason_locale: payment.statusReasonLocale,
+    status: paymentStatusOf(payment),
+    status_reason_locale: statusReasonOf(payment),
     bank_transaction_date: formatRfc1123(payment.bankTransactionDate),
     client_registration_date: formatRfc1123(payment.clientRegistrationDate),
     booking_date: date(payment.bookingDate),
@@ -130,7 +135,7 @@ export function paymentDocument(payment: Payment, theCase: Case) {
 }
 
 /** GET /cases/{id} and the list's items. */
-export function caseDocument(theCase: Case) {
+export function caseDocument(theCase: Case): CaseDocument {
   const content = {
     _id: theCase.id,
     _created: formatRfc1123(theCase.createdAt),
@@ -138,8 +143,8 @@ export function caseDocument(theCase: Case) {
     creditor: theCase.creditorId,
     invoice_number: theCase.invoiceNumber,
     reference_number: theCase.referenceNumber,
-    currency: theCase.currency,
-    state: theCase.state,
+    currency: currencyOf(theCase),
+    state: caseStateOf(theCase),
     remaining_costs: money(theCase.remainingCosts),
     remaining_interest: money(theCase.remainingInterest),
     remaining_capital: money(theCase.remainingCapital),
@@ -147,7 +152,3 @@ export function caseDocument(theCase: Case) {
   };
   return { ...content, _etag: caseEtag(theCase) };
 }
-
-export type CreatedPaymentDocument = ReturnType<typeof createdPaymentDocument>;
-export type PaymentDocument = ReturnType<typeof paymentDocument>;
-export type CaseDocument = ReturnType<typeof caseDocument>;

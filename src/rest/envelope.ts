@@ -1,11 +1,8 @@
 import type { Issues } from './documents.ts';
+import type { ErrorDocument, LinkDocument, ListLinksDocument, MetaDocument } from './schemas.ts';
 
-/** Eve's error envelope. */
-export interface ErrorBody {
-  _status: 'ERR';
-  _error: { code: number; message: string };
-  _issues?: Issues;
-}
+/** Eve's error envelope (its schema: ErrorBody in schemas.ts). */
+export type ErrorBody = ErrorDocument;
 
 export function errorBody(code: number, message: string, issues?: Issues): ErrorBody {
   return issues ? { _status: 'ERR', _error: { code, message }, _issues: issues } : { _status: 'ERR', _error: { code, message } };
@@ -14,22 +11,12 @@ export function errorBody(code: number, message: string, issues?: Issues): Error
 /** Eve's message for a rejected insert; the fields' own messages are in `_issues`. */
 export const INSERTION_FAILURE = 'Insertion failure: 1 document(s) contain(s) error(s)';
 
-export interface Link {
-  title: string;
-  href: string;
-}
-
-export interface ListLinks {
-  parent: Link;
-  self: Link;
-  next?: Link;
-  prev?: Link;
-  last?: Link;
-}
+export type Link = LinkDocument;
+export type ListLinks = ListLinksDocument;
 
 export interface ListEnvelope<T> {
   _items: T[];
-  _meta: { page: number; max_results: number; total: number };
+  _meta: MetaDocument;
   _links: ListLinks;
 }
 

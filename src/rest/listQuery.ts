@@ -1,9 +1,8 @@
 import type { Prisma } from '../db/client.ts';
-import { CASE_STATES, type CaseFilter } from '../domain/cases.ts';
+import type { CaseFilter } from '../domain/cases.ts';
 import { parseDate } from '../domain/dates.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/paging.ts';
-import { isPaymentStatus, type PaymentFilter } from '../domain/payments.ts';
-import type { CaseState } from '../domain/settlement.ts';
+import type { PaymentFilter } from '../domain/payments.ts';
+import { CASE_STATES, DEFAULT_PAGE_SIZE, isCaseState, isPaymentStatus, MAX_PAGE_SIZE, PAYMENT_STATUS, PAYMENT_STATUSES } from '../domain/vocabulary.ts';
 import type { CarriedQuery } from './envelope.ts';
 
 /** A list query the client must fix: answered 400 with this message. */
@@ -65,15 +64,17 @@ function positiveInteger(query: Record<string, unknown>, name: string): number |
   return Number(text);
 }
 
+const WHERE_EXAMPLE = `{"status": "${PAYMENT_STATUS.completed}"}`;
+
 function parseWhere<Filter extends object, Order>(spec: ListSpec<Filter, Order>, text: string): Filter {
   let where: unknown;
   try {
     where = JSON.parse(text);
   } catch {
-    throw new BadQueryError(`where must be a JSON object, like {"status": "completed"}; could not parse ${JSON.stringify(text)}`);
+    throw new BadQueryError(`where must be a JSON object, like ${WHERE_EXAMPLE}; could not parse ${JSON.stringify(text)}`);
   }
   if (typeof where !== 'object' || where === null || Array.isArray(where)) {
-    throw new BadQueryError('where must be a JSON object, like {"status": "completed"}');
+    throw new BadQueryError(`where must be a JSON object, like ${WHERE_EXAMPLE}`);
   }
   const filter = {} as Filter;
   for (const [field, value] of Object.entries(where)) {
@@ -139,8 +140,6 @@ function dateRange(field: string, value: unknown): { from: Date; to: Date } | { 
   return range;
 }
 
-const PAYMENT_STATUSES = ['completed', 'warning', 'error'] as const;
-const isCaseState = (value: string): value is CaseState => (CASE_STATES as readonly string[]).includes(value);
 const orderOn = <K extends string>(key: K) => (direction: 'asc' | 'desc') => ({ [key]: direction }) as Record<K, 'asc' | 'desc'>;
 
 export const PAYMENT_LIST: ListSpec<PaymentFilter, Prisma.PaymentOrderByWithRelationInput> = {

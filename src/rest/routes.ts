@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Case, Db } from '../db/client.ts';
@@ -9,7 +10,16 @@ import type { RegistrationObserver } from '../observability/metrics.ts';
 import { caseDocument, createdPaymentDocument, paymentDocument, registrationFromRest } from './documents.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
 import { BadQueryError, CASE_LIST, parseListQuery, PAYMENT_LIST } from './listQuery.ts';
-import { openApiDocument } from './openapi.ts';
+import {
+  describeRestApi,
+  getCaseSchema,
+  getPaymentSchema,
+  listCasesSchema,
+  listPaymentsSchema,
+  openApiDocumentSchema,
+  registerPaymentSchema,
+  restApiDocument,
+} from './openapi.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -34,6 +44,8 @@ export const CASES = 'cases';
  * envelope for these routes only.
  */
 export async function restRoutes(app: FastifyInstance, { db, onRegistered }: RestOptions): Promise<void> {
+  // First: the routes below, with their schemas, make the OpenAPI document.
+  await describeRestApi(app);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error instanceof BadQueryError || error instanceof InvalidArgumentError ? 400 : error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
@@ -47,9 +59,11 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
     return reply.code(500).send(errorBody(500, 'Internal server error'));
   });
 
-  app.get('/openapi.json', async () => openApiDocument);
+  app.get('/openapi.json', { schema: openApiDocumentSchema }, async () => restApiDocument(app));
 
-  await app.register(async (api) => {
+  await app.register(async (plugin) => {
+    // Each reply is type-checked against its status's response schema.
+    const api = plugin.withTypeProvider<TypeBoxTypeProvider>();
     // The caller's account, for every route below; the same check as GraphQL's.
     const accountOf = new WeakMap<FastifyRequest, string>();
     const account = (request: FastifyRequest): string => {
@@ -67,7 +81,7 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       accountOf.set(request, caller.accountId);
     });
 
-    api.post(`/${PAYMENTS}`, async (request, reply) => {
+    api.post(`/${PAYMENTS}`, { schema: registerPaymentSchema }, async (request, reply) => {
       const body = request.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         return reply.code(400).send(errorBody(400, 'The request body must be a JSON object holding the payment (Content-Type: application/json).'));
@@ -93,9 +107,9 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
         .send(createdPaymentDocument(result.payment, theCase));
     });
 
-    api.get(`/${PAYMENTS}`, async (request) => {
+    api.get(`/${PAYMENTS}`, { schema: listPaymentsSchema }, async (request) => {
       const accountId = account(request);
-      const query = parseListQuery(PAYMENT_LIST, request.query as Record<string, unknown>);
+      const query = parseListQuery(PAYMENT_LIST, request.query);
       const { items, total } = await listPaymentsByPage(db, accountId, query.filter, {
         page: query.page,
         perPage: query.maxResults,
@@ -109,7 +123,7 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       return listEnvelope(PAYMENTS, documents, { page: query.page, maxResults: query.maxResults, total }, query.carried);
     });
 
-    api.get<{ Params: { id: string } }>(`/${PAYMENTS}/:id`, async (request, reply) => {
+    api.get(`/${PAYMENTS}/:id`, { schema: getPaymentSchema }, async (request, reply) => {
       const accountId = account(request);
       const { id } = request.params;
       const payment = isId(id) ? await findPayment(db, accountId, id) : null;
@@ -118,8 +132,8 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       return sendItem(request, reply, payment.etag, paymentDocument(payment, theCase));
     });
 
-    api.get(`/${CASES}`, async (request) => {
-      const query = parseListQuery(CASE_LIST, request.query as Record<string, unknown>);
+    api.get(`/${CASES}`, { schema: listCasesSchema }, async (request) => {
+      const query = parseListQuery(CASE_LIST, request.query);
       const { items, total } = await listCasesByPage(db, account(request), query.filter, {
         page: query.page,
         perPage: query.maxResults,
@@ -128,7 +142,7 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       return listEnvelope(CASES, items.map(caseDocument), { page: query.page, maxResults: query.maxResults, total }, query.carried);
     });
 
-    api.get<{ Params: { id: string } }>(`/${CASES}/:id`, async (request, reply) => {
+    api.get(`/${CASES}/:id`, { schema: getCaseSchema }, async (request, reply) => {
       const { id } = request.params;
       const theCase = isId(id) ? await findCase(db, account(request), id) : null;
       if (!theCase) return notFound(reply, 'case', id);
@@ -140,7 +154,7 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
     const notAllowed = (allow: string) => async (_: FastifyRequest, reply: FastifyReply) =>
       reply.code(405).header('allow', allow).send(errorBody(405, `The method is not allowed for the requested URL; allowed: ${allow}`));
     const refuse = (url: string, method: HTTPMethods[], allow: string) =>
-      api.route({ method, url, handler: notAllowed(allow), config: { methodNotAllowed: true } });
+      api.route({ method, url, handler: notAllowed(allow), config: { methodNotAllowed: true }, schema: { hide: true } });
     refuse(`/${PAYMENTS}`, ['PUT', 'PATCH', 'DELETE'], 'GET, HEAD, POST');
     refuse(`/${PAYMENTS}/:id`, ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET, HEAD');
     refuse(`/${CASES}`, ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET, HEAD');

@@ -5,26 +5,42 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { closeCase } from '../../src/domain/cases.ts';
-import { openApiDocument } from '../../src/rest/openapi.ts';
 import { restRoutes } from '../../src/rest/routes.ts';
 import { losingConnectionAtCommit } from '../support/faults.ts';
 import type { Tenant } from '../support/harness.ts';
-import { checkAgainstDocument, checkedResponses, createRestHarness, paymentBody, restClient, seedRequestBody, type RestHarness } from '../support/rest.ts';
+import {
+  checkAgainstDocument,
+  checkRequestAgainstDocument,
+  checkedResponses,
+  createRestHarness,
+  paymentBody,
+  restClient,
+  seedRequestBody,
+  servedDocument,
+  type RestHarness,
+} from '../support/rest.ts';
 
 let h: RestHarness;
 let tenant: Tenant;
+let openApiDocument: OpenAPIV3_1.Document;
 
 beforeAll(async () => {
   h = await createRestHarness();
   tenant = await h.createTenant('OpenAPI');
+  openApiDocument = await servedDocument();
 });
+
+const operationsOf = (document: OpenAPIV3_1.Document) =>
+  Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
+    Object.entries(item ?? {}).map(([method, operation]) => ({ path, method, operation: operation as OpenAPIV3_1.OperationObject })),
+  );
 afterAll(() => h?.close());
 
 describe('/openapi.json', () => {
   it('is a valid OpenAPI 3.1 document by @readme/openapi-parser', async () => {
     const res = await h.rest.get('/openapi.json');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+    expect(res.body).toEqual(openApiDocument);
     const result = await validate(structuredClone(res.body));
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
     expect(result.specification).toBe('OpenAPI');
@@ -42,8 +58,15 @@ describe('/openapi.json', () => {
     await probe.register(restRoutes, { db: h.db });
     await probe.ready();
     await probe.close();
-    const documented = Object.entries(openApiDocument.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = operationsOf(openApiDocument).map(({ path, method }) => `${method.toUpperCase()} ${path}`);
     expect(served.sort()).toEqual(documented.sort());
+    // A route without a schema would still be listed, with a made-up "Default Response".
+    for (const { path, method, operation } of operationsOf(openApiDocument)) {
+      expect(operation.operationId, `${method} ${path}`).toBeTruthy();
+      for (const [status, answer] of Object.entries(operation.responses ?? {})) {
+        expect((answer as OpenAPIV3_1.ResponseObject).description, `${method} ${path} ${status}`).not.toBe('Default Response');
+      }
+    }
   });
 
   it("accepts the seed's example request under its PaymentRegistration schema, and refuses unknown fields", async () => {
@@ -114,8 +137,8 @@ describe('/openapi.json', () => {
       await limited.close();
     }
 
-    const documented = Object.entries(openApiDocument.paths).flatMap(([path, item]) =>
-      Object.entries(item).flatMap(([method, operation]) => Object.keys(operation.responses ?? {}).map((status) => `${method.toUpperCase()} ${path} ${status}`)),
+    const documented = operationsOf(openApiDocument).flatMap(({ path, method, operation }) =>
+      Object.keys(operation.responses ?? {}).map((status) => `${method.toUpperCase()} ${path} ${status}`),
     );
     expect([...checkedResponses].sort()).toEqual(documented.sort());
   });
@@ -126,5 +149,15 @@ describe('/openapi.json', () => {
     await expect(checkAgainstDocument('GET', '/cases', strayed)).rejects.toThrow(/does not match openapi.json/);
     const undocumented = { ...real, status: 418 };
     await expect(checkAgainstDocument('GET', '/cases', undocumented)).rejects.toThrow(/not documented/);
+  });
+
+  it('catches a registration the API accepted that the document would refuse', async () => {
+    const body = paymentBody(tenant.creditorId, (await tenant.openCase({ capital: '10.00' })).id, { amount: 1 });
+    const created = await h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey });
+    expect(created.status).toBe(201);
+    await expect(checkRequestAgainstDocument('POST', '/creditor--payments', JSON.stringify(body), created)).resolves.toBeUndefined();
+    for (const refused of [{ ...body, payer: 'x' }, { ...body, amount: '1.00' }, { ...body, currency: 'EUR' }]) {
+      await expect(checkRequestAgainstDocument('POST', '/creditor--payments', JSON.stringify(refused), created)).rejects.toThrow(/accepted a body openapi.json refuses/);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { findCase, findCaseByInvoiceNumber, listCases, remainingTotal } from '../../domain/cases.ts';
 import { isId } from '../../domain/ids.ts';
 import { checkPageRequest } from '../../domain/paging.ts';
+import { caseStateOf, currencyOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { listComplexity, pageArgs } from '../connection.ts';
 import { CaseState, Currency } from './enums.ts';
@@ -13,8 +14,8 @@ CaseRef.implement({
     creditor: t.field({ type: CreditorRef, resolve: async (c, _, ctx) => present(await ctx.loaders.creditor.load(c.creditorId), 'creditor') }),
     invoiceNumber: t.exposeString('invoiceNumber'),
     referenceNumber: t.exposeString('referenceNumber'),
-    currency: t.field({ type: Currency, resolve: (c) => c.currency as 'SEK' }),
-    state: t.field({ type: CaseState, resolve: (c) => c.state as 'OPEN' | 'PAID' | 'CLOSED' }),
+    currency: t.field({ type: Currency, resolve: currencyOf }),
+    state: t.field({ type: CaseState, resolve: caseStateOf }),
     remainingCosts: t.field({ type: 'Decimal', resolve: (c) => c.remainingCosts }),
     remainingInterest: t.field({ type: 'Decimal', resolve: (c) => c.remainingInterest }),
     remainingCapital: t.field({ type: 'Decimal', resolve: (c) => c.remainingCapital }),

@@ -1,16 +1,17 @@
 import { USER_ERROR_CODES } from '../../domain/errors.ts';
+import { CASE_STATES, CURRENCIES, PAYMENT_STATUSES, type PaymentStatus as DomainPaymentStatus } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 
-export const PaymentStatus = builder.enumType('PaymentStatus', {
-  values: {
-    COMPLETED: { value: 'completed' },
-    WARNING: { value: 'warning' },
-    ERROR: { value: 'error' },
-  } as const,
-});
+/** GraphQL enum values are upper case by convention; each stands for the domain's lower-case status. */
+const paymentStatusValues = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status.toUpperCase(), { value: status }])) as Record<
+  Uppercase<DomainPaymentStatus>,
+  { value: DomainPaymentStatus }
+>;
 
-export const CaseState = builder.enumType('CaseState', { values: ['OPEN', 'PAID', 'CLOSED'] as const });
+export const PaymentStatus = builder.enumType('PaymentStatus', { values: paymentStatusValues });
 
-export const Currency = builder.enumType('Currency', { values: ['SEK'] as const });
+export const CaseState = builder.enumType('CaseState', { values: CASE_STATES });
+
+export const Currency = builder.enumType('Currency', { values: CURRENCIES });
 
 export const UserErrorCode = builder.enumType('UserErrorCode', { values: USER_ERROR_CODES });

@@ -1,5 +1,6 @@
 import { isId } from '../../domain/ids.ts';
-import { findPayment, isPaymentStatus, listPayments, settledAmount } from '../../domain/payments.ts';
+import { findPayment, listPayments, settledAmount } from '../../domain/payments.ts';
+import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { listComplexity, pageArgs } from '../connection.ts';
 import { parseDateArg } from '../args.ts';
@@ -21,13 +22,13 @@ PaymentRef.implement({
       },
     }),
     case: t.field({ type: CaseRef, resolve: async (p, _, ctx) => present(await ctx.loaders.case.load(p.caseId), 'case') }),
-    currency: t.field({ type: Currency, resolve: (p) => p.currency as 'SEK' }),
+    currency: t.field({ type: Currency, resolve: currencyOf }),
     amount: t.field({ type: 'Decimal', resolve: (p) => p.amount }),
     settledAmount: t.field({ type: 'Decimal', resolve: settledAmount }),
     settledCosts: t.field({ type: 'Decimal', resolve: (p) => p.settledCosts }),
     settledInterest: t.field({ type: 'Decimal', resolve: (p) => p.settledInterest }),
     settledCapital: t.field({ type: 'Decimal', resolve: (p) => p.settledCapital }),
-    status: t.field({ type: PaymentStatus, resolve: (p) => p.status as 'completed' | 'warning' | 'error' }),
+    status: t.field({ type: PaymentStatus, resolve: paymentStatusOf }),
     statusReasonLocale: t.exposeString('statusReasonLocale', { nullable: true }),
     bankTransactionDate: t.field({ type: 'DateTime', resolve: (p) => p.bankTransactionDate }),
     clientRegistrationDate: t.field({ type: 'DateTime', resolve: (p) => p.clientRegistrationDate }),
@@ -81,7 +82,7 @@ builder.queryFields((t) => ({
         {
           creditorId: filter?.creditor,
           caseId: filter?.case,
-          status: filter?.status && isPaymentStatus(filter.status) ? filter.status : null,
+          status: filter?.status,
           bankTransactionDateFrom: parseDateArg('filter.bankTransactionDateFrom', filter?.bankTransactionDateFrom),
           bankTransactionDateTo: parseDateArg('filter.bankTransactionDateTo', filter?.bankTransactionDateTo),
           creditorPaymentReference: filter?.creditorPaymentReference,

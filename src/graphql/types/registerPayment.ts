@@ -1,5 +1,7 @@
 import type { FieldError } from '../../domain/errors.ts';
+import { formatOre } from '../../domain/money.ts';
 import { registerPayment } from '../../domain/payments.ts';
+import { CREDITOR_SYSTEM_ORIGIN, MAX_PAYMENT, MAX_REFERENCE_LENGTH } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { Currency, UserErrorCode } from './enums.ts';
 import { PaymentRef } from './refs.ts';
@@ -23,14 +25,14 @@ const RegisterPaymentInput = builder.inputType('RegisterPaymentInput', {
     case: t.id({ required: false, description: 'The case; or give invoiceNumber instead.' }),
     invoiceNumber: t.string({ required: false, description: "Finds the case among the creditor's; or give case instead." }),
     currency: t.field({ type: Currency, required: true }),
-    amount: t.field({ type: 'Decimal', required: true, description: 'Greater than 0, at most 2 decimals, at most 1000000000.00.' }),
+    amount: t.field({ type: 'Decimal', required: true, description: `Greater than 0, at most 2 decimals, at most ${formatOre(MAX_PAYMENT)}.` }),
     bankTransactionDate: t.field({ type: 'DateTime', required: true, description: 'When the debtor paid; not in the future.' }),
     clientRegistrationDate: t.field({ type: 'DateTime', required: false, description: 'Defaults to now.' }),
     creditorPaymentReference: t.string({
       required: false,
-      description: 'Your reference, at most 100 characters; sending it again returns the stored payment.',
+      description: `Your reference, at most ${MAX_REFERENCE_LENGTH} characters; sending it again returns the stored payment.`,
     }),
-    origin: t.string({ required: true, description: 'Must be "creditor_system".' }),
+    origin: t.string({ required: true, description: `Must be "${CREDITOR_SYSTEM_ORIGIN}".` }),
   }),
 });
 

@@ -1,5 +1,6 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { formatOre } from '../../domain/money.ts';
+import { CURRENCIES } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 
 function literal(node: ValueNode): unknown {
@@ -23,7 +24,7 @@ builder.scalarType('DateTime', {
 });
 
 builder.scalarType('Decimal', {
-  description: 'Money in SEK. Out: a string with two decimals ("100.00"). In: a string or a number, at most two decimals.',
+  description: `Money in ${CURRENCIES.join(' or ')}. Out: a string with two decimals ("100.00"). In: a string or a number, at most two decimals.`,
   serialize: (value) => formatOre(value as bigint),
   parseValue: (value) => {
     if (typeof value !== 'string' && typeof value !== 'number') throw new GraphQLError('Decimal must be a string or a number');
