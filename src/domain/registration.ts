@@ -60,12 +60,12 @@ export interface CheckedRegistration {
  */
 export type ParsedRegistration = Partial<CheckedRegistration>;
 
-const amount = named('amount');
+const AMOUNT = named('amount');
 const AMOUNT_MESSAGES: Record<AmountProblem, FieldMessage> = {
-  not_a_number: message`${amount} must be a decimal number, like 100.50`,
-  too_many_decimals: message`${amount} must have at most 2 decimals`,
-  not_positive: message`${amount} must be greater than 0`,
-  too_large: message`${amount} must be at most 1000000000.00`,
+  not_a_number: message`${AMOUNT} must be a decimal number, like 100.50`,
+  too_many_decimals: message`${AMOUNT} must have at most 2 decimals`,
+  not_positive: message`${AMOUNT} must be greater than 0`,
+  too_large: message`${AMOUNT} must be at most 1000000000.00`,
 };
 
 /**
@@ -135,13 +135,13 @@ export function checkRegistration(
     currency = null;
   }
 
-  let ore: Ore | null = null;
+  let amount: Ore | null = null;
   const rawAmount = value('amount');
-  if (rawAmount === undefined) fail('amount', 'REQUIRED', message`${amount} is required`);
+  if (rawAmount === undefined) fail('amount', 'REQUIRED', message`${AMOUNT} is required`);
   else {
     const parsed = parseAmount(rawAmount);
     if ('problem' in parsed) fail('amount', 'INVALID', AMOUNT_MESSAGES[parsed.problem]);
-    else ore = parsed.ore;
+    else amount = parsed.ore;
   }
 
   let bankTransactionDate = date('bankTransactionDate', true);
@@ -165,13 +165,13 @@ export function checkRegistration(
     ...(invoiceNumber !== null ? { invoiceNumber } : comparableText(value('invoiceNumber'))),
     ...(account !== null && { account }),
     ...(currency !== null && { currency }),
-    ...(ore !== null && { amount: ore }),
+    ...(amount !== null && { amount }),
     ...(bankTransactionDate !== null && { bankTransactionDate }),
     clientRegistrationDate,
     creditorPaymentReference,
     ...(origin !== null && { origin }),
   };
-  if (errors.length > 0 || creditorId === null || currency === null || ore === null || !bankTransactionDate || origin === null) {
+  if (errors.length > 0 || creditorId === null || currency === null || amount === null || !bankTransactionDate || origin === null) {
     return { registration: null, parsed, errors: capErrors(errors) };
   }
   return {
@@ -181,7 +181,7 @@ export function checkRegistration(
       invoiceNumber,
       account,
       currency,
-      amount: ore,
+      amount,
       bankTransactionDate,
       clientRegistrationDate,
       creditorPaymentReference,

@@ -95,7 +95,7 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
         // Suggestions help people in GraphiQL, and the schema is public through introspection anyway.
         blockFieldSuggestion: { enabled: false },
       }),
-      // Before compiled execution (appended after it): nothing is compiled or run for a request past a limit.
+      // createGraphQL appends compiled execution after these: nothing is compiled or run for a request past a limit.
       requestLimits(),
     ],
     context: async ({ request }) => {
