@@ -11,7 +11,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { connectDb, type Db } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
-import { createGraphQL } from '../src/graphql/yoga.ts';
+import { createYoga } from 'graphql-yoga';
+import { createGraphQL, interpretedGraphQLOptions, type GraphQLOptions } from '../src/graphql/yoga.ts';
 import { seed } from './seed.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'payments-jit-'));
@@ -32,11 +33,10 @@ try {
     },
   }) as Db;
   const logger = pino({ level: 'silent' });
-  const yogas = {
-    jit: createGraphQL({ db, logger, jit: true }),
-    interpreter: createGraphQL({ db, logger, jit: false }),
-  };
-  const failingYogas = { jit: createGraphQL({ db: failing, logger, jit: true }), interpreter: createGraphQL({ db: failing, logger, jit: false }) };
+  // The product's app, and the same app without compiled execution.
+  const both = (options: GraphQLOptions) => ({ jit: createGraphQL(options), interpreter: createYoga(interpretedGraphQLOptions(options)) });
+  const yogas = both({ db, logger });
+  const failingYogas = both({ db: failing, logger });
   const LIST = `query List($first: Int!) { payments(first: $first) { edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } } pageInfo { hasNextPage endCursor } } }`;
   const ask = async (yoga: (typeof yogas)['jit'], query: string, variables: Record<string, unknown> = {}) => {
     const response = await yoga.fetch('http://bench/graphql', {

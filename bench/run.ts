@@ -29,6 +29,7 @@ import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { withDatabase } from '../src/db/url.ts';
 import { adminQuery } from '../test/support/database.ts';
+import { naiveLoaders } from './naive.ts';
 import { seed, SEED, type Seeded } from './seed.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -240,8 +241,8 @@ Database.prototype.prepare = function (this: Database.Database, ...args: [string
 
 async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes') {
   const db = await connectDb(url);
-  const count = async (batchLoads: boolean, payloads: string[]) => {
-    const app = await createApp({ db, logLevel: 'silent', batchLoads });
+  const count = async (naive: boolean, payloads: string[]) => {
+    const app = await createApp({ db, logLevel: 'silent', createLoaders: naive ? naiveLoaders : undefined });
     const counts: number[] = [];
     for (const payload of payloads) {
       statements = 0;
@@ -256,8 +257,8 @@ async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes')
   const spare = seeded.cases.slice(2000, 2002);
   const result =
     what === 'lists'
-      ? { list: await count(true, lists), naive: await count(false, lists), write: [] }
-      : { list: [], naive: [], write: await count(true, [writes(seeded, spare, 'trips')(), writes(seeded, spare, 'trips2')()]) };
+      ? { list: await count(false, lists), naive: await count(true, lists), write: [] }
+      : { list: [], naive: [], write: await count(false, [writes(seeded, spare, 'trips')(), writes(seeded, spare, 'trips2')()]) };
   await db.$disconnect();
   return result;
 }
@@ -316,7 +317,7 @@ async function benchDatabase(name: 'SQLite' | 'Postgres', url: string): Promise<
   const listTrips = await roundTrips(url, seeded, 'lists');
   const server = await start(`graphql-${tag}`, 'src/server.ts', env);
   const raw = await start(`raw-floor-${tag}`, 'bench/raw-floor.ts', env);
-  const naive = await start(`graphql-naive-${tag}`, 'src/server.ts', { ...env, GRAPHQL_BATCH: 'false' });
+  const naive = await start(`graphql-naive-${tag}`, 'bench/naive-server.ts', env);
   const procs = [server, raw, naive];
   try {
     await sameAnswer(server, raw, seeded.apiKey);
@@ -407,7 +408,7 @@ function report(results: DbResult[], seconds: number): string {
   lines.push(`- Data: ${SEED.cases.toLocaleString('en')} cases, ${SEED.payments.toLocaleString('en')} payments, ${SEED.creditors} creditors in one account; the list's 100 newest payments point at 100 different cases`);
   lines.push('- List: `payments(first: 100) { edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } } pageInfo { hasNextPage endCursor } }`');
   lines.push('- Writes: `registerPayment` of 1.00 SEK with a unique `creditorPaymentReference`, round-robin over 1,000 cases or all on one hot case; every answer is checked (no userErrors, not a replay), and afterwards the hot case\'s balance is checked against its payments');
-  lines.push('- Naive: the same server with `GRAPHQL_BATCH=false`: DataLoader without batching, one case lookup per row. Its per-request cache still lets a row\'s three case fields share one lookup and rows share a creditor\'s, so it is the kindest naive baseline (resolvers without any loader would send 3 case lookups and 1 creditor lookup per row)');
+  lines.push('- Naive: the same app with naive loaders injected (bench/naive.ts): DataLoader without batching, one case lookup per row. Its per-request cache still lets a row\'s three case fields share one lookup and rows share a creditor\'s, so it is the kindest naive baseline (resolvers without any loader would send 3 case lookups and 1 creditor lookup per row)');
   lines.push('- Round trips: SQL statements per request (BEGIN and COMMIT included) counted at the driver (pg `Client#query`, better-sqlite3 `prepare`), for pages of 1 / 10 / 100');
   lines.push('');
   lines.push('| database | workload | req/s | p50 ms | p99 ms | round trips / request | vs raw floor |');

@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { poolOf, type Db } from './db/client.ts';
+import type { LoaderFactory } from './graphql/loaders.ts';
 import { createGraphQL } from './graphql/yoga.ts';
 import { schema } from './graphql/schema.ts';
 import { graphiqlPage } from './http/graphiql.ts';
@@ -22,7 +23,8 @@ export interface AppConfig {
   corsOrigins?: string[];
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number;
-  batchLoads?: boolean;
+  /** Builds each GraphQL request's loaders (default: the batched ones); the benchmark injects its naive variant. */
+  createLoaders?: LoaderFactory;
   graphiqlApiKey?: string;
   /** Where log lines go (default stdout). */
   logStream?: DestinationStream;
@@ -82,7 +84,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
   const yoga = createGraphQL({
     db: config.db,
     logger: app.log as never,
-    batchLoads: config.batchLoads,
+    createLoaders: config.createLoaders,
     graphiqlApiKey: config.graphiqlApiKey,
     plugins: observability.graphqlPlugins,
     onRegistered: observability.registrationObserver('graphql'),

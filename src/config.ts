@@ -23,11 +23,6 @@ export interface ServiceConfig {
   tracing: { endpoint: string; serviceName: string } | null;
   /** Hard deadline for draining requests on SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
-  /**
-   * GRAPHQL_BATCH=false turns DataLoader batching off (one lookup per row): only the
-   * benchmark's naive baseline uses it, to measure what batching saves.
-   */
-  graphqlBatch: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -83,7 +78,6 @@ const Environment = z
     OTEL_EXPORTER_OTLP_ENDPOINT: setting(z.url({ protocol: /^https?$/ }).optional()),
     OTEL_SERVICE_NAME: setting(z.string().trim().default('creditor-payments')),
     SHUTDOWN_TIMEOUT_MS: setting(whole(1, MAX_MS).default(10_000)),
-    GRAPHQL_BATCH: setting(z.stringbool().default(true)),
   })
   .superRefine((env, context) => {
     // Node refuses a headers timeout longer than the whole request's.
@@ -116,7 +110,6 @@ const EXPECTED: Record<Variable, string> = {
   OTEL_EXPORTER_OTLP_ENDPOINT: 'the http:// or https:// URL of an OTLP/HTTP collector (unset: tracing off)',
   OTEL_SERVICE_NAME: 'a service name (default creditor-payments)',
   SHUTDOWN_TIMEOUT_MS: 'a whole number of milliseconds, at least 1 (default 10000)',
-  GRAPHQL_BATCH: `${BOOLEAN} (default true)`,
 };
 
 /** Values that may hold a password are never echoed. */
@@ -160,7 +153,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     metrics: e.METRICS,
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME } : null,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    graphqlBatch: e.GRAPHQL_BATCH,
   };
 }
 

@@ -43,7 +43,6 @@ async function start(): Promise<Running> {
     corsOrigins: config.corsOrigins,
     bodyLimit: config.bodyLimit,
     graphiqlApiKey: demo?.apiKey,
-    batchLoads: config.graphqlBatch,
     timeouts: config.timeouts,
     rateLimitPerMinute: config.rateLimitPerMinute,
     metrics: config.metrics,

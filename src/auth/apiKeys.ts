@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Prisma, type Account, type Db } from '../db/client.ts';
+import type { Account, Db } from '../db/client.ts';
+import { runTyped, typedSql } from '../db/typedSql.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 
@@ -40,14 +41,23 @@ export async function authenticate(
 ): Promise<{ accountId: string; account: Account } | null> {
   const match = key ? KEY_FORMAT.exec(key) : null;
   if (!key || !match) return null;
-  const [stored] = await db.$queryRaw<Array<{ secretHash: string; revokedAt: Date | null; accountId: string; accountName: string; accountCreatedAt: Date }>>(Prisma.sql`
-    SELECT k."secretHash", k."revokedAt", a."id" AS "accountId", a."name" AS "accountName", a."createdAt" AS "accountCreatedAt"
-    FROM "ApiKey" k JOIN "Account" a ON a."id" = k."accountId"
-    WHERE k."id" = ${match[1]!}`);
+  const [stored] = await readKey(db, match[1]!);
   const presented = hashKey(key);
   // Hash even when no row matched, so the answer takes as long whether or not the id exists.
-  const expected = stored ? Buffer.from(stored.secretHash, 'hex') : hashKey('');
+  const expected = stored ? Buffer.from(stored.keySecretHash, 'hex') : hashKey('');
   const equal = expected.length === presented.length && timingSafeEqual(expected, presented);
-  if (!stored || !equal || stored.revokedAt) return null;
-  return { accountId: stored.accountId, account: { id: stored.accountId, name: stored.accountName, createdAt: stored.accountCreatedAt } };
+  if (!stored || !equal || stored.keyRevokedAt) return null;
+  const { keySecretHash: _, keyRevokedAt: __, ...account } = stored;
+  return { accountId: account.id, account };
+}
+
+/** The key's hash and revocation with every column of its account, in one typed statement. */
+function readKey(db: Db, keyId: string) {
+  const query = typedSql(db)
+    .selectFrom('ApiKey as k')
+    .innerJoin('Account as a', 'a.id', 'k.accountId')
+    .selectAll('a')
+    .select(['k.secretHash as keySecretHash', 'k.revokedAt as keyRevokedAt'])
+    .where('k.id', '=', keyId);
+  return runTyped(db, query);
 }

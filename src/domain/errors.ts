@@ -5,8 +5,44 @@ export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
 /** An expected failure tied to one input field (by its domain name, e.g. "bankTransactionDate"). */
 export interface FieldError {
   field: string;
-  message: string;
+  /** The fields it names are left open: each face writes them under its own names (fieldMessage). */
+  message: FieldMessage;
   code: UserErrorCode;
+}
+
+/** A field a message names, by its domain name. */
+export interface NamedField {
+  readonly field: string;
+}
+
+/** Text, and the fields it names; a client's own text is only ever text here. */
+export type FieldMessage = ReadonlyArray<string | NamedField>;
+
+/** `${named('amount')} must be greater than 0`: a message whose field names each face fills in. */
+export function named(field: string): NamedField {
+  return { field };
+}
+
+export function message(strings: TemplateStringsArray, ...values: ReadonlyArray<string | number | NamedField>): FieldMessage {
+  const parts: Array<string | NamedField> = [strings[0]!];
+  values.forEach((value, i) => parts.push(typeof value === 'object' ? value : String(value), strings[i + 1]!));
+  return parts.filter((part) => part !== '');
+}
+
+/**
+ * The message with each field under the name `nameOf` gives it; names are cut like an
+ * unknown key (a megabyte-long key is not sent back whole).
+ */
+export function fieldMessage(text: FieldMessage, nameOf: (field: string) => string): string {
+  return text.map((part) => (typeof part === 'string' ? part : shortName(nameOf(part.field)))).join('');
+}
+
+/** An unknown key is repeated in messages up to this length. */
+const MAX_ECHOED_NAME = 64;
+
+/** A field's name as a message or an answer repeats it: cut, so a long unknown key is not sent back twice. */
+export function shortName(name: string): string {
+  return name.length > MAX_ECHOED_NAME ? `${name.slice(0, MAX_ECHOED_NAME)}...` : name;
 }
 
 /** Bad arguments to a read (a filter, a cursor, a page size): the adapters turn it into their own error. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Prisma, type Case, type Db, type Payment } from '../db/client.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
-import { OutcomeUnknownError, type FieldError } from './errors.ts';
-import { isId, newId } from './ids.ts';
+import { message, named, OutcomeUnknownError, type FieldError } from './errors.ts';
+import { newId } from './ids.ts';
 import { runTyped, typedSql } from '../db/typedSql.ts';
 import {
   keysetPage,
@@ -14,7 +14,7 @@ import {
   type Page,
   type PageRequest,
 } from './paging.ts';
-import { checkIdempotencyKey, checkRegistration, registrationFingerprint, type CheckedRegistration } from './registration.ts';
+import { checkIdempotencyKey, checkRegistration, registrationFingerprint, type CheckedRegistration, type ParsedRegistration } from './registration.ts';
 import { settle } from './settlement.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, caseStateOf, type PaymentStatus } from './vocabulary.ts';
@@ -22,7 +22,8 @@ import { CASE_STATE, caseStateOf, type PaymentStatus } from './vocabulary.ts';
 export type { Payment };
 
 export type RegisterResult =
-  | { ok: true; payment: Payment; replayed: boolean }
+  /** `case`: the payment's case, as its settlement left it (a replay: as read for this request). */
+  | { ok: true; payment: Payment; case: Case; replayed: boolean }
   | { ok: false; errors: FieldError[] };
 
 export interface RegisterOptions {
@@ -51,21 +52,22 @@ export async function registerPayment(
   options: RegisterOptions = {},
 ): Promise<RegisterResult> {
   const now = new Date();
-  const { registration, errors } = checkRegistration(input, now);
+  const { registration, parsed, errors } = checkRegistration(input, now);
   const keyError = checkIdempotencyKey(options.idempotencyKey);
   if (keyError) errors.push(keyError);
-  const target = await resolveCase(db, accountId, input, registration);
+  const target = await resolveCase(db, accountId, parsed, registration);
   errors.push(...target.errors);
   if (!registration || !target.case || errors.length > 0) return { ok: false, errors };
 
   const theCase = target.case;
   const fingerprint = registrationFingerprint(registration, theCase.id);
   const idempotencyKey = registration.creditorPaymentReference === null ? (options.idempotencyKey ?? null) : null;
-  const earlier = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint);
+  const earlier = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint, theCase);
   if (earlier) return earlier;
 
-  // The id of the payment the last attempt stored: after a lost COMMIT it tells whether it was.
+  // The payment the last attempt stored and its case after it: after a lost COMMIT the id tells whether it was.
   let id = '';
+  let caseAfter: Case = theCase;
   try {
     const payment = await runTransaction(db, async (tx) => {
       // The version bump is the first write: it takes the case's row lock (Postgres) or the
@@ -81,7 +83,7 @@ export async function registerPayment(
         },
         registration.amount,
       );
-      if (current.state === CASE_STATE.OPEN) await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter });
+      caseAfter = current.state === CASE_STATE.OPEN ? await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter }) : current;
       const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
       id = newId();
       const record = {
@@ -108,38 +110,40 @@ export async function registerPayment(
       };
       return tx.payment.create({ data: { ...record, etag: etagOf(record) } });
     }, TRANSACTION_OPTIONS);
-    return { ok: true, payment, replayed: false };
+    return { ok: true, payment, case: caseAfter, replayed: false };
   } catch (error) {
     if (error instanceof CommitOutcomeUnknown) {
       // Found on another connection, it committed; not found, it may still (a network cut leaves
       // the server finishing it), so the client is told the outcome is unknown.
       const stored = await db.payment.findUnique({ where: { id } }).catch(() => null);
-      if (stored) return { ok: true, payment: stored, replayed: false };
+      if (stored) return { ok: true, payment: stored, case: caseAfter, replayed: false };
       const identifiedBy = registration.creditorPaymentReference !== null ? 'creditorPaymentReference' : idempotencyKey !== null ? 'idempotencyKey' : null;
       throw new OutcomeUnknownError(identifiedBy, { cause: error });
     }
     // A concurrent retry of the same registration committed first: answer as a replay.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      const winner = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint);
+      const winner = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint, theCase);
       if (winner) return winner;
     }
     throw error;
   }
 }
 
-/** Resolves the case the registration names, reporting unknown (or other accounts') ids as not found. */
+/**
+ * Resolves the case the registration names, reporting unknown (or other accounts') ids as not
+ * found; with what parsed, so those are reported beside other fields' failures.
+ */
 async function resolveCase(
   db: Db,
   accountId: string,
-  input: Record<string, unknown>,
+  parsed: ParsedRegistration,
   r: CheckedRegistration | null,
 ): Promise<{ case: Case | null; errors: FieldError[] }> {
   const errors: FieldError[] = [];
-  const creditorId = r?.creditorId ?? (isId(input.creditor) ? input.creditor : null);
+  const creditorId = parsed.creditorId;
   if (!creditorId) return { case: null, errors };
-  const caseId = r?.caseId ?? (isId(input.case) ? input.case : null);
-  // Only text the database can compare: a NUL would make Postgres fail the lookup (the field's error is reported already).
-  const invoiceNumber = r?.invoiceNumber ?? (typeof input.invoiceNumber === 'string' && isStorableText(input.invoiceNumber) ? input.invoiceNumber : null);
+  const caseId = parsed.caseId ?? null;
+  const invoiceNumber = parsed.invoiceNumber ?? null;
   const theCase = caseId
     ? await db.case.findFirst({ where: { id: caseId, accountId } })
     : invoiceNumber
@@ -151,24 +155,24 @@ async function resolveCase(
     theCase?.creditorId === creditorId ||
     (await db.creditor.findFirst({ where: { id: creditorId, accountId }, select: { id: true } })) !== null;
   if (!creditorKnown) {
-    errors.push({ field: 'creditor', code: 'NOT_FOUND', message: `creditor ${creditorId} not found` });
+    errors.push({ field: 'creditor', code: 'NOT_FOUND', message: message`${named('creditor')} ${creditorId} not found` });
     return { case: null, errors };
   }
   if (caseId && (!theCase || theCase.creditorId !== creditorId)) {
-    const message = theCase ? `case ${caseId} does not belong to creditor ${creditorId}` : `case ${caseId} not found`;
-    errors.push({ field: 'case', code: theCase ? 'INVALID' : 'NOT_FOUND', message });
+    const text = theCase ? message`${named('case')} ${caseId} does not belong to ${named('creditor')} ${creditorId}` : message`${named('case')} ${caseId} not found`;
+    errors.push({ field: 'case', code: theCase ? 'INVALID' : 'NOT_FOUND', message: text });
     return { case: null, errors };
   }
   if (!caseId && invoiceNumber && !theCase) {
-    errors.push({ field: 'invoiceNumber', code: 'NOT_FOUND', message: `no case of creditor ${creditorId} has invoice number ${invoiceNumber}` });
+    errors.push({ field: 'invoiceNumber', code: 'NOT_FOUND', message: message`no case of ${named('creditor')} ${creditorId} has invoice number ${invoiceNumber}` });
     return { case: null, errors };
   }
   if (theCase && r) {
     if (r.currency !== theCase.currency) {
-      errors.push({ field: 'currency', code: 'INVALID', message: `currency ${r.currency} differs from the case's currency ${theCase.currency}` });
+      errors.push({ field: 'currency', code: 'INVALID', message: message`${named('currency')} ${r.currency} differs from the case's currency ${theCase.currency}` });
     }
     if (r.account !== null && r.account !== theCase.accountId) {
-      errors.push({ field: 'account', code: 'READ_ONLY', message: "account is read-only: when sent it must be the case's account" });
+      errors.push({ field: 'account', code: 'READ_ONLY', message: message`${named('account')} is read-only: when sent it must be the case's account` });
     }
   }
   return { case: theCase, errors };
@@ -181,6 +185,7 @@ async function findEarlier(
   r: CheckedRegistration,
   idempotencyKey: string | null,
   fingerprint: string,
+  theCase: Case,
 ): Promise<RegisterResult | null> {
   let earlier: Payment | null = null;
   let field: string;
@@ -196,11 +201,11 @@ async function findEarlier(
     return null;
   }
   if (!earlier) return null;
-  if (earlier.requestHash === fingerprint) return { ok: true, payment: earlier, replayed: true };
-  const what = field === 'idempotencyKey' ? 'Idempotency-Key' : 'creditorPaymentReference';
+  // The same content names the same case (the fingerprint holds its id).
+  if (earlier.requestHash === fingerprint) return { ok: true, payment: earlier, case: theCase, replayed: true };
   return {
     ok: false,
-    errors: [{ field, code: 'CONFLICT', message: `${what} was already used for payment ${earlier.id} with different content` }],
+    errors: [{ field, code: 'CONFLICT', message: message`${named(field)} was already used for payment ${earlier.id} with different content` }],
   };
 }
 

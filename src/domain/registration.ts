@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseDate } from './dates.ts';
-import type { FieldError } from './errors.ts';
+import { message, named, type FieldError, type FieldMessage } from './errors.ts';
 import { isId } from './ids.ts';
 import { formatOre, parseAmount, type AmountProblem, type Ore } from './money.ts';
 import { isStorableText } from './text.ts';
@@ -41,8 +41,6 @@ export type RegistrationField = (typeof REGISTRATION_FIELDS)[number];
 export const MAX_REPORTED_ERRORS = 20;
 /** The field of that last error. */
 export const MORE_ERRORS_FIELD = '_more';
-/** An unknown key is repeated in its message up to this length. */
-const MAX_ECHOED_KEY = 64;
 /** Tolerated client clock skew for "not in the future". */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -60,60 +58,67 @@ export interface CheckedRegistration {
   origin: string;
 }
 
-const AMOUNT_MESSAGES: Record<AmountProblem, string> = {
-  not_a_number: 'amount must be a decimal number, like 100.50',
-  too_many_decimals: 'amount must have at most 2 decimals',
-  not_positive: 'amount must be greater than 0',
-  too_large: `amount must be at most ${formatOre(MAX_PAYMENT)}`,
+/**
+ * What of a registration is well-formed, field by field, even when other fields failed: the
+ * case is still looked up, so an unknown creditor or case is reported beside the other failures.
+ */
+export type ParsedRegistration = Partial<CheckedRegistration>;
+
+const AMOUNT = named('amount');
+const AMOUNT_MESSAGES: Record<AmountProblem, FieldMessage> = {
+  not_a_number: message`${AMOUNT} must be a decimal number, like 100.50`,
+  too_many_decimals: message`${AMOUNT} must have at most 2 decimals`,
+  not_positive: message`${AMOUNT} must be greater than 0`,
+  too_large: message`${AMOUNT} must be at most ${formatOre(MAX_PAYMENT)}`,
 };
 
 /**
  * Checks every field on its own (no database), reporting every failure at once.
- * Returns the typed registration only when nothing failed.
+ * Returns the typed registration only when nothing failed, and what parsed in any case.
  */
 export function checkRegistration(
   input: Record<string, unknown>,
   now: Date,
-): { registration: CheckedRegistration | null; errors: FieldError[] } {
+): { registration: CheckedRegistration | null; parsed: ParsedRegistration; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  const fail = (field: string, code: FieldError['code'], message: string) => errors.push({ field, code, message });
+  const fail = (field: string, code: FieldError['code'], text: FieldMessage) => errors.push({ field, code, message: text });
   // null means "not sent" for every field: JSON clients often send nulls for optionals.
   const value = (field: RegistrationField) => (input[field] === null ? undefined : input[field]);
 
   for (const key of Object.keys(input)) {
-    if (!isRegistrationField(key)) fail(key, 'INVALID', `${shortKey(key)} is not a field of a payment`);
+    if (!isRegistrationField(key)) fail(key, 'INVALID', message`${named(key)} is not a field of a payment`);
   }
   if (input.fileImportReport !== undefined) {
-    fail('fileImportReport', 'READ_ONLY', 'fileImportReport is read-only: it is set only by a file import');
+    fail('fileImportReport', 'READ_ONLY', message`${named('fileImportReport')} is read-only: it is set only by a file import`);
   }
 
   const text = (field: RegistrationField, maxLength: number, required: boolean): string | null => {
     const v = value(field);
     if (v === undefined) {
-      if (required) fail(field, 'REQUIRED', `${field} is required`);
+      if (required) fail(field, 'REQUIRED', message`${named(field)} is required`);
       return null;
     }
-    if (typeof v !== 'string') return fail(field, 'INVALID', `${field} must be a string`), null;
-    if (!isStorableText(v)) return fail(field, 'INVALID', `${field} must be valid Unicode text without NUL characters`), null;
-    if (v.trim() === '') return fail(field, required ? 'REQUIRED' : 'INVALID', `${field} must not be empty`), null;
-    if (v.length > maxLength) return fail(field, 'INVALID', `${field} must be at most ${maxLength} characters`), null;
+    if (typeof v !== 'string') return fail(field, 'INVALID', message`${named(field)} must be a string`), null;
+    if (!isStorableText(v)) return fail(field, 'INVALID', message`${named(field)} must be valid Unicode text without NUL characters`), null;
+    if (v.trim() === '') return fail(field, required ? 'REQUIRED' : 'INVALID', message`${named(field)} must not be empty`), null;
+    if (v.length > maxLength) return fail(field, 'INVALID', message`${named(field)} must be at most ${maxLength} characters`), null;
     return v;
   };
   const id = (field: 'creditor' | 'case' | 'account', required: boolean): string | null => {
     const v = text(field, 64, required);
     // A malformed id names nothing that exists: same answer as an unknown one.
-    if (v !== null && !isId(v)) return fail(field, 'NOT_FOUND', `${field} ${v} not found`), null;
+    if (v !== null && !isId(v)) return fail(field, 'NOT_FOUND', message`${named(field)} ${v} not found`), null;
     return v;
   };
   const date = (field: 'bankTransactionDate' | 'clientRegistrationDate', required: boolean): Date | null => {
     const v = value(field);
     if (v === undefined) {
-      if (required) fail(field, 'REQUIRED', `${field} is required`);
+      if (required) fail(field, 'REQUIRED', message`${named(field)} is required`);
       return null;
     }
     const parsed = parseDate(v);
     if (!parsed) {
-      fail(field, 'INVALID', `${field} must be a date in RFC 1123 (Fri, 04 Jul 2025 16:20:41 GMT) or ISO 8601 format`);
+      fail(field, 'INVALID', message`${named(field)} must be a date in RFC 1123 (Fri, 04 Jul 2025 16:20:41 GMT) or ISO 8601 format`);
     }
     return parsed;
   };
@@ -122,38 +127,56 @@ export function checkRegistration(
   const account = id('account', false);
   const caseSent = value('case') !== undefined;
   const invoiceSent = value('invoiceNumber') !== undefined;
-  if (!caseSent && !invoiceSent) fail('case', 'REQUIRED', 'case or invoiceNumber is required');
-  if (caseSent && invoiceSent) fail('invoiceNumber', 'INVALID', 'send either case or invoiceNumber, not both');
+  if (!caseSent && !invoiceSent) fail('case', 'REQUIRED', message`${named('case')} or ${named('invoiceNumber')} is required`);
+  if (caseSent && invoiceSent) fail('invoiceNumber', 'INVALID', message`send either ${named('case')} or ${named('invoiceNumber')}, not both`);
   const caseId = id('case', false);
   const invoiceNumber = text('invoiceNumber', MAX_INVOICE_NUMBER_LENGTH, false);
 
-  const currency = text('currency', 16, true);
+  // A field that breaks a rule is left out of what parsed.
+  let currency = text('currency', 16, true);
   if (currency !== null && !isCurrency(currency)) {
-    fail('currency', 'UNSUPPORTED', `currency ${currency} is not supported; only ${CURRENCIES.join(', ')} is`);
+    fail('currency', 'UNSUPPORTED', message`${named('currency')} ${currency} is not supported; only ${CURRENCIES.join(', ')} is`);
+    currency = null;
   }
 
   let amount: Ore | null = null;
   const rawAmount = value('amount');
-  if (rawAmount === undefined) fail('amount', 'REQUIRED', 'amount is required');
+  if (rawAmount === undefined) fail('amount', 'REQUIRED', message`${AMOUNT} is required`);
   else {
     const parsed = parseAmount(rawAmount);
     if ('problem' in parsed) fail('amount', 'INVALID', AMOUNT_MESSAGES[parsed.problem]);
     else amount = parsed.ore;
   }
 
-  const bankTransactionDate = date('bankTransactionDate', true);
+  let bankTransactionDate = date('bankTransactionDate', true);
   if (bankTransactionDate && bankTransactionDate.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-    fail('bankTransactionDate', 'INVALID', 'bankTransactionDate must not be in the future');
+    fail('bankTransactionDate', 'INVALID', message`${named('bankTransactionDate')} must not be in the future`);
+    bankTransactionDate = null;
   }
   const clientRegistrationDate = date('clientRegistrationDate', false);
   const creditorPaymentReference = text('creditorPaymentReference', MAX_REFERENCE_LENGTH, false);
-  const origin = text('origin', 64, true);
+  let origin = text('origin', 64, true);
   if (origin !== null && origin !== CREDITOR_SYSTEM_ORIGIN) {
-    fail('origin', 'INVALID', `origin must be "${CREDITOR_SYSTEM_ORIGIN}"`);
+    fail('origin', 'INVALID', message`${named('origin')} must be "${CREDITOR_SYSTEM_ORIGIN}"`);
+    origin = null;
   }
 
+  const parsed: ParsedRegistration = {
+    ...(creditorId !== null && { creditorId }),
+    ...(caseId !== null && { caseId }),
+    // An invoice number that breaks only a length or blank rule is still looked up, like any
+    // text the database can compare (a NUL would make Postgres fail the lookup).
+    ...(invoiceNumber !== null ? { invoiceNumber } : comparableText(value('invoiceNumber'))),
+    ...(account !== null && { account }),
+    ...(currency !== null && { currency }),
+    ...(amount !== null && { amount }),
+    ...(bankTransactionDate !== null && { bankTransactionDate }),
+    clientRegistrationDate,
+    creditorPaymentReference,
+    ...(origin !== null && { origin }),
+  };
   if (errors.length > 0 || creditorId === null || currency === null || amount === null || !bankTransactionDate || origin === null) {
-    return { registration: null, errors: capErrors(errors) };
+    return { registration: null, parsed, errors: capErrors(errors) };
   }
   return {
     registration: {
@@ -168,17 +191,17 @@ export function checkRegistration(
       creditorPaymentReference,
       origin,
     },
+    parsed,
     errors,
   };
 }
 
-function isRegistrationField(key: string): key is RegistrationField {
-  return (REGISTRATION_FIELDS as readonly string[]).includes(key);
+function comparableText(v: unknown): { invoiceNumber?: string } {
+  return typeof v === 'string' && v !== '' && isStorableText(v) ? { invoiceNumber: v } : {};
 }
 
-/** An unknown key as a message repeats it: cut, so a megabyte-long key is not sent back twice. */
-export function shortKey(key: string): string {
-  return key.length > MAX_ECHOED_KEY ? `${key.slice(0, MAX_ECHOED_KEY)}...` : key;
+function isRegistrationField(key: string): key is RegistrationField {
+  return (REGISTRATION_FIELDS as readonly string[]).includes(key);
 }
 
 /**
@@ -191,7 +214,7 @@ function capErrors(errors: FieldError[]): FieldError[] {
   const unknown = errors.filter((e) => !isRegistrationField(e.field));
   const shown = [...own, ...unknown].slice(0, MAX_REPORTED_ERRORS);
   const more = errors.length - shown.length;
-  return [...shown, { field: MORE_ERRORS_FIELD, code: 'INVALID', message: `${more} more errors are not shown; fix the ones above and send again` }];
+  return [...shown, { field: MORE_ERRORS_FIELD, code: 'INVALID', message: message`${more} more errors are not shown; fix the ones above and send again` }];
 }
 
 export function checkIdempotencyKey(key: string | null | undefined): FieldError | null {
@@ -200,7 +223,7 @@ export function checkIdempotencyKey(key: string | null | undefined): FieldError 
     return {
       field: 'idempotencyKey',
       code: 'INVALID',
-      message: `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters`,
+      message: message`${named('idempotencyKey')} must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters`,
     };
   }
   return null;

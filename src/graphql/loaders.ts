@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Account, Case, Creditor, Db } from '../db/client.ts';
 import { runTyped, typedSql } from '../db/typedSql.ts';
-import { countCasesOfCreditors, findCases, listCasesOfCreditors } from '../domain/cases.ts';
+import { countCasesOfCreditors, listCasesOfCreditors } from '../domain/cases.ts';
 import type { CheckedPageRequest, Page } from '../domain/paging.ts';
 import { countPaymentsOfCases, listPaymentsOfCases } from '../domain/payments.ts';
 
@@ -12,7 +12,7 @@ import { countPaymentsOfCases, listPaymentsOfCases } from '../domain/payments.ts
  *
  * `account`: the caller's account when the API-key lookup already read it (no query for it then).
  */
-export function createLoaders(db: Db, accountId: string, batch = true, account?: Account) {
+export function createLoaders(db: Db, accountId: string, account?: Account) {
   const byId = <T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) =>
     new DataLoader<string, T | null>(
       async (ids) => {
@@ -20,7 +20,7 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
         const found = new Map(rows.map((row) => [row.id, row]));
         return ids.map((id) => found.get(id) ?? null);
       },
-      { batch, maxBatchSize: 1000 },
+      { maxBatchSize: 1000 },
     );
   const accountLoader = byId<Account>((ids) => db.account.findMany({ where: { id: { in: ids.filter((id) => id === accountId) } } }));
   if (account && account.id === accountId) accountLoader.prime(account.id, account);
@@ -35,7 +35,7 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
         const found = await count(ids);
         return ids.map((id) => found.get(id) ?? 0);
       },
-      { batch, maxBatchSize: 1000 },
+      { maxBatchSize: 1000 },
     );
   const pages = <T>(
     list: (parentIds: string[], request: CheckedPageRequest, count: (parentId: string) => Promise<number>) => Promise<Map<string, Page<T>>>,
@@ -59,7 +59,7 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
         );
         return keys.map((key) => found.get(childPageKey(key))!);
       },
-      { batch, maxBatchSize: 1000, cacheKeyFn: childPageKey },
+      { maxBatchSize: 1000, cacheKeyFn: childPageKey },
     );
   const paymentsOfCase = pages(
     (caseIds, request, count) => listPaymentsOfCases(db, accountId, caseIds, request, count),
@@ -69,12 +69,7 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
     (creditorIds, request, count) => listCasesOfCreditors(db, accountId, creditorIds, request, count),
     counts((creditorIds) => countCasesOfCreditors(db, accountId, creditorIds)),
   );
-  const children = { paymentsOfCase, casesOfCreditor };
 
-  if (!batch) {
-    // The benchmark's naive baseline: one plain lookup per row, as a resolver without loaders does.
-    return { case: byId<Case>((ids) => findCases(db, accountId, ids)), creditor: creditorLoader, account: accountLoader, ...children };
-  }
   // Cases are read together with their creditor in one JOIN, which primes the creditor loader:
   // a payment's creditor is its case's creditor, so a page asking for both costs one round trip.
   const caseLoader = byId<Case>(async (ids) => {
@@ -84,7 +79,7 @@ export function createLoaders(db: Db, accountId: string, batch = true, account?:
       return c;
     });
   });
-  return { case: caseLoader, creditor: creditorLoader, account: accountLoader, ...children };
+  return { case: caseLoader, creditor: creditorLoader, account: accountLoader, paymentsOfCase, casesOfCreditor };
 }
 
 /** A page of a parent's children: the parent and the checked page arguments. */
@@ -110,3 +105,6 @@ function casesWithCreditors(db: Db, accountId: string, ids: string[]): Promise<C
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** Builds a request's loaders for the caller's account (`account`: when the key lookup read it already). */
+export type LoaderFactory = (db: Db, accountId: string, account?: Account) => Loaders;

@@ -1,10 +1,10 @@
 import type { Case, Payment } from '../db/client.ts';
 import { caseEtag, remainingTotal } from '../domain/cases.ts';
 import { formatRfc1123 } from '../domain/dates.ts';
-import type { FieldError } from '../domain/errors.ts';
+import { fieldMessage, shortName, type FieldError } from '../domain/errors.ts';
 import { oreToNumber } from '../domain/money.ts';
 import { settledAmount } from '../domain/payments.ts';
-import { REGISTRATION_FIELDS, shortKey } from '../domain/registration.ts';
+import { REGISTRATION_FIELDS } from '../domain/registration.ts';
 import { caseStateOf, currencyOf, paymentStatusOf, statusReasonOf } from '../domain/vocabulary.ts';
 import { ExactNumber } from '../http/jsonBody.ts';
 import type { CaseDocument, PaymentCreatedDocument, PaymentDocument } from './schemas.ts';
@@ -59,13 +59,8 @@ export function registrationFromRest(body: Record<string, unknown>): DomainRegis
     input[carried] = value;
   }
 
+  // An unknown key under the name it was sent with, a field under its snake_case name.
   const restName = (field: string) => unknownKeys.get(field) ?? REST_NAME_OF.get(field) ?? field;
-  const restMessage = (error: FieldError) => {
-    const sentKey = unknownKeys.get(error.field);
-    if (sentKey !== undefined) return error.message.split(shortKey(error.field)).join(shortKey(sentKey));
-    // Domain messages name fields in camelCase ("case or invoiceNumber is required").
-    return error.message.replace(/\b[a-z]+(?:[A-Z][a-z]*)+\b/g, (word) => REST_NAME_OF.get(word) ?? word);
-  };
   return {
     input,
     issuesOf(errors) {
@@ -73,8 +68,8 @@ export function registrationFromRest(body: Record<string, unknown>): DomainRegis
       const issues: Issues = Object.create(null);
       for (const error of errors) {
         // An unknown key is cut like in its message: the answer stays smaller than the request.
-        const key = shortKey(restName(error.field));
-        const message = restMessage(error);
+        const key = shortName(restName(error.field));
+        const message = fieldMessage(error.message, restName);
         const earlier = issues[key];
         issues[key] = earlier === undefined ? message : [...(Array.isArray(earlier) ? earlier : [earlier]), message];
       }

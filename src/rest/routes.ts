@@ -99,12 +99,11 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
         const conflicts = registration.issuesOf(result.errors.filter((e) => e.code === 'CONFLICT'));
         return reply.code(409).send(errorBody(409, Object.values(conflicts).flat().join('; '), issues));
       }
-      const theCase = await caseOf(db, accountId, result.payment.caseId);
       // A replay answers with the original body and changes nothing.
       return reply
         .code(result.replayed ? 200 : 201)
         .header('location', `/${PAYMENTS}/${result.payment.id}`)
-        .send(createdPaymentDocument(result.payment, theCase));
+        .send(createdPaymentDocument(result.payment, result.case));
     });
 
     api.get(`/${PAYMENTS}`, { schema: listPaymentsSchema }, async (request) => {

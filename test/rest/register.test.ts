@@ -239,3 +239,36 @@ describe('POST /creditor--payments', () => {
     expect(c.text).toContain('"remaining_capital":0.01');
   });
 });
+
+describe('one way through a registration', () => {
+  const statementsOf = async (send: () => Promise<unknown>) => {
+    const before = h.queries.length;
+    await send();
+    return h.queries.length - before;
+  };
+  const REGISTER = `mutation ($input: RegisterPaymentInput!) { registerPayment(input: $input) { replayed userErrors { message } payment { id } } }`;
+
+  it("answers with the case the registration used: as many statements as GraphQL's registerPayment, first time and replay", async () => {
+    const [a, b] = [await tenant.openCase({ capital: '500.00' }), await tenant.openCase({ capital: '500.00' })];
+    const rest = () => h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, a.id, { creditor_payment_reference: 'ONE-WAY-R' }), { apiKey: tenant.apiKey });
+    const input = { creditor: tenant.creditorId, case: b.id, currency: 'SEK', amount: '100', bankTransactionDate: '2025-07-04T16:20:41Z', origin: 'creditor_system', creditorPaymentReference: 'ONE-WAY-G' };
+    const graphql = () => h.graphql(REGISTER, { input }, { apiKey: tenant.apiKey });
+    const counts = { rest: [await statementsOf(rest), await statementsOf(rest)], graphql: [await statementsOf(graphql), await statementsOf(graphql)] };
+    expect(counts.rest).toEqual(counts.graphql);
+    const replay = await rest();
+    expect(replay.status).toBe(200);
+    expect([replay.body.case_invoice_number, replay.body.case_reference_number]).toEqual([a.invoiceNumber, a.referenceNumber]);
+  });
+
+  it("names fields the REST way in its messages, and repeats the client's own text as sent", async () => {
+    const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, '', { case: undefined, invoice_number: 'creditorPaymentReference' }), { apiKey: tenant.apiKey });
+    expect(res.status).toBe(422);
+    expect(res.body._issues).toEqual({ invoice_number: `no case of creditor ${tenant.creditorId} has invoice number creditorPaymentReference` });
+    const both = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, 'x', { invoice_number: 'INV', amount: undefined }), { apiKey: tenant.apiKey });
+    expect(both.body._issues).toEqual({
+      case: 'case x not found',
+      invoice_number: ['send either case or invoice_number, not both', `no case of creditor ${tenant.creditorId} has invoice number INV`],
+      amount: 'amount is required',
+    });
+  });
+});

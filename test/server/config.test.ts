@@ -47,7 +47,6 @@ describe('configuration read at start', () => {
       metrics: true,
       tracing: null,
       shutdownTimeoutMs: 10_000,
-      graphqlBatch: true,
     });
   });
 
@@ -70,7 +69,6 @@ describe('configuration read at start', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
       OTEL_SERVICE_NAME: 'payments-eu',
       SHUTDOWN_TIMEOUT_MS: '25000',
-      GRAPHQL_BATCH: 'false',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5432/payments',
@@ -86,7 +84,6 @@ describe('configuration read at start', () => {
       metrics: false,
       tracing: { endpoint: 'http://collector:4318', serviceName: 'payments-eu' },
       shutdownTimeoutMs: 25_000,
-      graphqlBatch: false,
     });
     expect(readConfig({ DATABASE_URL: 'postgresql://db/payments' }).demo).toBe(false);
     expect(readConfig({ LOG_LEVEL: '', PORT: '' })).toMatchObject({ logLevel: 'info', port: 4000 });
@@ -107,7 +104,6 @@ describe('configuration read at start', () => {
     ['METRICS', 'sometimes'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['SHUTDOWN_TIMEOUT_MS', '0'],
-    ['GRAPHQL_BATCH', 'nah'],
     ['DATABASE_URL', 'mysql://root:hunter2@db/payments'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     let error: unknown;

@@ -25,12 +25,12 @@ export interface GraphQLResponse {
 let invoiceCounter = 0;
 
 /** A fresh, migrated database with the GraphQL app over it and a record of every SQL statement. */
-export async function createHarness(options: { batchLoads?: boolean } = {}) {
+export async function createHarness() {
   const database = await createTestDatabase();
   await deployMigrations(database.url);
   const queries: string[] = [];
   const db: Db = await connectDb(database.url, { onQuery: (sql) => queries.push(sql) });
-  const yoga = createGraphQL({ db, logger: pino({ level: 'silent' }), batchLoads: options.batchLoads });
+  const yoga = createGraphQL({ db, logger: pino({ level: 'silent' }) });
 
   async function graphql(
     query: string,

@@ -1,4 +1,4 @@
-import type { FieldError } from '../../domain/errors.ts';
+import { fieldMessage, type FieldError } from '../../domain/errors.ts';
 import { formatOre } from '../../domain/money.ts';
 import { registerPayment } from '../../domain/payments.ts';
 import { CREDITOR_SYSTEM_ORIGIN, MAX_PAYMENT, MAX_REFERENCE_LENGTH } from '../../domain/vocabulary.ts';
@@ -6,15 +6,18 @@ import { builder } from '../builder.ts';
 import { Currency, UserErrorCode } from './enums.ts';
 import { PaymentRef } from './refs.ts';
 
+/** A field as GraphQL clients know it: the input's own name, or the Idempotency-Key header. */
+const graphqlName = (field: string) => (field === 'idempotencyKey' ? 'Idempotency-Key' : field);
+
 const UserError = builder.objectRef<FieldError>('UserError').implement({
   description: 'An expected failure the client can fix: which input field, what is wrong, and a code to branch on.',
   fields: (t) => ({
     field: t.stringList({
       nullable: true,
       description: 'Path to the input field, e.g. ["input", "amount"]; ["Idempotency-Key"] for the header.',
-      resolve: (e) => (e.field === 'idempotencyKey' ? ['Idempotency-Key'] : ['input', e.field]),
+      resolve: (e) => (e.field === 'idempotencyKey' ? [graphqlName(e.field)] : ['input', e.field]),
     }),
-    message: t.exposeString('message'),
+    message: t.string({ resolve: (e) => fieldMessage(e.message, graphqlName) }),
     code: t.field({ type: UserErrorCode, resolve: (e) => e.code }),
   }),
 });

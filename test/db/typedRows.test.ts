@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticate } from '../../src/auth/apiKeys.ts';
+import { Prisma } from '../../src/db/client.ts';
+import { listCasesOfCreditors } from '../../src/domain/cases.ts';
+import { listPaymentsOfCases, registerPayment } from '../../src/domain/payments.ts';
+import { createLoaders } from '../../src/graphql/loaders.ts';
+import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+
+/**
+ * Rows read by typed statements (src/db/typedSql.ts) must be the rows Prisma reads: every field
+ * of the model, with the same values and JS types (bigint, Date). A column left out of a
+ * statement, or decoded differently, fails here even where no API test looks at that field.
+ */
+let h: Harness;
+let tenant: Tenant;
+let caseIds: string[];
+
+const FIELDS = {
+  account: Object.values(Prisma.AccountScalarFieldEnum),
+  creditor: Object.values(Prisma.CreditorScalarFieldEnum),
+  case: Object.values(Prisma.CaseScalarFieldEnum),
+  payment: Object.values(Prisma.PaymentScalarFieldEnum),
+};
+
+/** The same fields, values and types as Prisma's own row. */
+function expectSameRow(typed: object | null | undefined, prisma: object | null, fields: string[]) {
+  expect(prisma).not.toBeNull();
+  expect(Object.keys(typed ?? {}).sort()).toEqual([...fields].sort());
+  expect(typed).toStrictEqual(prisma);
+}
+
+const FIRST_PAGE = { size: 10, after: null, cursor: null };
+
+beforeAll(async () => {
+  h = await createHarness();
+  tenant = await h.createTenant('Typed');
+  const open = await tenant.openCase({ capital: '300.00', costs: '12.50', interest: '3.25' });
+  const closed = await tenant.openCase({ capital: '50.00' });
+  await h.db.case.update({ where: { id: closed.id }, data: { state: 'CLOSED' } });
+  caseIds = [open.id, closed.id];
+  // A settled payment (booking date, all amounts) and one with the nullable fields left null.
+  for (const [caseId, reference] of [[open.id, 'T-1'], [closed.id, null]] as const) {
+    const result = await registerPayment(h.db, tenant.accountId, {
+      creditor: tenant.creditorId,
+      case: caseId,
+      currency: 'SEK',
+      amount: '20.75',
+      bankTransactionDate: '2025-07-04T16:20:41.123Z',
+      creditorPaymentReference: reference,
+      origin: 'creditor_system',
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  }
+});
+
+afterAll(() => h.close());
+
+describe('rows read by typed statements', () => {
+  it('the loader: a case with its creditor (and the creditor it primes)', async () => {
+    const loaders = createLoaders(h.db, tenant.accountId);
+    for (const id of caseIds) {
+      const typed = await loaders.case.load(id);
+      expectSameRow(typed, await h.db.case.findUnique({ where: { id } }), FIELDS.case);
+    }
+    const before = h.queries.length;
+    const creditor = await loaders.creditor.load(tenant.creditorId);
+    expect(h.queries.length, 'the creditor came primed from the JOIN').toBe(before);
+    expectSameRow(creditor, await h.db.creditor.findUnique({ where: { id: tenant.creditorId } }), FIELDS.creditor);
+  });
+
+  it("the nested pages: each case's payments", async () => {
+    const pages = await listPaymentsOfCases(h.db, tenant.accountId, caseIds, FIRST_PAGE, async () => 0);
+    const typed = caseIds.flatMap((id) => pages.get(id)!.nodes);
+    expect(typed).toHaveLength(2);
+    for (const payment of typed) expectSameRow(payment, await h.db.payment.findUnique({ where: { id: payment.id } }), FIELDS.payment);
+    expect(typed.some((p) => p.creditorPaymentReference === null && p.bookingDate === null && p.statusReasonLocale !== null)).toBe(true);
+  });
+
+  it("the nested pages: each creditor's cases", async () => {
+    const pages = await listCasesOfCreditors(h.db, tenant.accountId, [tenant.creditorId], FIRST_PAGE, async () => 0);
+    const typed = pages.get(tenant.creditorId)!.nodes;
+    expect(typed.map((c) => c.id).sort()).toEqual([...caseIds].sort());
+    for (const c of typed) expectSameRow(c, await h.db.case.findUnique({ where: { id: c.id } }), FIELDS.case);
+  });
+
+  it("the API-key lookup: the key's account", async () => {
+    const caller = await authenticate(h.db, tenant.apiKey);
+    expect(caller?.accountId).toBe(tenant.accountId);
+    expectSameRow(caller?.account, await h.db.account.findUnique({ where: { id: tenant.accountId } }), FIELDS.account);
+  });
+});
