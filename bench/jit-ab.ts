@@ -8,11 +8,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createYoga } from 'graphql-yoga';
 import pino from 'pino';
 import { connectDb, type Db } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
-import { createYoga } from 'graphql-yoga';
-import { createGraphQL, interpretedGraphQLOptions, type GraphQLOptions } from '../src/graphql/yoga.ts';
+import { createGraphQL, type GraphQLOptions, interpretedGraphQLOptions } from '../src/graphql/yoga.ts';
 import { seed } from './seed.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'payments-jit-'));
@@ -53,7 +53,11 @@ try {
     ['unknown field', '{ payments { edges { node { nope } } } }', {}],
     ['nullable root miss', '{ payment(id: "000000000000000000000000") { id } case(id: "nope") { id } }', {}],
     ['bad cursor', '{ payments(after: "xyz") { edges { cursor } } }', {}],
-    ['decimal and date input errors', 'mutation { registerPayment(input: { creditor: "x", case: "y", currency: SEK, amount: "1.001", bankTransactionDate: "soon", origin: "o" }) { userErrors { field code } payment { id } } }', {}],
+    [
+      'decimal and date input errors',
+      'mutation { registerPayment(input: { creditor: "x", case: "y", currency: SEK, amount: "1.001", bankTransactionDate: "soon", origin: "o" }) { userErrors { field code } payment { id } } }',
+      {},
+    ],
   ];
   let same = true;
   for (const [label, query, variables] of cases) {

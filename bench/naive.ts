@@ -9,8 +9,7 @@ import { createLoaders, type LoaderFactory } from '../src/graphql/loaders.ts';
  * creditor's, so it is the kindest naive baseline.
  */
 export const naiveLoaders: LoaderFactory = (db, accountId, account) => {
-  const oneByOne = <T>(find: (id: string) => Promise<T | null>) =>
-    new DataLoader<string, T | null>(async ([id]) => [await find(id!)], { batch: false });
+  const oneByOne = <T>(find: (id: string) => Promise<T | null>) => new DataLoader<string, T | null>(async ([id]) => [await find(id!)], { batch: false });
   return {
     ...createLoaders(db, accountId, account),
     case: oneByOne((id) => findCase(db, accountId, id)),

@@ -22,14 +22,16 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) => {
+  self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 function packageOf(url: string): string {
   if (!url) return '(native/V8)';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1]!;
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const src = /\/(src|bench)\/(.*)$/.exec(url);
   return src ? `${src[1]}/${src[2]!.split('/')[0]}` : url;
 }
@@ -59,7 +61,10 @@ for (const [id, t] of self) {
 const LAYERS: Array<[string, RegExp]> = [
   ['database: Prisma client, adapter, driver', /^(@prisma\/|better-sqlite3$|pg$|pg-|postgres-|wasm:)/],
   ['garbage collector', /^\(garbage collector\)$/],
-  ['GraphQL: Yoga, envelop, executor, jit, Pothos, DataLoader, resolvers', /^(graphql|graphql-yoga|graphql-jit|@graphql-|@envelop\/|@pothos\/|@escape\.tech\/|@whatwg-node\/|dataloader|src\/graphql|fast-json-stringify)/],
+  [
+    'GraphQL: Yoga, envelop, executor, jit, Pothos, DataLoader, resolvers',
+    /^(graphql|graphql-yoga|graphql-jit|@graphql-|@envelop\/|@pothos\/|@escape\.tech\/|@whatwg-node\/|dataloader|src\/graphql|fast-json-stringify)/,
+  ],
   ['HTTP: Fastify, node:http, sockets', /^(fastify|find-my-way|avvio|light-my-request|@fastify\/|node:_http|node:net|node:stream|writev|node:events)/],
   ['domain and auth (src/domain, src/auth)', /^src\/(domain|auth)/],
 ];

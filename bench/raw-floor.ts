@@ -22,7 +22,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { newId } from '../src/domain/ids.ts';
 import { formatOre } from '../src/domain/money.ts';
-import { checkRegistration, registrationFingerprint, type CheckedRegistration } from '../src/domain/registration.ts';
+import { type CheckedRegistration, checkRegistration, registrationFingerprint } from '../src/domain/registration.ts';
 
 const url = process.env.DATABASE_URL ?? '';
 const KEY_FORMAT = /^cpk_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
@@ -93,25 +93,61 @@ function paymentRecord(accountId: string, r: CheckedRegistration, caseId: string
     capital: c.remainingCapital - s.capital,
   };
   const id = newId();
-  const etag = createHash('sha1')
-    .update([id, now.toISOString(), s.status, r.amount, s.costs, s.interest, s.capital].join('|'))
-    .digest('hex');
+  const etag = createHash('sha1').update([id, now.toISOString(), s.status, r.amount, s.costs, s.interest, s.capital].join('|')).digest('hex');
   return {
     id,
     settled,
     status: s.status,
     caseAfter: { ...after, state: c.state === 'OPEN' && after.costs + after.interest + after.capital === 0n ? 'PAID' : c.state },
     values: [
-      id, accountId, r.creditorId, caseId, r.currency, r.amount, s.costs, s.interest, s.capital, s.status, reasonOf(c, s.status),
-      r.bankTransactionDate, r.clientRegistrationDate ?? now, settled > 0n ? now : null, r.creditorPaymentReference, null,
-      fingerprint, r.origin, etag, now, now,
+      id,
+      accountId,
+      r.creditorId,
+      caseId,
+      r.currency,
+      r.amount,
+      s.costs,
+      s.interest,
+      s.capital,
+      s.status,
+      reasonOf(c, s.status),
+      r.bankTransactionDate,
+      r.clientRegistrationDate ?? now,
+      settled > 0n ? now : null,
+      r.creditorPaymentReference,
+      null,
+      fingerprint,
+      r.origin,
+      etag,
+      now,
+      now,
     ] as unknown[],
   };
 }
 
-const INSERT_PAYMENT_COLUMNS = ['id', 'accountId', 'creditorId', 'caseId', 'currency', 'amount', 'settledCosts', 'settledInterest',
-  'settledCapital', 'status', 'statusReasonLocale', 'bankTransactionDate', 'clientRegistrationDate', 'bookingDate',
-  'creditorPaymentReference', 'idempotencyKey', 'requestHash', 'origin', 'etag', 'createdAt', 'updatedAt'];
+const INSERT_PAYMENT_COLUMNS = [
+  'id',
+  'accountId',
+  'creditorId',
+  'caseId',
+  'currency',
+  'amount',
+  'settledCosts',
+  'settledInterest',
+  'settledCapital',
+  'status',
+  'statusReasonLocale',
+  'bankTransactionDate',
+  'clientRegistrationDate',
+  'bookingDate',
+  'creditorPaymentReference',
+  'idempotencyKey',
+  'requestHash',
+  'origin',
+  'etag',
+  'createdAt',
+  'updatedAt',
+];
 
 function sqliteStore(path: string): Store {
   const db = new Database(path, { timeout: 5000 });
@@ -123,9 +159,18 @@ function sqliteStore(path: string): Store {
   const q = <T>(sql: string) => {
     const statement = db.prepare(sql.replace(/\$\d+/g, '?'));
     return {
-      get: (...args: unknown[]) => (queries++, statement.get(...args) as T | undefined),
-      all: (...args: unknown[]) => (queries++, statement.all(...args) as T[]),
-      run: (...args: unknown[]) => (queries++, statement.run(...args)),
+      get: (...args: unknown[]) => {
+        queries++;
+        return statement.get(...args) as T | undefined;
+      },
+      all: (...args: unknown[]) => {
+        queries++;
+        return statement.all(...args) as T[];
+      },
+      run: (...args: unknown[]) => {
+        queries++;
+        return statement.run(...args);
+      },
     };
   };
   const iso = (v: unknown) => (v instanceof Date ? v.toISOString().replace('Z', '+00:00') : v);
@@ -180,7 +225,13 @@ function postgresStore(connectionString: string): Store {
   };
   return {
     apiKey: async (id) =>
-      (await query<{ accountId: string; secretHash: string; revokedAt: unknown }>(pool, `SELECT "accountId", "secretHash", "revokedAt" FROM "ApiKey" WHERE "id" = $1`, [id]))[0],
+      (
+        await query<{ accountId: string; secretHash: string; revokedAt: unknown }>(
+          pool,
+          `SELECT "accountId", "secretHash", "revokedAt" FROM "ApiKey" WHERE "id" = $1`,
+          [id],
+        )
+      )[0],
     list: (accountId, take) => query<ListRow>(pool, LIST_SQL, [accountId, take]),
     register: async (accountId, r, fingerprint, now) => {
       const client = await pool.connect();
@@ -191,7 +242,10 @@ function postgresStore(connectionString: string): Store {
           `SELECT "state", "remainingCosts", "remainingInterest", "remainingCapital" FROM "Case" WHERE "id" = $1 AND "accountId" = $2 AND "creditorId" = $3 FOR UPDATE`,
           [r.caseId, accountId, r.creditorId],
         );
-        if (!c) return await query(client, 'ROLLBACK'), 'not_found';
+        if (!c) {
+          await query(client, 'ROLLBACK');
+          return 'not_found';
+        }
         if (r.creditorPaymentReference !== null) {
           const [found] = await query<{ id: string; requestHash: string; status: string; settled: bigint }>(
             client,
@@ -243,10 +297,11 @@ async function answer(accountId: string, body: { query?: string; variables?: Rec
   if (body.query?.includes('registerPayment')) {
     const now = new Date();
     const { registration, errors } = checkRegistration(body.variables?.input ?? {}, now);
-    if (!registration || !registration.caseId) return { data: { registerPayment: { replayed: false, userErrors: errors, payment: null } } };
+    if (!registration?.caseId) return { data: { registerPayment: { replayed: false, userErrors: errors, payment: null } } };
     const result = await store.register(accountId, registration, registrationFingerprint(registration, registration.caseId), now);
     if (typeof result === 'string') {
-      const error = result === 'conflict' ? { field: ['input', 'creditorPaymentReference'], code: 'CONFLICT' } : { field: ['input', 'case'], code: 'NOT_FOUND' };
+      const error =
+        result === 'conflict' ? { field: ['input', 'creditorPaymentReference'], code: 'CONFLICT' } : { field: ['input', 'case'], code: 'NOT_FOUND' };
       return { data: { registerPayment: { replayed: false, userErrors: [{ ...error, message: result }], payment: null } } };
     }
     return {
@@ -297,7 +352,9 @@ const server = http.createServer((req, res) => {
     try {
       const accountId = await authenticate(req.headers['x-api-key'] as string | undefined);
       if (!accountId) {
-        res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[{"message":"A valid x-api-key header is required.","extensions":{"code":"UNAUTHENTICATED"}}]}');
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end('{"errors":[{"message":"A valid x-api-key header is required.","extensions":{"code":"UNAUTHENTICATED"}}]}');
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));

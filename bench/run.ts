@@ -16,7 +16,7 @@
  *
  * Traffic goes to 127.0.0.1 only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,7 @@ import { deployMigrations } from '../src/db/migrate.ts';
 import { withDatabase } from '../src/db/url.ts';
 import { adminQuery } from '../test/support/database.ts';
 import { naiveLoaders } from './naive.ts';
-import { seed, SEED, type Seeded } from './seed.ts';
+import { SEED, type Seeded, seed } from './seed.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -81,7 +81,10 @@ async function start(name: string, script: string, env: Record<string, string>):
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 60_000);
     child.stdout!.on('data', () => {
       const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) clearTimeout(timer), resolve(match[1]!.replace('localhost', '127.0.0.1'));
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!.replace('localhost', '127.0.0.1'));
+      }
     });
     void exited.then(() => reject(new Error(`${name} exited:\n${output}`)));
   });
@@ -125,7 +128,14 @@ interface Load {
   bad: number;
 }
 
-async function drive(targets: string[], apiKey: string, makeBody: () => string, ok: (body: string) => boolean, seconds: number, connections = CONNECTIONS): Promise<Load> {
+async function drive(
+  targets: string[],
+  apiKey: string,
+  makeBody: () => string,
+  ok: (body: string) => boolean,
+  seconds: number,
+  connections = CONNECTIONS,
+): Promise<Load> {
   const runs = await Promise.all(
     targets.map(async (url) => {
       let good = 0;
@@ -191,7 +201,9 @@ async function compare(apiKey: string, jobs: Job[]): Promise<Load[]> {
       ok: r.reduce((sum, l) => sum + l.ok, 0),
       bad: r.reduce((sum, l) => sum + l.bad, 0),
     };
-    console.log(`  ${job.label.padEnd(44)} ${load.rps.toFixed(0).padStart(6)} req/s  p50 ${load.p50} ms  p99 ${load.p99} ms${load.bad ? `  ${load.bad} FAILED` : ''}`);
+    console.log(
+      `  ${job.label.padEnd(44)} ${load.rps.toFixed(0).padStart(6)} req/s  p50 ${load.p50} ms  p99 ${load.p99} ms${load.bad ? `  ${load.bad} FAILED` : ''}`,
+    );
     if (load.bad > 0) throw new Error(`${job.label}: ${load.bad} requests failed or answered wrongly`);
     return load;
   });
@@ -199,7 +211,7 @@ async function compare(apiKey: string, jobs: Job[]): Promise<Load[]> {
 
 /** Writes answered as stored (warm-ups included), per database: each must be in the database afterwards. */
 let acknowledged = 0;
-function writes(seeded: Seeded, cases: Array<{ id: string; creditorId: string }>, tag: string) {
+function writes(_seeded: Seeded, cases: Array<{ id: string; creditorId: string }>, tag: string) {
   let n = 0;
   return () => {
     const c = cases[n++ % cases.length]!;
@@ -246,8 +258,14 @@ async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes')
     const counts: number[] = [];
     for (const payload of payloads) {
       statements = 0;
-      const response = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': seeded.apiKey }, payload });
-      if (response.statusCode !== 200 || !(listOk(response.body) || writeOk(response.body))) throw new Error(`round-trip probe failed: ${response.body.slice(0, 300)}`);
+      const response = await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json', 'x-api-key': seeded.apiKey },
+        payload,
+      });
+      if (response.statusCode !== 200 || !(listOk(response.body) || writeOk(response.body)))
+        throw new Error(`round-trip probe failed: ${response.body.slice(0, 300)}`);
       counts.push(statements);
     }
     await app.close();
@@ -281,7 +299,8 @@ async function sameAnswer(a: Proc, b: Proc, apiKey: string) {
   const ask = async (p: Proc) =>
     (await fetch(`${p.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, body: listBody(100) })).json();
   const [x, y] = await Promise.all([ask(a), ask(b)]);
-  if (JSON.stringify(x) !== JSON.stringify(y)) throw new Error(`raw floor and GraphQL answer differently:\n${JSON.stringify(x).slice(0, 400)}\n${JSON.stringify(y).slice(0, 400)}`);
+  if (JSON.stringify(x) !== JSON.stringify(y))
+    throw new Error(`raw floor and GraphQL answer differently:\n${JSON.stringify(x).slice(0, 400)}\n${JSON.stringify(y).slice(0, 400)}`);
 }
 
 // ---------------------------------------------------------------- one database
@@ -325,7 +344,12 @@ async function benchDatabase(name: 'SQLite' | 'Postgres', url: string): Promise<
     const spread = seeded.cases.slice(0, 1000);
     const hot = [seeded.cases[1000]!];
     const list = (label: string, targets: string[]): Job => ({ label, targets, makeBody: () => listBody(100), ok: listOk });
-    const write = (label: string, targets: string[], cases: Seeded['cases'], id: string): Job => ({ label, targets, makeBody: writes(seeded, cases, `${tag}-${id}`), ok: writeOk });
+    const write = (label: string, targets: string[], cases: Seeded['cases'], id: string): Job => ({
+      label,
+      targets,
+      makeBody: writes(seeded, cases, `${tag}-${id}`),
+      ok: writeOk,
+    });
 
     const peakReset = resetPeak(server.child.pid!);
     let sampled = procStatus(server.child.pid!, 'VmRSS');
@@ -342,7 +366,10 @@ async function benchDatabase(name: 'SQLite' | 'Postgres', url: string): Promise<
     if (pg2) {
       second = await start(`graphql-${tag}-2`, 'src/server.ts', env);
       procs.push(second);
-      scaleList = await compare(seeded.apiKey, [list('scale-out list, 1 process', [server.url]), list('scale-out list, 2 processes', [server.url, second.url])]);
+      scaleList = await compare(seeded.apiKey, [
+        list('scale-out list, 1 process', [server.url]),
+        list('scale-out list, 2 processes', [server.url, second.url]),
+      ]);
     }
     [r.spread, r.rawSpread, r.hot, r.rawHot] = await compare(seeded.apiKey, [
       write('registerPayment, 1,000 cases, GraphQL', [server.url], spread, 's'),
@@ -402,14 +429,30 @@ function report(results: DbResult[], seconds: number): string {
   const cpus = os.cpus();
   lines.push('# Benchmark results', '');
   lines.push(`- Date: ${when}`);
-  lines.push(`- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}; shared and noisy, so compare ratios within one run`);
-  lines.push(`- Node ${process.version}; Postgres: ${results.some((r) => r.name === 'Postgres') ? POSTGRES_SERVER_URL.replace(/\/\/[^@]*@/, '//') : 'not reached'}`);
-  lines.push(`- Command: \`npm run bench\` (BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}); ${CONNECTIONS} connections (autocannon), ${DURATION} s per row in ${ROUNDS} rounds interleaved with the rows it is compared with, after ${WARMUP} s of warm-up each; took ${(seconds / 60).toFixed(1)} min`);
-  lines.push(`- Data: ${SEED.cases.toLocaleString('en')} cases, ${SEED.payments.toLocaleString('en')} payments, ${SEED.creditors} creditors in one account; the list's 100 newest payments point at 100 different cases`);
-  lines.push('- List: `payments(first: 100) { edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } } pageInfo { hasNextPage endCursor } }`');
-  lines.push('- Writes: `registerPayment` of 1.00 SEK with a unique `creditorPaymentReference`, round-robin over 1,000 cases or all on one hot case; every answer is checked (no userErrors, not a replay), and afterwards the hot case\'s balance is checked against its payments');
-  lines.push('- Naive: the same app with naive loaders injected (bench/naive.ts): DataLoader without batching, one case lookup per row. Its per-request cache still lets a row\'s three case fields share one lookup and rows share a creditor\'s, so it is the kindest naive baseline (resolvers without any loader would send 3 case lookups and 1 creditor lookup per row)');
-  lines.push('- Round trips: SQL statements per request (BEGIN and COMMIT included) counted at the driver (pg `Client#query`, better-sqlite3 `prepare`), for pages of 1 / 10 / 100');
+  lines.push(
+    `- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}; shared and noisy, so compare ratios within one run`,
+  );
+  lines.push(
+    `- Node ${process.version}; Postgres: ${results.some((r) => r.name === 'Postgres') ? POSTGRES_SERVER_URL.replace(/\/\/[^@]*@/, '//') : 'not reached'}`,
+  );
+  lines.push(
+    `- Command: \`npm run bench\` (BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}); ${CONNECTIONS} connections (autocannon), ${DURATION} s per row in ${ROUNDS} rounds interleaved with the rows it is compared with, after ${WARMUP} s of warm-up each; took ${(seconds / 60).toFixed(1)} min`,
+  );
+  lines.push(
+    `- Data: ${SEED.cases.toLocaleString('en')} cases, ${SEED.payments.toLocaleString('en')} payments, ${SEED.creditors} creditors in one account; the list's 100 newest payments point at 100 different cases`,
+  );
+  lines.push(
+    '- List: `payments(first: 100) { edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } } pageInfo { hasNextPage endCursor } }`',
+  );
+  lines.push(
+    "- Writes: `registerPayment` of 1.00 SEK with a unique `creditorPaymentReference`, round-robin over 1,000 cases or all on one hot case; every answer is checked (no userErrors, not a replay), and afterwards the hot case's balance is checked against its payments",
+  );
+  lines.push(
+    "- Naive: the same app with naive loaders injected (bench/naive.ts): DataLoader without batching, one case lookup per row. Its per-request cache still lets a row's three case fields share one lookup and rows share a creditor's, so it is the kindest naive baseline (resolvers without any loader would send 3 case lookups and 1 creditor lookup per row)",
+  );
+  lines.push(
+    '- Round trips: SQL statements per request (BEGIN and COMMIT included) counted at the driver (pg `Client#query`, better-sqlite3 `prepare`), for pages of 1 / 10 / 100',
+  );
   lines.push('');
   lines.push('| database | workload | req/s | p50 ms | p99 ms | round trips / request | vs raw floor |');
   lines.push('|---|---|---:|---:|---:|---|---:|');
@@ -446,16 +489,21 @@ function report(results: DbResult[], seconds: number): string {
   if (scaled?.scale) {
     const s = scaled.scale;
     lines.push('', '## Scale-out: server processes on one Postgres database', '');
-    lines.push(`${CONNECTIONS} connections in all, split evenly over the processes; p50/p99 are the worse process's. All processes, Postgres and the load generator share the same ${os.availableParallelism()} cores.`, '');
+    lines.push(
+      `${CONNECTIONS} connections in all, split evenly over the processes; p50/p99 are the worse process's. All processes, Postgres and the load generator share the same ${os.availableParallelism()} cores.`,
+      '',
+    );
     lines.push('| workload | processes | req/s | p50 ms | p99 ms | vs 1 process |');
     lines.push('|---|---:|---:|---:|---:|---:|');
     lines.push(`| list (first: 100) | 1 | ${fmt(s.list1.rps)} | ${s.list1.p50} | ${s.list1.p99} | 1.00 |`);
     lines.push(`| list (first: 100) | 2 | ${fmt(s.list2.rps)} | ${s.list2.p50} | ${s.list2.p99} | ${ratio(s.list2.rps, s.list1.rps).toFixed(2)} |`);
     lines.push(`| registerPayment, 1,000 cases | 1 | ${fmt(s.write1.rps)} | ${s.write1.p50} | ${s.write1.p99} | 1.00 |`);
-    lines.push(`| registerPayment, 1,000 cases | 2 | ${fmt(s.write2.rps)} | ${s.write2.p50} | ${s.write2.p99} | ${ratio(s.write2.rps, s.write1.rps).toFixed(2)} |`);
+    lines.push(
+      `| registerPayment, 1,000 cases | 2 | ${fmt(s.write2.rps)} | ${s.write2.p50} | ${s.write2.p99} | ${ratio(s.write2.rps, s.write1.rps).toFixed(2)} |`,
+    );
   }
   for (const r of results) lines.push('', `${r.name}: seeded in ${r.seedSeconds.toFixed(1)} s; peak RSS is ${r.rssPeakNote}.`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** The hand-written part of RESULTS.md (from "## What the profile showed" on) survives a new run. */
@@ -463,7 +511,7 @@ function handWritten(): string {
   if (!existsSync(RESULTS)) return '';
   const text = readFileSync(RESULTS, 'utf8');
   const at = text.indexOf('## What the profile showed');
-  return at >= 0 ? '\n' + text.slice(at) : '';
+  return at >= 0 ? `\n${text.slice(at)}` : '';
 }
 
 // ---------------------------------------------------------------- main
@@ -507,5 +555,5 @@ try {
 
 const table = report(results, (performance.now() - started) / 1000);
 writeFileSync(RESULTS, table + handWritten());
-console.log('\n' + table);
+console.log(`\n${table}`);
 console.log(`written to ${path.relative(ROOT, RESULTS)}${PROFILE_DIR ? `; CPU profiles in ${PROFILE_DIR}` : ''}`);

@@ -54,24 +54,88 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
   const cases = Array.from({ length: SEED.cases }, (_, i) => ({ id: caseId(), creditorId: creditorIds[i % SEED.creditors]! }));
 
   const caseRows = cases.map((c, i) => [
-    c.id, account.id, c.creditorId, `B-${i}`, `${7_000_000 + i}`, 'SEK', 'OPEN',
-    10_000n, 5_000n, 1_000_000_000n, 0, new Date(T0 - (SEED.cases - i) * 1000), new Date(T0 - (SEED.cases - i) * 1000),
+    c.id,
+    account.id,
+    c.creditorId,
+    `B-${i}`,
+    `${7_000_000 + i}`,
+    'SEK',
+    'OPEN',
+    10_000n,
+    5_000n,
+    1_000_000_000n,
+    0,
+    new Date(T0 - (SEED.cases - i) * 1000),
+    new Date(T0 - (SEED.cases - i) * 1000),
   ]);
   function paymentRow(k: number) {
     const c = cases[k % SEED.cases]!;
     const at = new Date(T0 + k * 1000);
     const id = paymentId();
     return [
-      id, account.id, c.creditorId, c.id, 'SEK', 10_000n, 0n, 0n, 10_000n, 'completed', null,
-      at, at, at, `SEED-${k}`, null, createHash('sha256').update(`seed ${k}`).digest('hex'), 'creditor_system', null,
-      createHash('sha1').update(id).digest('hex'), at, at,
+      id,
+      account.id,
+      c.creditorId,
+      c.id,
+      'SEK',
+      10_000n,
+      0n,
+      0n,
+      10_000n,
+      'completed',
+      null,
+      at,
+      at,
+      at,
+      `SEED-${k}`,
+      null,
+      createHash('sha256').update(`seed ${k}`).digest('hex'),
+      'creditor_system',
+      null,
+      createHash('sha1').update(id).digest('hex'),
+      at,
+      at,
     ];
   }
-  const caseColumns = ['id', 'accountId', 'creditorId', 'invoiceNumber', 'referenceNumber', 'currency', 'state',
-    'remainingCosts', 'remainingInterest', 'remainingCapital', 'version', 'createdAt', 'updatedAt'];
-  const paymentColumns = ['id', 'accountId', 'creditorId', 'caseId', 'currency', 'amount', 'settledCosts', 'settledInterest',
-    'settledCapital', 'status', 'statusReasonLocale', 'bankTransactionDate', 'clientRegistrationDate', 'bookingDate',
-    'creditorPaymentReference', 'idempotencyKey', 'requestHash', 'origin', 'fileImportReport', 'etag', 'createdAt', 'updatedAt'];
+  const caseColumns = [
+    'id',
+    'accountId',
+    'creditorId',
+    'invoiceNumber',
+    'referenceNumber',
+    'currency',
+    'state',
+    'remainingCosts',
+    'remainingInterest',
+    'remainingCapital',
+    'version',
+    'createdAt',
+    'updatedAt',
+  ];
+  const paymentColumns = [
+    'id',
+    'accountId',
+    'creditorId',
+    'caseId',
+    'currency',
+    'amount',
+    'settledCosts',
+    'settledInterest',
+    'settledCapital',
+    'status',
+    'statusReasonLocale',
+    'bankTransactionDate',
+    'clientRegistrationDate',
+    'bookingDate',
+    'creditorPaymentReference',
+    'idempotencyKey',
+    'requestHash',
+    'origin',
+    'fileImportReport',
+    'etag',
+    'createdAt',
+    'updatedAt',
+  ];
 
   if (providerOf(databaseUrl) === 'sqlite') {
     const sqlite = new Database(sqlitePath(databaseUrl));
@@ -95,13 +159,25 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
     const value = (v: unknown) => (v instanceof Date ? v.toISOString().replace('T', ' ').replace('Z', '') : typeof v === 'bigint' ? v.toString() : v);
     const insertMany = async (table: string, columns: string[], rows: unknown[][]) => {
       const params: unknown[] = [];
-      const tuples = rows.map((row) => `(${row.map((v) => (params.push(value(v)), `$${params.length}`)).join(', ')})`);
+      const tuples = rows.map(
+        (row) =>
+          `(${row
+            .map((v) => {
+              params.push(value(v));
+              return `$${params.length}`;
+            })
+            .join(', ')})`,
+      );
       await client.query(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`, params);
     };
     await client.query('BEGIN');
     for (let i = 0; i < caseRows.length; i += 2000) await insertMany('Case', caseColumns, caseRows.slice(i, i + 2000));
     for (let k = 0; k < SEED.payments; k += 2000) {
-      await insertMany('Payment', paymentColumns, Array.from({ length: Math.min(2000, SEED.payments - k) }, (_, j) => paymentRow(k + j)));
+      await insertMany(
+        'Payment',
+        paymentColumns,
+        Array.from({ length: Math.min(2000, SEED.payments - k) }, (_, j) => paymentRow(k + j)),
+      );
     }
     await client.query('COMMIT');
     await client.query('ANALYZE');

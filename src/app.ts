@@ -2,15 +2,15 @@ import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { poolOf, type Db } from './db/client.ts';
+import { type Db, poolOf } from './db/client.ts';
 import type { LoaderFactory } from './graphql/loaders.ts';
-import { createGraphQL } from './graphql/yoga.ts';
 import { schema } from './graphql/schema.ts';
+import { createGraphQL } from './graphql/yoga.ts';
 import { graphiqlPage } from './http/graphiql.ts';
 import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
 import { registerExactJsonParser } from './http/jsonBody.ts';
 import { limitRequestRate } from './http/rateLimit.ts';
-import { answerClientError, MAX_PATH_SEGMENT_LENGTH, timeoutOptions, type Timeouts } from './http/transport.ts';
+import { answerClientError, MAX_PATH_SEGMENT_LENGTH, type Timeouts, timeoutOptions } from './http/transport.ts';
 import { loggingOptions, observe, type TracingConfig } from './observability/index.ts';
 import { errorBody } from './rest/envelope.ts';
 import { restRoutes } from './rest/routes.ts';
@@ -60,7 +60,12 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     // face's error shape, without repeating the URL.
     frameworkErrors: (error, request, reply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500;
-      const message = status === 414 ? `The URL is too long: a path segment is over ${MAX_PATH_SEGMENT_LENGTH} characters.` : status === 400 ? 'The URL is not valid.' : 'Unexpected error.';
+      const message =
+        status === 414
+          ? `The URL is too long: a path segment is over ${MAX_PATH_SEGMENT_LENGTH} characters.`
+          : status === 400
+            ? 'The URL is not valid.'
+            : 'Unexpected error.';
       return sendFailure(request, reply, status, message, status === 500 ? 'INTERNAL_SERVER_ERROR' : error.code);
     },
     serverFactory: config.serverFactory,
@@ -127,7 +132,13 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     const path = request.url.split('?')[0]!;
     if (path === yoga.graphqlEndpoint) {
       reply.header('allow', 'GET, POST, OPTIONS');
-      return sendFailure(request, reply, 405, `The method ${echoed(request.method)} is not allowed on /graphql; use POST (or GET for queries).`, 'METHOD_NOT_ALLOWED');
+      return sendFailure(
+        request,
+        reply,
+        405,
+        `The method ${echoed(request.method)} is not allowed on /graphql; use POST (or GET for queries).`,
+        'METHOD_NOT_ALLOWED',
+      );
     }
     return sendFailure(request, reply, 404, `The requested URL ${echoed(request.method)} ${echoed(path)} was not found on the server.`, 'NOT_FOUND');
   });

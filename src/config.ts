@@ -39,8 +39,7 @@ export class ConfigError extends Error {
 // Unset and empty (`FOO=` in a compose file) both mean "the default".
 const unsetIfEmpty = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const setting = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfEmpty, schema);
-const whole = (min: number, max: number) =>
-  z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+const whole = (min: number, max: number) => z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 const MAX_MS = 2_147_483_647; // setTimeout's largest delay
 const ms = (fallback: number) => setting(whole(0, MAX_MS).default(fallback));
 
@@ -62,7 +61,12 @@ const Environment = z
     CORS_ORIGINS: setting(
       z
         .string()
-        .transform((list) => list.split(',').map((o) => o.trim()).filter(Boolean))
+        .transform((list) =>
+          list
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+        )
         .pipe(z.array(origin))
         .default([]),
     ),
@@ -125,7 +129,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       const name = String(issue.path[0]) as Variable;
       if (problems.has(name)) continue;
       if (issue.message === 'headers') {
-        problems.set(name, `HEADERS_TIMEOUT_MS (${env.HEADERS_TIMEOUT_MS ?? 10_000}) must not exceed REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS ?? 30_000}): lower it or raise REQUEST_TIMEOUT_MS.`);
+        problems.set(
+          name,
+          `HEADERS_TIMEOUT_MS (${env.HEADERS_TIMEOUT_MS ?? 10_000}) must not exceed REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS ?? 30_000}): lower it or raise REQUEST_TIMEOUT_MS.`,
+        );
         continue;
       }
       const shown = SECRET.has(name) ? '' : `="${env[name]}"`;

@@ -38,7 +38,15 @@ export async function ensureDemo(db: Db): Promise<DemoKey | null> {
   const nordic = await createCreditor(db, account.id, 'Nordic Energy AB', EXAMPLE_CREDITOR_ID);
   const telco = await createCreditor(db, account.id, 'Telco Sverige AB');
   const cases = [
-    await openCase(db, { id: EXAMPLE_CASE_ID, creditorId: nordic.id, invoiceNumber: 'INV-1001', referenceNumber: '7001001', costs: '180.00', interest: '35.50', capital: '2000.00' }),
+    await openCase(db, {
+      id: EXAMPLE_CASE_ID,
+      creditorId: nordic.id,
+      invoiceNumber: 'INV-1001',
+      referenceNumber: '7001001',
+      costs: '180.00',
+      interest: '35.50',
+      capital: '2000.00',
+    }),
     await openCase(db, { creditorId: nordic.id, invoiceNumber: 'INV-1002', referenceNumber: '7001002', capital: '300.00' }),
     await openCase(db, { creditorId: nordic.id, invoiceNumber: 'INV-1003', referenceNumber: '7001003', costs: '60.00', capital: '100.00' }),
     await openCase(db, { creditorId: telco.id, invoiceNumber: 'T-2001', referenceNumber: '8002001', costs: '60.00', interest: '12.40', capital: '899.00' }),

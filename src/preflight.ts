@@ -4,8 +4,8 @@
  * setting and what to do; server.ts prints it as one line and exits non-zero.
  */
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { providerOf, redactedUrl, sqlitePath } from './db/url.ts';
@@ -60,7 +60,9 @@ function checkSqlite(file: string): void {
   try {
     mkdirSync(dirname(where), { recursive: true });
   } catch (error) {
-    throw new StartError(`DATABASE_URL: cannot create the folder of the SQLite database ${where} (${codeOf(error)}): point DATABASE_URL at a file in a writable folder.`);
+    throw new StartError(
+      `DATABASE_URL: cannot create the folder of the SQLite database ${where} (${codeOf(error)}): point DATABASE_URL at a file in a writable folder.`,
+    );
   }
   // better-sqlite3 is compiled for one Node version (its ABI); loaded here so a mismatch is explained.
   let Database: typeof import('better-sqlite3');
@@ -69,7 +71,9 @@ function checkSqlite(file: string): void {
     new Database(':memory:').close();
   } catch (error) {
     if (/NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|invalid ELF|wrong ELF/.test(`${codeOf(error)} ${(error as Error).message}`)) {
-      throw new StartError(`better-sqlite3 was built for another Node.js version than this one (${process.version}): run "npm rebuild better-sqlite3" with this Node.js.`);
+      throw new StartError(
+        `better-sqlite3 was built for another Node.js version than this one (${process.version}): run "npm rebuild better-sqlite3" with this Node.js.`,
+      );
     }
     throw error;
   }

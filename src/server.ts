@@ -5,8 +5,8 @@ import { createApp } from './app.ts';
 import { ConfigError, readConfig, type ServiceConfig } from './config.ts';
 import { connectDb, type Db } from './db/client.ts';
 import { deployMigrations } from './db/migrate.ts';
+import { type DemoKey, ensureDemo, retireDemoKey } from './demo.ts';
 import { timeoutOptions } from './http/transport.ts';
-import { ensureDemo, retireDemoKey, type DemoKey } from './demo.ts';
 import { bindPort, checkDatabase, StartError } from './preflight.ts';
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;
@@ -87,7 +87,10 @@ function startingUp(request: IncomingMessage, response: ServerResponse) {
 function adopt(bound: Server) {
   let handler: Listener | undefined;
   return {
-    factory(fastifyHandler: Listener, options: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number; http?: { headersTimeout?: number } }) {
+    factory(
+      fastifyHandler: Listener,
+      options: { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number; http?: { headersTimeout?: number } },
+    ) {
       handler = fastifyHandler;
       if (options.keepAliveTimeout !== undefined) bound.keepAliveTimeout = options.keepAliveTimeout;
       if (options.requestTimeout !== undefined) bound.requestTimeout = options.requestTimeout;

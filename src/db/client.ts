@@ -8,10 +8,10 @@ import { retryOnConnectionLoss } from './reconnect.ts';
 import { isolateSqliteConnection } from './sqliteIsolation.ts';
 import { providerOf } from './url.ts';
 
-export { providerOf, type Provider } from './url.ts';
+export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postgres/client.ts';
 
 export { Prisma } from './generated/postgres/client.ts';
-export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postgres/client.ts';
+export { type Provider, providerOf } from './url.ts';
 
 /**
  * The two generated clients differ only in their provider; the domain codes against

@@ -32,10 +32,7 @@ const CONNECTION_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017']);
 const SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 
 /** pg's messages for a statement that was never written to a live connection. */
-const NEVER_SENT_MESSAGES = [
-  'Client has encountered a connection error and is not queryable',
-  'Client was closed and is not queryable',
-];
+const NEVER_SENT_MESSAGES = ['Client has encountered a connection error and is not queryable', 'Client was closed and is not queryable'];
 
 /** pg's messages for a connection that ended under a statement. */
 const LOST_MESSAGES = ['Connection terminated unexpectedly', 'Connection terminated', ...NEVER_SENT_MESSAGES];

@@ -91,9 +91,17 @@ function retrying(adapter: SqlDriverAdapter, generations: Generations): SqlDrive
     get(target, property, receiver) {
       switch (property) {
         case 'queryRaw':
-          return (query: SqlQuery) => once(() => target.queryRaw(query), (error) => isRead(query.sql) || wasNeverSent(error));
+          return (query: SqlQuery) =>
+            once(
+              () => target.queryRaw(query),
+              (error) => isRead(query.sql) || wasNeverSent(error),
+            );
         case 'executeRaw':
-          return (query: SqlQuery) => once(() => target.executeRaw(query), (error) => isRead(query.sql) || wasNeverSent(error));
+          return (query: SqlQuery) =>
+            once(
+              () => target.executeRaw(query),
+              (error) => isRead(query.sql) || wasNeverSent(error),
+            );
         case 'startTransaction':
           return async (...args: Parameters<SqlDriverAdapter['startTransaction']>) => {
             // A transaction runs on a connection opened after the latest loss. A backend the
@@ -102,7 +110,10 @@ function retrying(adapter: SqlDriverAdapter, generations: Generations): SqlDrive
             // under the settlement, which would spend a registration's one retry. Each stale
             // connection costs one BEGIN and a reconnect, once per loss.
             for (;;) {
-              const transaction = await once(() => target.startTransaction(...args), () => true);
+              const transaction = await once(
+                () => target.startTransaction(...args),
+                () => true,
+              );
               const client = clientOf(transaction);
               if (!client || !generations.isStale(client)) return observed(transaction, generations);
               client.release(new Error('opened before a lost connection')); // an error: the pool closes it (and the open transaction with it)

@@ -1,5 +1,7 @@
 import {
+  type Compilable,
   DummyDriver,
+  type InferResult,
   Kysely,
   PostgresAdapter,
   PostgresIntrospector,
@@ -7,8 +9,6 @@ import {
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
-  type Compilable,
-  type InferResult,
 } from 'kysely';
 import type { Db } from './client.ts';
 import type { DB } from './generated/kysely/tables.ts';

@@ -9,9 +9,7 @@ export function providerOf(databaseUrl: string): Provider {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';
   // Only the scheme is echoed: the rest of a URL may hold a password.
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0] ?? 'no scheme';
-  throw new Error(
-    `Unsupported DATABASE_URL (${scheme}): expected file:<path> for SQLite or postgresql://... for PostgreSQL`,
-  );
+  throw new Error(`Unsupported DATABASE_URL (${scheme}): expected file:<path> for SQLite or postgresql://... for PostgreSQL`);
 }
 
 /** The path in a `file:` URL, read as @prisma/adapter-better-sqlite3 reads it (relative to the cwd). */

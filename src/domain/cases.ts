@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { Case, Db, Prisma } from '../db/client.ts';
+import { runTyped, typedSql } from '../db/typedSql.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
-import { parseAmount, type Ore } from './money.ts';
-import { runTyped, typedSql } from '../db/typedSql.ts';
+import { type Ore, parseAmount } from './money.ts';
 import {
+  type CheckedPageRequest,
   keysetPage,
   keysetPages,
   NEWEST_FIRST,
-  numberedPage,
-  type CheckedPageRequest,
   type NumberedPageRequest,
+  numberedPage,
   type Page,
   type PageRequest,
 } from './paging.ts';
-import { CASE_STATE, CURRENCY, type CaseState } from './vocabulary.ts';
 import { isStorableText } from './text.ts';
+import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 
 export type { Case };
 
@@ -29,7 +29,18 @@ export function remainingTotal(c: Case): Ore {
  * updates fall within one second of the REST API's `_updated`).
  */
 export function caseEtag(c: Case): string {
-  const content = [c.id, c.updatedAt.toISOString(), c.version, c.state, c.remainingCosts, c.remainingInterest, c.remainingCapital, c.invoiceNumber, c.referenceNumber, c.currency];
+  const content = [
+    c.id,
+    c.updatedAt.toISOString(),
+    c.version,
+    c.state,
+    c.remainingCosts,
+    c.remainingInterest,
+    c.remainingCapital,
+    c.invoiceNumber,
+    c.referenceNumber,
+    c.currency,
+  ];
   return createHash('sha1').update(content.join('|')).digest('hex');
 }
 
@@ -92,7 +103,12 @@ export function listCasesOfCreditors(
       const ranked = sql
         .selectFrom('Case')
         .selectAll()
-        .select((eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc')).as('rank'))
+        .select((eb) =>
+          eb.fn
+            .agg<number>('row_number')
+            .over((over) => over.partitionBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'))
+            .as('rank'),
+        )
         .where('accountId', '=', accountId)
         .where('creditorId', 'in', parents)
         .$if(cursor !== null, (q) =>
@@ -112,7 +128,9 @@ export function listCasesOfCreditors(
 /** How many cases each creditor of the account has, in one grouped count. */
 export async function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
   const groups =
-    creditorIds.length === 0 ? [] : await db.case.groupBy({ by: ['creditorId'], where: { accountId, creditorId: { in: [...creditorIds] } }, _count: { _all: true } });
+    creditorIds.length === 0
+      ? []
+      : await db.case.groupBy({ by: ['creditorId'], where: { accountId, creditorId: { in: [...creditorIds] } }, _count: { _all: true } });
   return new Map(groups.map((g) => [g.creditorId, g._count._all]));
 }
 

@@ -4,10 +4,8 @@
  * date ("2025-07-04", midnight UTC). Anything else, including impossible calendar
  * dates such as 31 February, is refused rather than guessed at.
  */
-const RFC1123 =
-  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (GMT|UTC|\+0000)$/;
-const ISO8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+const RFC1123 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (GMT|UTC|\+0000)$/;
+const ISO8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export function parseDate(input: unknown): Date | null {
@@ -18,7 +16,7 @@ export function parseDate(input: unknown): Date | null {
     const [, weekday, day, month, year, hh, mm, ss] = rfc;
     const date = utc(Number(year), MONTHS.indexOf(month!), Number(day), Number(hh), Number(mm), Number(ss), 0);
     // The weekday must agree with the date, or the client sent something inconsistent.
-    return date && date.toUTCString().startsWith(weekday!) ? date : null;
+    return date?.toUTCString().startsWith(weekday!) ? date : null;
   }
   const iso = ISO8601.exec(text);
   if (!iso) return null;

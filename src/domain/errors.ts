@@ -25,7 +25,9 @@ export function named(field: string): NamedField {
 
 export function message(strings: TemplateStringsArray, ...values: ReadonlyArray<string | number | NamedField>): FieldMessage {
   const parts: Array<string | NamedField> = [strings[0]!];
-  values.forEach((value, i) => parts.push(typeof value === 'object' ? value : String(value), strings[i + 1]!));
+  values.forEach((value, i) => {
+    parts.push(typeof value === 'object' ? value : String(value), strings[i + 1]!);
+  });
   return parts.filter((part) => part !== '');
 }
 

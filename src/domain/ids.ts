@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
  * seconds since the epoch (ids roughly follow creation order) and 8 random bytes.
  */
 export function newId(): string {
-  const seconds = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return seconds + randomBytes(8).toString('hex');
 }
 

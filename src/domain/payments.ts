@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
-import { Prisma, type Case, type Db, type Payment } from '../db/client.ts';
+import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
-import { message, named, OutcomeUnknownError, type FieldError } from './errors.ts';
-import { newId } from './ids.ts';
 import { runTyped, typedSql } from '../db/typedSql.ts';
+import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
+import { newId } from './ids.ts';
 import {
+  type CheckedPageRequest,
   keysetPage,
   keysetPages,
   NEWEST_FIRST,
-  numberedPage,
-  type CheckedPageRequest,
   type NumberedPageRequest,
+  numberedPage,
   type Page,
   type PageRequest,
 } from './paging.ts';
-import { checkIdempotencyKey, checkRegistration, registrationFingerprint, type CheckedRegistration, type ParsedRegistration } from './registration.ts';
+import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, caseStateOf, type PaymentStatus } from './vocabulary.ts';
@@ -23,8 +23,7 @@ export type { Payment };
 
 export type RegisterResult =
   /** `case`: the payment's case, as its settlement left it (a replay: as read for this request). */
-  | { ok: true; payment: Payment; case: Case; replayed: boolean }
-  | { ok: false; errors: FieldError[] };
+  { ok: true; payment: Payment; case: Case; replayed: boolean } | { ok: false; errors: FieldError[] };
 
 export interface RegisterOptions {
   /** The Idempotency-Key header: identifies a registration that has no reference. */
@@ -45,12 +44,7 @@ export function settledAmount(p: Payment): bigint {
  * database connection before COMMIT runs again on another; one that lost it during COMMIT is
  * looked up, and when it cannot be found, OutcomeUnknownError is thrown (the adapters' 503).
  */
-export async function registerPayment(
-  db: Db,
-  accountId: string,
-  input: Record<string, unknown>,
-  options: RegisterOptions = {},
-): Promise<RegisterResult> {
+export async function registerPayment(db: Db, accountId: string, input: Record<string, unknown>, options: RegisterOptions = {}): Promise<RegisterResult> {
   const now = new Date();
   const { registration, parsed, errors } = checkRegistration(input, now);
   const keyError = checkIdempotencyKey(options.idempotencyKey);
@@ -69,47 +63,51 @@ export async function registerPayment(
   let id = '';
   let caseAfter: Case = theCase;
   try {
-    const payment = await runTransaction(db, async (tx) => {
-      // The version bump is the first write: it takes the case's row lock (Postgres) or the
-      // write lock (SQLite) before the balance is read, so concurrent payments on one case
-      // are applied one after another and never both spend the same remaining amount.
-      const current = await tx.case.update({ where: { id: theCase.id }, data: { version: { increment: 1 } } });
-      const settlement = settle(
-        {
-          state: caseStateOf(current),
-          remainingCosts: current.remainingCosts,
-          remainingInterest: current.remainingInterest,
-          remainingCapital: current.remainingCapital,
-        },
-        registration.amount,
-      );
-      caseAfter = current.state === CASE_STATE.OPEN ? await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter }) : current;
-      const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
-      id = newId();
-      const record = {
-        id,
-        accountId,
-        creditorId: registration.creditorId,
-        caseId: theCase.id,
-        currency: registration.currency,
-        amount: registration.amount,
-        settledCosts: settlement.settledCosts,
-        settledInterest: settlement.settledInterest,
-        settledCapital: settlement.settledCapital,
-        status: settlement.status,
-        statusReasonLocale: settlement.statusReasonLocale,
-        bankTransactionDate: registration.bankTransactionDate,
-        clientRegistrationDate: registration.clientRegistrationDate ?? now,
-        bookingDate: settled > 0n ? now : null,
-        creditorPaymentReference: registration.creditorPaymentReference,
-        idempotencyKey,
-        requestHash: fingerprint,
-        origin: registration.origin,
-        createdAt: now,
-        updatedAt: now,
-      };
-      return tx.payment.create({ data: { ...record, etag: etagOf(record) } });
-    }, TRANSACTION_OPTIONS);
+    const payment = await runTransaction(
+      db,
+      async (tx) => {
+        // The version bump is the first write: it takes the case's row lock (Postgres) or the
+        // write lock (SQLite) before the balance is read, so concurrent payments on one case
+        // are applied one after another and never both spend the same remaining amount.
+        const current = await tx.case.update({ where: { id: theCase.id }, data: { version: { increment: 1 } } });
+        const settlement = settle(
+          {
+            state: caseStateOf(current),
+            remainingCosts: current.remainingCosts,
+            remainingInterest: current.remainingInterest,
+            remainingCapital: current.remainingCapital,
+          },
+          registration.amount,
+        );
+        caseAfter = current.state === CASE_STATE.OPEN ? await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter }) : current;
+        const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
+        id = newId();
+        const record = {
+          id,
+          accountId,
+          creditorId: registration.creditorId,
+          caseId: theCase.id,
+          currency: registration.currency,
+          amount: registration.amount,
+          settledCosts: settlement.settledCosts,
+          settledInterest: settlement.settledInterest,
+          settledCapital: settlement.settledCapital,
+          status: settlement.status,
+          statusReasonLocale: settlement.statusReasonLocale,
+          bankTransactionDate: registration.bankTransactionDate,
+          clientRegistrationDate: registration.clientRegistrationDate ?? now,
+          bookingDate: settled > 0n ? now : null,
+          creditorPaymentReference: registration.creditorPaymentReference,
+          idempotencyKey,
+          requestHash: fingerprint,
+          origin: registration.origin,
+          createdAt: now,
+          updatedAt: now,
+        };
+        return tx.payment.create({ data: { ...record, etag: etagOf(record) } });
+      },
+      TRANSACTION_OPTIONS,
+    );
     return { ok: true, payment, case: caseAfter, replayed: false };
   } catch (error) {
     if (error instanceof CommitOutcomeUnknown) {
@@ -152,24 +150,33 @@ async function resolveCase(
   // A case of this creditor in this account proves the creditor is there; only otherwise is it
   // looked up, to tell an unknown creditor from an unknown case (one statement less per payment).
   const creditorKnown =
-    theCase?.creditorId === creditorId ||
-    (await db.creditor.findFirst({ where: { id: creditorId, accountId }, select: { id: true } })) !== null;
+    theCase?.creditorId === creditorId || (await db.creditor.findFirst({ where: { id: creditorId, accountId }, select: { id: true } })) !== null;
   if (!creditorKnown) {
     errors.push({ field: 'creditor', code: 'NOT_FOUND', message: message`${named('creditor')} ${creditorId} not found` });
     return { case: null, errors };
   }
   if (caseId && (!theCase || theCase.creditorId !== creditorId)) {
-    const text = theCase ? message`${named('case')} ${caseId} does not belong to ${named('creditor')} ${creditorId}` : message`${named('case')} ${caseId} not found`;
+    const text = theCase
+      ? message`${named('case')} ${caseId} does not belong to ${named('creditor')} ${creditorId}`
+      : message`${named('case')} ${caseId} not found`;
     errors.push({ field: 'case', code: theCase ? 'INVALID' : 'NOT_FOUND', message: text });
     return { case: null, errors };
   }
   if (!caseId && invoiceNumber && !theCase) {
-    errors.push({ field: 'invoiceNumber', code: 'NOT_FOUND', message: message`no case of ${named('creditor')} ${creditorId} has invoice number ${invoiceNumber}` });
+    errors.push({
+      field: 'invoiceNumber',
+      code: 'NOT_FOUND',
+      message: message`no case of ${named('creditor')} ${creditorId} has invoice number ${invoiceNumber}`,
+    });
     return { case: null, errors };
   }
   if (theCase && r) {
     if (r.currency !== theCase.currency) {
-      errors.push({ field: 'currency', code: 'INVALID', message: message`${named('currency')} ${r.currency} differs from the case's currency ${theCase.currency}` });
+      errors.push({
+        field: 'currency',
+        code: 'INVALID',
+        message: message`${named('currency')} ${r.currency} differs from the case's currency ${theCase.currency}`,
+      });
     }
     if (r.account !== null && r.account !== theCase.accountId) {
       errors.push({ field: 'account', code: 'READ_ONLY', message: message`${named('account')} is read-only: when sent it must be the case's account` });
@@ -210,7 +217,15 @@ async function findEarlier(
 }
 
 /** 40 hex characters that change whenever the stored payment does (REST's _etag). */
-function etagOf(record: { id: string; updatedAt: Date; status: string; amount: bigint; settledCosts: bigint; settledInterest: bigint; settledCapital: bigint }): string {
+function etagOf(record: {
+  id: string;
+  updatedAt: Date;
+  status: string;
+  amount: bigint;
+  settledCosts: bigint;
+  settledInterest: bigint;
+  settledCapital: bigint;
+}): string {
   const content = [record.id, record.updatedAt.toISOString(), record.status, record.amount, record.settledCosts, record.settledInterest, record.settledCapital];
   return createHash('sha1').update(content.join('|')).digest('hex');
 }
@@ -278,7 +293,12 @@ export function listPaymentsOfCases(
       const ranked = sql
         .selectFrom('Payment')
         .selectAll()
-        .select((eb) => eb.fn.agg<number>('row_number').over((over) => over.partitionBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc')).as('rank'))
+        .select((eb) =>
+          eb.fn
+            .agg<number>('row_number')
+            .over((over) => over.partitionBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc'))
+            .as('rank'),
+        )
         .where('accountId', '=', accountId)
         .where('caseId', 'in', parents)
         .$if(cursor !== null, (q) =>
@@ -297,7 +317,8 @@ export function listPaymentsOfCases(
 
 /** How many payments each case of the account has, in one grouped count. */
 export async function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonly string[]): Promise<Map<string, number>> {
-  const groups = caseIds.length === 0 ? [] : await db.payment.groupBy({ by: ['caseId'], where: { accountId, caseId: { in: [...caseIds] } }, _count: { _all: true } });
+  const groups =
+    caseIds.length === 0 ? [] : await db.payment.groupBy({ by: ['caseId'], where: { accountId, caseId: { in: [...caseIds] } }, _count: { _all: true } });
   return new Map(groups.map((g) => [g.caseId, g._count._all]));
 }
 

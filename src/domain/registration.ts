@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parseDate } from './dates.ts';
-import { message, named, type FieldError, type FieldMessage } from './errors.ts';
+import { type FieldError, type FieldMessage, message, named } from './errors.ts';
 import { isId } from './ids.ts';
-import { formatOre, parseAmount, type AmountProblem, type Ore } from './money.ts';
+import { type AmountProblem, formatOre, type Ore, parseAmount } from './money.ts';
 import { isStorableText } from './text.ts';
 import {
   CREDITOR_SYSTEM_ORIGIN,
@@ -98,16 +98,31 @@ export function checkRegistration(
       if (required) fail(field, 'REQUIRED', message`${named(field)} is required`);
       return null;
     }
-    if (typeof v !== 'string') return fail(field, 'INVALID', message`${named(field)} must be a string`), null;
-    if (!isStorableText(v)) return fail(field, 'INVALID', message`${named(field)} must be valid Unicode text without NUL characters`), null;
-    if (v.trim() === '') return fail(field, required ? 'REQUIRED' : 'INVALID', message`${named(field)} must not be empty`), null;
-    if (v.length > maxLength) return fail(field, 'INVALID', message`${named(field)} must be at most ${maxLength} characters`), null;
+    if (typeof v !== 'string') {
+      fail(field, 'INVALID', message`${named(field)} must be a string`);
+      return null;
+    }
+    if (!isStorableText(v)) {
+      fail(field, 'INVALID', message`${named(field)} must be valid Unicode text without NUL characters`);
+      return null;
+    }
+    if (v.trim() === '') {
+      fail(field, required ? 'REQUIRED' : 'INVALID', message`${named(field)} must not be empty`);
+      return null;
+    }
+    if (v.length > maxLength) {
+      fail(field, 'INVALID', message`${named(field)} must be at most ${maxLength} characters`);
+      return null;
+    }
     return v;
   };
   const id = (field: 'creditor' | 'case' | 'account', required: boolean): string | null => {
     const v = text(field, 64, required);
     // A malformed id names nothing that exists: same answer as an unknown one.
-    if (v !== null && !isId(v)) return fail(field, 'NOT_FOUND', message`${named(field)} ${v} not found`), null;
+    if (v !== null && !isId(v)) {
+      fail(field, 'NOT_FOUND', message`${named(field)} ${v} not found`);
+      return null;
+    }
     return v;
   };
   const date = (field: 'bankTransactionDate' | 'clientRegistrationDate', required: boolean): Date | null => {

@@ -5,5 +5,6 @@
  * nothing as a filter, the same on SQLite and on Postgres.
  */
 export function isStorableText(text: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what must be found here.
   return !/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
 }

@@ -1,13 +1,13 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import {
-  getOperationAST,
-  getVariableValues,
-  GraphQLError,
-  isEnumType,
-  isScalarType,
   type DocumentNode,
+  GraphQLError,
   type GraphQLLeafType,
   type GraphQLSchema,
+  getOperationAST,
+  getVariableValues,
+  isEnumType,
+  isScalarType,
 } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Logger } from 'pino';

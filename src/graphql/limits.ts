@@ -1,15 +1,15 @@
 import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
-  getOperationAST,
-  getVariableValues,
-  GraphQLError,
-  Kind,
-  validate,
   type ASTVisitor,
   type DocumentNode,
   type FragmentDefinitionNode,
+  GraphQLError,
+  getOperationAST,
+  getVariableValues,
+  Kind,
   type SelectionSetNode,
   type ValidationContext,
+  validate,
 } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
@@ -175,7 +175,10 @@ export function requestLimits(): Plugin {
       for (const definition of definitions) {
         budget = remainingAfter(variables[definition.variable.name.value], budget);
         if (budget < 0) {
-          return refused([new GraphQLError(`Variables too large: at most ${LIMITS.variableValues} values (object fields, list items and scalars).`)], 'BAD_USER_INPUT');
+          return refused(
+            [new GraphQLError(`Variables too large: at most ${LIMITS.variableValues} values (object fields, list items and scalars).`)],
+            'BAD_USER_INPUT',
+          );
         }
       }
       if (definitions.length > 0) {
@@ -209,7 +212,7 @@ export function requestLimits(): Plugin {
 /** Characters of a value quoted in an error message. */
 const QUOTE_LENGTH = 80;
 /** A double-quoted value in a message (escaped quotes inside); matched in linear time. */
-const QUOTED = /"(?:[^"\\]|\\[^])*"/g;
+const QUOTED = /"(?:[^"\\]|\\[\s\S])*"/g;
 
 function headAndTail(text: string, length: number): string {
   if (text.length <= length) return text;

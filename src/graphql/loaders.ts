@@ -53,7 +53,11 @@ export function createLoaders(db: Db, accountId: string, account?: Account) {
         const found = new Map<string, Page<T>>();
         await Promise.all(
           [...byRequest.values()].map(async (group) => {
-            const pagesOfGroup = await list(group.map((key) => key.parentId), group[0]!, (parentId) => countLoader.load(parentId));
+            const pagesOfGroup = await list(
+              group.map((key) => key.parentId),
+              group[0]!,
+              (parentId) => countLoader.load(parentId),
+            );
             for (const key of group) found.set(childPageKey(key), pagesOfGroup.get(key.parentId)!);
           }),
         );

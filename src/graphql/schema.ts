@@ -12,5 +12,5 @@ export const schema = builder.toSchema();
 
 /** The SDL committed as schema.graphql; a test fails when it drifts from the code. */
 export function printSortedSchema(): string {
-  return printSchema(lexicographicSortSchema(schema)) + '\n';
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
 }

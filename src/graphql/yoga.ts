@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Db } from '../db/client.ts';
 import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
-import { requestLog, yogaLogger, type RegistrationObserver } from '../observability/index.ts';
+import { type RegistrationObserver, requestLog, yogaLogger } from '../observability/index.ts';
 import { compiledExecution } from './compiledExecution.ts';
 import type { GraphQLContext } from './context.ts';
 import { LIMITS, requestLimits } from './limits.ts';
@@ -143,7 +143,8 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
         const masked = maskError(error, message, isDev);
         const culprit = original ?? error;
         if (masked !== error) {
-          if (!(typeof culprit === 'object' && culprit !== null && logged.has(culprit))) requestLog(logger).error({ err: culprit }, 'unexpected error in a GraphQL request');
+          if (!(typeof culprit === 'object' && culprit !== null && logged.has(culprit)))
+            requestLog(logger).error({ err: culprit }, 'unexpected error in a GraphQL request');
           for (const seen of [culprit, error]) if (typeof seen === 'object' && seen !== null) logged.add(seen);
         }
         return masked;

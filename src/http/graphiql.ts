@@ -26,6 +26,7 @@ const encoders: Record<Encoding, (html: string) => Promise<Buffer>> = {
  * 9 MB on every visit costs some 400 ms of CPU, which a client could ask for in a loop
  * (@fastify/compress leaves a response that already has a Content-Encoding alone).
  */
+// biome-ignore lint/suspicious/noExplicitAny: any server context; only the page rendering is used.
 export function graphiqlPage(yoga: YogaServerInstance<Record<string, unknown>, any>) {
   let page: Promise<Page> | undefined;
   const render = async (): Promise<Page> => {

@@ -1,14 +1,14 @@
 import {
+  type GraphQLInputType,
+  type GraphQLSchema,
   getNamedType,
   isInputObjectType,
   isListType,
   isNonNullType,
   Kind,
+  type OperationDefinitionNode,
   parse,
   typeFromAST,
-  type GraphQLInputType,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
 } from 'graphql';
 import { ExactNumber } from './jsonBody.ts';
 

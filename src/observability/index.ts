@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { getOperationAST, Kind, type DocumentNode } from 'graphql';
+import { type DocumentNode, getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Pool } from 'pg';
 import { CASES, PAYMENTS } from '../rest/routes.ts';
@@ -73,8 +73,12 @@ export function observe(app: FastifyInstance, config: ObservabilityConfig): Obse
       if (metrics) {
         const operation =
           face === 'graphql'
-            ? observation?.operation === undefined ? 'none' : metrics.operationLabel(observation.operation)
-            : route ? `${request.method} ${route}` : 'unmatched';
+            ? observation?.operation === undefined
+              ? 'none'
+              : metrics.operationLabel(observation.operation)
+            : route
+              ? `${request.method} ${route}`
+              : 'unmatched';
         const outcome = face === 'graphql' && observation?.graphqlErrors && status < 400 ? 'error' : `${Math.floor(status / 100)}xx`;
         metrics.observeRequest({ face, operation, outcome }, reply.elapsedTime / 1000);
       }

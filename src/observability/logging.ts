@@ -52,10 +52,12 @@ export function requestLog(fallback: Logger | FastifyBaseLogger): Logger | Fasti
  * src/graphql/yoga.ts logs the unexpected ones itself, once, so Yoga's copy goes to debug.
  */
 export function yogaLogger(fallback: Logger) {
-  const at = (level: 'debug' | 'info' | 'warn') => (...args: unknown[]) => {
-    const log = requestLog(fallback);
-    (log[level] as (...a: unknown[]) => void).apply(log, args);
-  };
+  const at =
+    (level: 'debug' | 'info' | 'warn') =>
+    (...args: unknown[]) => {
+      const log = requestLog(fallback);
+      (log[level] as (...a: unknown[]) => void).apply(log, args);
+    };
   return {
     debug: at('debug'),
     info: at('info'),

@@ -1,7 +1,7 @@
 import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import type { Pool } from 'pg';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
+import type { Pool } from 'pg';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RegisterResult } from '../domain/payments.ts';
 
 /** Which face of the service answered: the two APIs share one domain. */
@@ -116,7 +116,11 @@ export class AppMetrics {
         }),
         graphql_envelop_error_result: createCounter({
           registry,
-          counter: { name: 'graphql_envelop_error_result', help: 'GraphQL results holding errors, by the phase that raised them.', labelNames: ['operationName', 'operationType', 'phase'] },
+          counter: {
+            name: 'graphql_envelop_error_result',
+            help: 'GraphQL results holding errors, by the phase that raised them.',
+            labelNames: ['operationName', 'operationType', 'phase'],
+          },
           fillLabelsFn: (params) => ({ ...operation(params), phase: params.errorPhase ?? 'unknown' }),
         }),
       },
@@ -125,7 +129,7 @@ export class AppMetrics {
 
   /** Prometheus text: the process' metrics (memory, CPU, event loop) and this app's. */
   async exposition(): Promise<string> {
-    return (await processRegistry().metrics()) + '\n' + (await this.registry.metrics());
+    return `${await processRegistry().metrics()}\n${await this.registry.metrics()}`;
   }
 
   get contentType(): string {
@@ -134,10 +138,21 @@ export class AppMetrics {
 
   private observePool(pool: Pool): void {
     const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
     gauge('db_pool_connections', 'PostgreSQL connections open in the pool (busy and idle).', () => pool.totalCount);
     gauge('db_pool_connections_idle', 'PostgreSQL connections open and idle.', () => pool.idleCount);
-    gauge('db_pool_waiting_queries', 'Queries waiting for a free connection: above 0 for long means the pool is too small (DB_POOL_SIZE).', () => pool.waitingCount);
+    gauge(
+      'db_pool_waiting_queries',
+      'Queries waiting for a free connection: above 0 for long means the pool is too small (DB_POOL_SIZE).',
+      () => pool.waitingCount,
+    );
     gauge('db_pool_max_connections', 'The most connections the pool opens (DB_POOL_SIZE).', () => pool.options.max ?? 10);
   }
 }

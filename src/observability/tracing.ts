@@ -1,5 +1,5 @@
-import { useOpenTelemetry, setCurrentOtelContext } from '@envelop/opentelemetry';
-import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry';
+import { type Context, defaultTextMapGetter, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -40,11 +40,7 @@ export class Tracing {
   /** The server span of one HTTP request, child of the caller's span when it sends `traceparent`. */
   startRequest(method: string, path: string, headers: Record<string, string | string[] | undefined>): Span {
     const parent = this.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
-    return this.tracer.startSpan(
-      method,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
-      parent,
-    );
+    return this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
   }
 
   /** Names the span after its route (`GET /cases/:id`) and records the answer. */

@@ -1,7 +1,7 @@
 import type { Case, Payment } from '../db/client.ts';
 import { caseEtag, remainingTotal } from '../domain/cases.ts';
 import { formatRfc1123 } from '../domain/dates.ts';
-import { fieldMessage, shortName, type FieldError } from '../domain/errors.ts';
+import { type FieldError, fieldMessage, shortName } from '../domain/errors.ts';
 import { oreToNumber } from '../domain/money.ts';
 import { settledAmount } from '../domain/payments.ts';
 import { REGISTRATION_FIELDS } from '../domain/registration.ts';

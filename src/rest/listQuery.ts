@@ -27,10 +27,7 @@ export interface ListSpec<Filter, Order> {
   defaultSort: string;
 }
 
-export function parseListQuery<Filter extends object, Order>(
-  spec: ListSpec<Filter, Order>,
-  query: Record<string, unknown>,
-): ListQuery<Filter, Order> {
+export function parseListQuery<Filter extends object, Order>(spec: ListSpec<Filter, Order>, query: Record<string, unknown>): ListQuery<Filter, Order> {
   const page = positiveInteger(query, 'page') ?? 1;
   if (page > MAX_PAGE) throw new BadQueryError(`page must be at most ${MAX_PAGE}`);
   const askedSize = positiveInteger(query, 'max_results');
@@ -140,14 +137,25 @@ function dateRange(field: string, value: unknown): { from: Date; to: Date } | { 
   return range;
 }
 
-const orderOn = <K extends string>(key: K) => (direction: 'asc' | 'desc') => ({ [key]: direction }) as Record<K, 'asc' | 'desc'>;
+const orderOn =
+  <K extends string>(key: K) =>
+  (direction: 'asc' | 'desc') =>
+    ({ [key]: direction }) as Record<K, 'asc' | 'desc'>;
 
 export const PAYMENT_LIST: ListSpec<PaymentFilter, Prisma.PaymentOrderByWithRelationInput> = {
   whereFields: {
-    creditor: (f, v) => void (f.creditorId = text('creditor', v)),
-    case: (f, v) => void (f.caseId = text('case', v)),
-    status: (f, v) => void (f.status = oneOf('status', v, PAYMENT_STATUSES, isPaymentStatus)),
-    creditor_payment_reference: (f, v) => void (f.creditorPaymentReference = text('creditor_payment_reference', v)),
+    creditor: (f, v) => {
+      f.creditorId = text('creditor', v);
+    },
+    case: (f, v) => {
+      f.caseId = text('case', v);
+    },
+    status: (f, v) => {
+      f.status = oneOf('status', v, PAYMENT_STATUSES, isPaymentStatus);
+    },
+    creditor_payment_reference: (f, v) => {
+      f.creditorPaymentReference = text('creditor_payment_reference', v);
+    },
     bank_transaction_date: (f, v) => {
       const range = dateRange('bank_transaction_date', v);
       f.bankTransactionDateFrom = range.from ?? null;
@@ -165,9 +173,15 @@ export const PAYMENT_LIST: ListSpec<PaymentFilter, Prisma.PaymentOrderByWithRela
 
 export const CASE_LIST: ListSpec<CaseFilter, Prisma.CaseOrderByWithRelationInput> = {
   whereFields: {
-    creditor: (f, v) => void (f.creditorId = text('creditor', v)),
-    state: (f, v) => void (f.state = oneOf('state', v, CASE_STATES, isCaseState)),
-    invoice_number: (f, v) => void (f.invoiceNumber = text('invoice_number', v)),
+    creditor: (f, v) => {
+      f.creditorId = text('creditor', v);
+    },
+    state: (f, v) => {
+      f.state = oneOf('state', v, CASE_STATES, isCaseState);
+    },
+    invoice_number: (f, v) => {
+      f.invoiceNumber = text('invoice_number', v);
+    },
   },
   sortFields: {
     _created: orderOn('createdAt'),

@@ -1,11 +1,11 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { Type, type TSchema } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { CASE_STATE, DEFAULT_PAGE_SIZE, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_PAGE_SIZE, PAYMENT_STATUS } from '../domain/vocabulary.ts';
 import { MAX_PATH_SEGMENT_LENGTH } from '../http/transport.ts';
 import { INSERTION_FAILURE } from './envelope.ts';
-import { CASE_LIST, MAX_PAGE, PAYMENT_LIST, type ListSpec } from './listQuery.ts';
+import { CASE_LIST, type ListSpec, MAX_PAGE, PAYMENT_LIST } from './listQuery.ts';
 import { Case, CaseList, DOCUMENT_SCHEMAS, ErrorBody, Payment, PaymentCreated, PaymentList, PaymentRegistration, refTo } from './schemas.ts';
 
 /**
@@ -138,7 +138,9 @@ export const registerPaymentSchema = {
     413: failure('The body is larger than the server accepts.'),
     415: failure('The body is not application/json.'),
     422: failure(`Validation failed; nothing stored. \`_error.message\` is "${INSERTION_FAILURE}", \`_issues\` names each field.`),
-    503: failure('The database connection was lost while the payment was being stored and whether it was stored is unknown. Sending it again with the same creditor_payment_reference or Idempotency-Key is safe: a stored payment is returned as a replay.'),
+    503: failure(
+      'The database connection was lost while the payment was being stored and whether it was stored is unknown. Sending it again with the same creditor_payment_reference or Idempotency-Key is safe: a stored payment is returned as a replay.',
+    ),
     429: tooManyRequests,
   },
 } satisfies FastifySchema;

@@ -9,7 +9,7 @@ import { findPayment, listPaymentsByPage, registerPayment } from '../domain/paym
 import type { RegistrationObserver } from '../observability/metrics.ts';
 import { caseDocument, createdPaymentDocument, paymentDocument, registrationFromRest } from './documents.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
-import { BadQueryError, CASE_LIST, parseListQuery, PAYMENT_LIST } from './listQuery.ts';
+import { BadQueryError, CASE_LIST, PAYMENT_LIST, parseListQuery } from './listQuery.ts';
 import {
   describeRestApi,
   getCaseSchema,
@@ -151,7 +151,10 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
 
     // The ledger is append-only and cases are the agency's: say so instead of a bare 404.
     const notAllowed = (allow: string) => async (_: FastifyRequest, reply: FastifyReply) =>
-      reply.code(405).header('allow', allow).send(errorBody(405, `The method is not allowed for the requested URL; allowed: ${allow}`));
+      reply
+        .code(405)
+        .header('allow', allow)
+        .send(errorBody(405, `The method is not allowed for the requested URL; allowed: ${allow}`));
     const refuse = (url: string, method: HTTPMethods[], allow: string) =>
       api.route({ method, url, handler: notAllowed(allow), config: { methodNotAllowed: true }, schema: { hide: true } });
     refuse(`/${PAYMENTS}`, ['PUT', 'PATCH', 'DELETE'], 'GET, HEAD, POST');
@@ -200,6 +203,11 @@ export function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch
     .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'))
+    .map((tag) =>
+      tag
+        .trim()
+        .replace(/^W\//, '')
+        .replace(/^"(.*)"$/, '$1'),
+    )
     .some((tag) => tag === '*' || tag === etag);
 }

@@ -25,11 +25,25 @@ describe('admin CLI', () => {
 
     const creditor = JSON.parse(runAdmin(database.url, ['create-creditor', '--account', account.accountId, '--name', 'Acme Energy']).stdout);
     const created = runAdmin(database.url, [
-      'create-case', '--creditor', creditor.creditorId, '--invoice-number', 'INV-9', '--reference-number', '99', '--capital', '1000.50', '--costs', '60',
+      'create-case',
+      '--creditor',
+      creditor.creditorId,
+      '--invoice-number',
+      'INV-9',
+      '--reference-number',
+      '99',
+      '--capital',
+      '1000.50',
+      '--costs',
+      '60',
     ]);
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({
-      invoiceNumber: 'INV-9', state: 'OPEN', remainingCapital: '1000.50', remainingCosts: '60.00', remainingInterest: '0.00',
+      invoiceNumber: 'INV-9',
+      state: 'OPEN',
+      remainingCapital: '1000.50',
+      remainingCosts: '60.00',
+      remainingInterest: '0.00',
     });
     const closed = JSON.parse(runAdmin(database.url, ['close-case', '--case', JSON.parse(created.stdout).caseId]).stdout);
     expect(closed.state).toBe('CLOSED');
@@ -46,7 +60,10 @@ describe('admin CLI', () => {
       [['launch-rockets'], /unknown command "launch-rockets"/],
       [['create-account'], /needs --name/],
       [['create-account', '--name', 'x', '--color', 'red'], /color/],
-      [['create-case', '--creditor', 'ffffffffffffffffffffffff', '--invoice-number', '1', '--reference-number', '1', '--capital', '10'], /creditor .* not found/],
+      [
+        ['create-case', '--creditor', 'ffffffffffffffffffffffff', '--invoice-number', '1', '--reference-number', '1', '--capital', '10'],
+        /creditor .* not found/,
+      ],
       [['create-api-key', '--account', 'ffffffffffffffffffffffff'], /account .* not found/],
     ] as const) {
       const result = runAdmin(database.url, [...args]);

@@ -39,7 +39,10 @@ beforeAll(async () => {
   await h.db.case.update({ where: { id: closed.id }, data: { state: 'CLOSED' } });
   caseIds = [open.id, closed.id];
   // A settled payment (booking date, all amounts) and one with the nullable fields left null.
-  for (const [caseId, reference] of [[open.id, 'T-1'], [closed.id, null]] as const) {
+  for (const [caseId, reference] of [
+    [open.id, 'T-1'],
+    [closed.id, null],
+  ] as const) {
     const result = await registerPayment(h.db, tenant.accountId, {
       creditor: tenant.creditorId,
       case: caseId,

@@ -15,7 +15,7 @@ describe('checkRegistration', () => {
     expect(errors.map((e) => e.field)).toEqual(['currency', 'amount', 'bankTransactionDate', 'origin']);
   });
 
-  it('leaves the fields its messages name to each face, and a client\'s text as text', () => {
+  it("leaves the fields its messages name to each face, and a client's text as text", () => {
     const { errors } = checkRegistration({ creditor: CREDITOR, case: CASE, invoiceNumber: 'X', currency: 'invoiceNumber' }, new Date());
     const byField = new Map(errors.map((e) => [e.field, e.message]));
     const loud = (field: string) => field.toUpperCase();

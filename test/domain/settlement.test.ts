@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { REASON, settle, type CaseBalance } from '../../src/domain/settlement.ts';
+import { type CaseBalance, REASON, settle } from '../../src/domain/settlement.ts';
 
 const open = (costs: bigint, interest: bigint, capital: bigint): CaseBalance => ({
-  state: 'OPEN', remainingCosts: costs, remainingInterest: interest, remainingCapital: capital,
+  state: 'OPEN',
+  remainingCosts: costs,
+  remainingInterest: interest,
+  remainingCapital: capital,
 });
 
 describe('settle', () => {
@@ -34,13 +37,16 @@ describe('settle', () => {
   });
 
   it('never settles more than the amount or the remaining total (exhaustive on small values)', () => {
-    for (let c = 0n; c <= 3n; c++) for (let i = 0n; i <= 3n; i++) for (let k = 0n; k <= 3n; k++) for (let a = 1n; a <= 10n; a++) {
-      const s = settle(open(c, i, k), a);
-      const settled = s.settledCosts + s.settledInterest + s.settledCapital;
-      const total = c + i + k;
-      expect(settled).toBe(a < total ? a : total);
-      expect(s.caseAfter.remainingCosts + s.caseAfter.remainingInterest + s.caseAfter.remainingCapital).toBe(total - settled);
-      expect(s.status).toBe(a > total ? 'warning' : 'completed');
-    }
+    for (let c = 0n; c <= 3n; c++)
+      for (let i = 0n; i <= 3n; i++)
+        for (let k = 0n; k <= 3n; k++)
+          for (let a = 1n; a <= 10n; a++) {
+            const s = settle(open(c, i, k), a);
+            const settled = s.settledCosts + s.settledInterest + s.settledCapital;
+            const total = c + i + k;
+            expect(settled).toBe(a < total ? a : total);
+            expect(s.caseAfter.remainingCosts + s.caseAfter.remainingInterest + s.caseAfter.remainingCapital).toBe(total - settled);
+            expect(s.status).toBe(a > total ? 'warning' : 'completed');
+          }
   });
 });

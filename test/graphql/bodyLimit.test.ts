@@ -17,7 +17,12 @@ const body = (padding: number) => JSON.stringify({ query: '{ creditors { totalCo
 describe('GraphQL request body size, refused before anything runs', () => {
   it('answers 413 with a clear message to a body over the limit (1 MiB by default), and touches no database', async () => {
     h.queries.length = 0;
-    const response = await h.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: body(1024 * 1024) });
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
+      payload: body(1024 * 1024),
+    });
     expect(response.statusCode).toBe(413);
     // In GraphQL's error shape, like every other failure of /graphql.
     expect(response.json().errors[0].message).toMatch(/too large/i);
@@ -26,14 +31,24 @@ describe('GraphQL request body size, refused before anything runs', () => {
     expect(h.queries).toEqual([]);
   });
 
-  it('answers 400 in GraphQL\'s error shape to JSON that does not parse', async () => {
-    const response = await h.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: '{"query": ' });
+  it("answers 400 in GraphQL's error shape to JSON that does not parse", async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
+      payload: '{"query": ',
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0].message).toMatch(/JSON/i);
   });
 
   it('takes a body just under the limit', async () => {
-    const response = await h.app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: body(1024 * 1024 - 200) });
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
+      payload: body(1024 * 1024 - 200),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ data: { creditors: { totalCount: 1 } } });
   });
@@ -41,7 +56,8 @@ describe('GraphQL request body size, refused before anything runs', () => {
   it('applies a configured limit', async () => {
     const app = await createApp({ db: h.db, logLevel: 'silent', bodyLimit: 2048 });
     try {
-      const send = (padding: number) => app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: body(padding) });
+      const send = (padding: number) =>
+        app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload: body(padding) });
       expect((await send(3000)).statusCode).toBe(413);
       expect((await send(1000)).statusCode).toBe(200);
     } finally {

@@ -116,14 +116,18 @@ describe('variables', () => {
     expect(answer.body.errors).toHaveLength(1);
     const { message } = answer.body.errors![0]!;
     expect(message.length).toBeLessThanOrEqual(LIMITS.errorMessageLength);
-    expect(message).toBe(`Variable "$input" got invalid value "${'S'.repeat(80)}…" at "input.currency"; Value "${'S'.repeat(80)}…" does not exist in "Currency" enum.`);
+    expect(message).toBe(
+      `Variable "$input" got invalid value "${'S'.repeat(80)}…" at "input.currency"; Value "${'S'.repeat(80)}…" does not exist in "Currency" enum.`,
+    );
   });
 
   it('still reports an ordinary bad variable in full', async () => {
     const answer = await send(JSON.stringify({ query: REGISTER, variables: { input: { ...seedExample(tenant.creditorId, caseId), currency: 'EUR' } } }));
     expect(answer.status).toBe(400);
     expect(answer.body.errors).toHaveLength(1);
-    expect(answer.body.errors![0]!.message).toMatch(/^Variable "\$input" got invalid value .* at "input.currency"; Value "EUR" does not exist in "Currency" enum\.$/);
+    expect(answer.body.errors![0]!.message).toMatch(
+      /^Variable "\$input" got invalid value .* at "input.currency"; Value "EUR" does not exist in "Currency" enum\.$/,
+    );
   });
 });
 
@@ -132,7 +136,7 @@ describe('documents, refused before anything is compiled or run', () => {
   function doubling(levels: number, prefix: string): string {
     let document = `query { creditors(first: 1) { edges { node { ...${prefix}0 } } } }\n`;
     for (let i = 0; i < levels; i++) document += `fragment ${prefix}${i} on Creditor { ...${prefix}${i + 1} ...${prefix}${i + 1} }\n`;
-    return document + `fragment ${prefix}${levels} on Creditor { id }\n`;
+    return `${document}fragment ${prefix}${levels} on Creditor { id }\n`;
   }
 
   it('refuses fragments that double per level (renamed each time, so no cache helps), and keeps answering others', async () => {
@@ -145,7 +149,7 @@ describe('documents, refused before anything is compiled or run', () => {
   it('refuses the same doubling through introspection, which cost and depth do not count', async () => {
     let document = `{ __schema { types { ...I0 } } }\n`;
     for (let i = 0; i < 22; i++) document += `fragment I${i} on __Type { name ...I${i + 1} ...I${i + 1} }\n`;
-    const attack = JSON.stringify({ query: document + 'fragment I22 on __Type { name }' });
+    const attack = JSON.stringify({ query: `${document}fragment I22 on __Type { name }` });
     for (const answer of await underAttack(attack)) expectRefused(answer, /Query too large/, attack.length);
   });
 
@@ -167,8 +171,10 @@ describe('documents, refused before anything is compiled or run', () => {
     expectRefused(await send(JSON.stringify({ query: `{ creditors { edges { node { ${'id '.repeat(101)} } } } }` })), /breadth/i, 0);
   });
 
-  it('answers documents at the limits quickly: GraphiQL\'s introspection, and a query expanding to the limit', async () => {
-    const introspection = await send(JSON.stringify({ query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true }) }));
+  it("answers documents at the limits quickly: GraphiQL's introspection, and a query expanding to the limit", async () => {
+    const introspection = await send(
+      JSON.stringify({ query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true }) }),
+    );
     expect(introspection.status).toBe(200);
     expect(introspection.body.data.__schema.types.length).toBeGreaterThan(10);
     // 2^7 × 2 fields of introspection, about half the expanded-size limit, each document compiled afresh.
@@ -184,11 +190,13 @@ describe('documents, refused before anything is compiled or run', () => {
 });
 
 describe('operations the service does not have', () => {
-  it.each(['subscription { x }', 'subscription Watch { creditors { totalCount } }'])('answers %s with a 4xx in GraphQL\'s error shape', async (query) => {
+  it.each(['subscription { x }', 'subscription Watch { creditors { totalCount } }'])("answers %s with a 4xx in GraphQL's error shape", async (query) => {
     const answer = await send(JSON.stringify({ query }));
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({
-      errors: [{ message: 'This service has no subscription operations.', locations: [{ line: 1, column: 1 }], extensions: { code: 'OPERATION_NOT_SUPPORTED' } }],
+      errors: [
+        { message: 'This service has no subscription operations.', locations: [{ line: 1, column: 1 }], extensions: { code: 'OPERATION_NOT_SUPPORTED' } },
+      ],
     });
   });
 });
@@ -238,7 +246,11 @@ function loggedGraphQL(db: Harness['db']) {
 describe('unexpected errors', () => {
   it('masks and logs once an error thrown while serialising a value (an invalid Date)', async () => {
     const { lines, ask } = loggedGraphQL(h.db);
-    const registered = await h.graphql(REGISTER, { input: seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'BAD-DATE' }) }, { apiKey: tenant.apiKey });
+    const registered = await h.graphql(
+      REGISTER,
+      { input: seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'BAD-DATE' }) },
+      { apiKey: tenant.apiKey },
+    );
     const id = registered.body.data.registerPayment.payment.id;
     // A date the database holds but JavaScript cannot (Postgres reads year 10000 as an invalid Date).
     if (onPostgres) await h.db.$executeRawUnsafe(`UPDATE "Payment" SET "clientRegistrationDate" = '10000-01-01' WHERE id = $1`, id);

@@ -21,7 +21,11 @@ beforeAll(async () => {
   // 120 payments spread over 40 cases, so a page of 100 points at many distinct cases.
   for (let i = 0; i < 40; i++) caseIds.push((await tenant.openCase({ capital: '10000.00' })).id);
   for (let i = 0; i < 120; i++) {
-    const r = await h.graphql(REGISTER, { input: seedExample(tenant.creditorId, caseIds[i % 40]!, { creditorPaymentReference: `L-${i}`, amount: `${i + 1}.00` }) }, { apiKey: tenant.apiKey });
+    const r = await h.graphql(
+      REGISTER,
+      { input: seedExample(tenant.creditorId, caseIds[i % 40]!, { creditorPaymentReference: `L-${i}`, amount: `${i + 1}.00` }) },
+      { apiKey: tenant.apiKey },
+    );
     expect(r.body.data.registerPayment.userErrors).toEqual([]);
   }
 });
@@ -87,7 +91,10 @@ describe('payments list', () => {
   });
 
   it('filters by bank transaction date, inclusive, in either date format', async () => {
-    const inRange = await roundTrips(LIST, { first: 1, filter: { bankTransactionDateFrom: 'Fri, 04 Jul 2025 16:20:41 GMT', bankTransactionDateTo: '2025-07-04T16:20:41Z' } });
+    const inRange = await roundTrips(LIST, {
+      first: 1,
+      filter: { bankTransactionDateFrom: 'Fri, 04 Jul 2025 16:20:41 GMT', bankTransactionDateTo: '2025-07-04T16:20:41Z' },
+    });
     expect(inRange.data.payments.edges).toHaveLength(1);
     const after = await roundTrips(LIST, { first: 1, filter: { bankTransactionDateFrom: '2025-07-05' } });
     expect(after.data.payments.edges).toHaveLength(0);
@@ -121,16 +128,22 @@ describe('cases and creditors', () => {
     );
     expect(data.cases.totalCount).toBe(40);
     const invoice = data.cases.edges[0].node.invoiceNumber;
-    const found = await roundTrips(`query($c: ID!, $i: String!) { caseByInvoiceNumber(creditor: $c, invoiceNumber: $i) { id payments(first: 100) { totalCount } } }`, {
-      c: tenant.creditorId,
-      i: invoice,
-    });
+    const found = await roundTrips(
+      `query($c: ID!, $i: String!) { caseByInvoiceNumber(creditor: $c, invoiceNumber: $i) { id payments(first: 100) { totalCount } } }`,
+      {
+        c: tenant.creditorId,
+        i: invoice,
+      },
+    );
     expect(found.data.caseByInvoiceNumber.id).toBe(data.cases.edges[0].node.id);
     expect(found.data.caseByInvoiceNumber.payments.totalCount).toBe(3);
   });
 
   it('lists creditors with their cases', async () => {
-    const { data } = await roundTrips(`{ creditors { totalCount edges { node { id name account { id } cases(first: 2) { totalCount edges { node { id } } } } } } }`, {});
+    const { data } = await roundTrips(
+      `{ creditors { totalCount edges { node { id name account { id } cases(first: 2) { totalCount edges { node { id } } } } } } }`,
+      {},
+    );
     expect(data.creditors.totalCount).toBe(1);
     expect(data.creditors.edges[0].node).toMatchObject({ id: tenant.creditorId, account: { id: tenant.accountId }, cases: { totalCount: 40 } });
     expect(data.creditors.edges[0].node.cases.edges).toHaveLength(2);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../src/domain/ids.ts';
 import { listCases, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
-import { listPayments } from '../../src/domain/payments.ts';
+import { newId } from '../../src/domain/ids.ts';
 import type { Page } from '../../src/domain/paging.ts';
+import { listPayments } from '../../src/domain/payments.ts';
 import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
 import { REGISTER, seedExample } from './operations.ts';
 
@@ -48,7 +48,11 @@ beforeAll(async () => {
   // 130 payments spread unevenly over 13 of the first creditor's cases (from 36 to 2; 3 cases get none).
   for (let i = 0; i < 130; i++) {
     const caseId = aCases[Math.floor(13 * (i / 130) ** 2)]!;
-    const r = await h.graphql(REGISTER, { input: seedExample(a.creditorId, caseId, { creditorPaymentReference: `NB-${i}`, amount: `${i + 1}.00` }) }, { apiKey: a.apiKey });
+    const r = await h.graphql(
+      REGISTER,
+      { input: seedExample(a.creditorId, caseId, { creditorPaymentReference: `NB-${i}`, amount: `${i + 1}.00` }) },
+      { apiKey: a.apiKey },
+    );
     expect(r.body.data.registerPayment.userErrors).toEqual([]);
   }
   // Rows sharing a timestamp, so the order (and the cursors) rest on the id as well.
@@ -122,7 +126,14 @@ describe("each case's payments inside a list of payments", () => {
   it('gives each case the page, cursors, pageInfo and totalCount the unbatched read gives', async () => {
     const cases = new Set<string>();
     // (as large as the cost limit lets each nested page be)
-    for (const [first, nested] of [[100, 0], [100, 1], [50, 3], [20, 15], [8, 40], [3, 100]]) {
+    for (const [first, nested] of [
+      [100, 0],
+      [100, 1],
+      [50, 3],
+      [20, 15],
+      [8, 40],
+      [3, 100],
+    ]) {
       const { data } = await run(PAYMENTS_OF_CASES, { first, nested });
       const seen = new Set<string>();
       for (const { node } of data.payments.edges) {
@@ -165,7 +176,8 @@ describe("each case's payments inside a list of payments", () => {
   });
 
   it('gives the nested rows the same values (money, dates) as a payment read alone', async () => {
-    const fields = 'id amount settledAmount settledCosts status bankTransactionDate clientRegistrationDate bookingDate createdAt updatedAt etag caseInvoiceNumber';
+    const fields =
+      'id amount settledAmount settledCosts status bankTransactionDate clientRegistrationDate bookingDate createdAt updatedAt etag caseInvoiceNumber';
     const { data } = await run(`{ cases(first: 100) { edges { node { id remainingTotal payments(first: 3) { edges { node { ${fields} } } } } } } }`, {});
     let compared = 0;
     for (const { node: c } of data.cases.edges) {
@@ -185,7 +197,10 @@ describe("each case's payments inside a list of payments", () => {
     );
     expect(statements).toHaveLength(5);
     for (const { node } of data.payments.edges.slice(0, 20)) {
-      for (const [alias, first] of [['one', 1], ['two', 2]] as const) {
+      for (const [alias, first] of [
+        ['one', 1],
+        ['two', 2],
+      ] as const) {
         const { edges } = await expected(await listPayments(h.db, a.accountId, { caseId: node.case.id }, { first }));
         expect(node.case[alias].edges).toEqual(edges);
       }
@@ -211,8 +226,12 @@ describe("each creditor's cases inside a list of creditors", () => {
     expect(sizes.sort((x: number, y: number) => x - y)).toEqual([0, 5, 16]);
   });
 
-  it("gives each creditor the unbatched page of cases, and each case its payments", async () => {
-    for (const [nested, after] of [[2, null], [16, null], [3, 'tied']] as const) {
+  it('gives each creditor the unbatched page of cases, and each case its payments', async () => {
+    for (const [nested, after] of [
+      [2, null],
+      [16, null],
+      [3, 'tied'],
+    ] as const) {
       let cursor: string | null = null;
       if (after === 'tied') {
         const tied = await listCases(h.db, a.accountId, { creditorId: aCreditors[1] }, { first: 2 });
@@ -247,8 +266,12 @@ describe('tenancy', () => {
     expect(JSON.stringify(nested.data)).not.toContain(intruderPaymentId);
   });
 
-  it("shows account B only its own rows in the same nested lists", async () => {
-    const { data } = await run(`{ creditors(first: 5) { edges { node { id cases(first: 5) { totalCount edges { node { id payments(first: 5) { totalCount edges { node { id } } } } } } } } } }`, {}, b.apiKey);
+  it('shows account B only its own rows in the same nested lists', async () => {
+    const { data } = await run(
+      `{ creditors(first: 5) { edges { node { id cases(first: 5) { totalCount edges { node { id payments(first: 5) { totalCount edges { node { id } } } } } } } } } }`,
+      {},
+      b.apiKey,
+    );
     expect(data.creditors.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([b.creditorId]);
     const text = JSON.stringify(data);
     for (const id of [...aCases, ...aCreditors]) expect(text).not.toContain(id);

@@ -48,11 +48,61 @@ describe('registerPayment: the seed example', () => {
 
 describe('registerPayment: settlement (the contract examples)', () => {
   const examples = [
-    { before: ['180.00', '35.50', '2000.00'], state: 'OPEN', amount: '200.00', settled: ['180.00', '20.00', '0.00'], settledAmount: '200.00', status: 'COMPLETED', reason: null, after: ['0.00', '15.50', '2000.00'], stateAfter: 'OPEN' },
-    { before: ['0.00', '0.00', '300.00'], state: 'OPEN', amount: '300.00', settled: ['0.00', '0.00', '300.00'], settledAmount: '300.00', status: 'COMPLETED', reason: null, after: ['0.00', '0.00', '0.00'], stateAfter: 'PAID' },
-    { before: ['60.00', '0.00', '100.00'], state: 'OPEN', amount: '250.00', settled: ['60.00', '0.00', '100.00'], settledAmount: '160.00', status: 'WARNING', reason: 'creditor_payment.status_reason.overpayment', after: ['0.00', '0.00', '0.00'], stateAfter: 'PAID' },
-    { before: ['0.00', '0.00', '0.00'], state: 'PAID', amount: '25.00', settled: ['0.00', '0.00', '0.00'], settledAmount: '0.00', status: 'WARNING', reason: 'creditor_payment.status_reason.case_already_paid', after: ['0.00', '0.00', '0.00'], stateAfter: 'PAID' },
-    { before: ['0.00', '0.00', '400.00'], state: 'CLOSED', amount: '25.00', settled: ['0.00', '0.00', '0.00'], settledAmount: '0.00', status: 'ERROR', reason: 'creditor_payment.status_reason.case_closed', after: ['0.00', '0.00', '400.00'], stateAfter: 'CLOSED' },
+    {
+      before: ['180.00', '35.50', '2000.00'],
+      state: 'OPEN',
+      amount: '200.00',
+      settled: ['180.00', '20.00', '0.00'],
+      settledAmount: '200.00',
+      status: 'COMPLETED',
+      reason: null,
+      after: ['0.00', '15.50', '2000.00'],
+      stateAfter: 'OPEN',
+    },
+    {
+      before: ['0.00', '0.00', '300.00'],
+      state: 'OPEN',
+      amount: '300.00',
+      settled: ['0.00', '0.00', '300.00'],
+      settledAmount: '300.00',
+      status: 'COMPLETED',
+      reason: null,
+      after: ['0.00', '0.00', '0.00'],
+      stateAfter: 'PAID',
+    },
+    {
+      before: ['60.00', '0.00', '100.00'],
+      state: 'OPEN',
+      amount: '250.00',
+      settled: ['60.00', '0.00', '100.00'],
+      settledAmount: '160.00',
+      status: 'WARNING',
+      reason: 'creditor_payment.status_reason.overpayment',
+      after: ['0.00', '0.00', '0.00'],
+      stateAfter: 'PAID',
+    },
+    {
+      before: ['0.00', '0.00', '0.00'],
+      state: 'PAID',
+      amount: '25.00',
+      settled: ['0.00', '0.00', '0.00'],
+      settledAmount: '0.00',
+      status: 'WARNING',
+      reason: 'creditor_payment.status_reason.case_already_paid',
+      after: ['0.00', '0.00', '0.00'],
+      stateAfter: 'PAID',
+    },
+    {
+      before: ['0.00', '0.00', '400.00'],
+      state: 'CLOSED',
+      amount: '25.00',
+      settled: ['0.00', '0.00', '0.00'],
+      settledAmount: '0.00',
+      status: 'ERROR',
+      reason: 'creditor_payment.status_reason.case_closed',
+      after: ['0.00', '0.00', '400.00'],
+      stateAfter: 'CLOSED',
+    },
   ];
   for (const ex of examples) {
     it(`${ex.state} case ${ex.before.join(' / ')}, paying ${ex.amount}: ${ex.status} ${ex.reason ?? ''}`, async () => {
@@ -76,7 +126,12 @@ describe('registerPayment: settlement (the contract examples)', () => {
 
   it('finds the case by invoiceNumber together with the creditor', async () => {
     const theCase = await tenant.openCase({ capital: '50.00' });
-    const input = seedExample(tenant.creditorId, theCase.id, { case: undefined, invoiceNumber: theCase.invoiceNumber, amount: '50', creditorPaymentReference: nextRef() });
+    const input = seedExample(tenant.creditorId, theCase.id, {
+      case: undefined,
+      invoiceNumber: theCase.invoiceNumber,
+      amount: '50',
+      creditorPaymentReference: nextRef(),
+    });
     const result = await register(input);
     expect(result.userErrors).toEqual([]);
     expect(result.payment.case).toMatchObject({ id: theCase.id, state: 'PAID', remainingTotal: '0.00' });
@@ -102,9 +157,22 @@ describe('registerPayment: validation (nothing is stored)', () => {
   beforeAll(async () => {
     caseId = (await tenant.openCase({ capital: '1000.00' })).id;
     const second = await h.db.creditor.create({ data: { id: 'a0a0a0a0a0a0a0a0a0a0a0a0', accountId: tenant.accountId, name: 'Second creditor' } });
-    otherCreditorCase = (await h.db.case.create({
-      data: { id: 'b0b0b0b0b0b0b0b0b0b0b0b0', accountId: tenant.accountId, creditorId: second.id, invoiceNumber: 'X-1', referenceNumber: 'R-X-1', currency: 'SEK', state: 'OPEN', remainingCosts: 0n, remainingInterest: 0n, remainingCapital: 100n },
-    })).id;
+    otherCreditorCase = (
+      await h.db.case.create({
+        data: {
+          id: 'b0b0b0b0b0b0b0b0b0b0b0b0',
+          accountId: tenant.accountId,
+          creditorId: second.id,
+          invoiceNumber: 'X-1',
+          referenceNumber: 'R-X-1',
+          currency: 'SEK',
+          state: 'OPEN',
+          remainingCosts: 0n,
+          remainingInterest: 0n,
+          remainingCapital: 100n,
+        },
+      })
+    ).id;
     otherTenant = await h.createTenant('Other');
     otherTenantCase = await otherTenant.openCase({ capital: '100.00' });
   });
@@ -114,25 +182,69 @@ describe('registerPayment: validation (nothing is stored)', () => {
     ["another account's creditor", () => seedExample(otherTenant.creditorId, otherTenantCase.id), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
     ['a malformed creditor id', () => seedExample('nope', caseId), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
     ['neither case nor invoiceNumber', () => seedExample(tenant.creditorId, caseId, { case: undefined }), [{ field: ['input', 'case'], code: 'REQUIRED' }]],
-    ['both case and invoiceNumber', () => seedExample(tenant.creditorId, caseId, { invoiceNumber: 'INV-1' }), [{ field: ['input', 'invoiceNumber'], code: 'INVALID' }]],
+    [
+      'both case and invoiceNumber',
+      () => seedExample(tenant.creditorId, caseId, { invoiceNumber: 'INV-1' }),
+      [{ field: ['input', 'invoiceNumber'], code: 'INVALID' }],
+    ],
     ['an unknown case', () => seedExample(tenant.creditorId, 'cccccccccccccccccccccccc'), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
     ["another account's case", () => seedExample(tenant.creditorId, otherTenantCase.id), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
     ['a case of another creditor', () => seedExample(tenant.creditorId, otherCreditorCase), [{ field: ['input', 'case'], code: 'INVALID' }]],
-    ['an unknown invoiceNumber', () => seedExample(tenant.creditorId, caseId, { case: undefined, invoiceNumber: 'NO-SUCH' }), [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }]],
-    ["another creditor's invoiceNumber", () => seedExample(tenant.creditorId, caseId, { case: undefined, invoiceNumber: 'X-1' }), [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }]],
+    [
+      'an unknown invoiceNumber',
+      () => seedExample(tenant.creditorId, caseId, { case: undefined, invoiceNumber: 'NO-SUCH' }),
+      [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }],
+    ],
+    [
+      "another creditor's invoiceNumber",
+      () => seedExample(tenant.creditorId, caseId, { case: undefined, invoiceNumber: 'X-1' }),
+      [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }],
+    ],
     ['amount 0', () => seedExample(tenant.creditorId, caseId, { amount: 0 }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
     ['a negative amount', () => seedExample(tenant.creditorId, caseId, { amount: '-5.00' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
     ['three decimals', () => seedExample(tenant.creditorId, caseId, { amount: '10.005' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    ['more than 1,000,000,000.00', () => seedExample(tenant.creditorId, caseId, { amount: '1000000000.01' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    [
+      'more than 1,000,000,000.00',
+      () => seedExample(tenant.creditorId, caseId, { amount: '1000000000.01' }),
+      [{ field: ['input', 'amount'], code: 'INVALID' }],
+    ],
     ['an amount that is no number', () => seedExample(tenant.creditorId, caseId, { amount: 'ten' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    ['a malformed bankTransactionDate', () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '04/07/2025' }), [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }]],
-    ['a bankTransactionDate in the future', () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: new Date(Date.now() + 86_400_000).toUTCString() }), [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }]],
-    ['a malformed clientRegistrationDate', () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-02-30' }), [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }]],
+    [
+      'a malformed bankTransactionDate',
+      () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '04/07/2025' }),
+      [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
+    ],
+    [
+      'a bankTransactionDate in the future',
+      () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: new Date(Date.now() + 86_400_000).toUTCString() }),
+      [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
+    ],
+    [
+      'a malformed clientRegistrationDate',
+      () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-02-30' }),
+      [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
+    ],
     // An offset that carries the instant out of range would store a date no page can print back.
-    ['a clientRegistrationDate that an offset carries past year 9999', () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00' }), [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }]],
-    ['a bankTransactionDate that an offset carries before 1900', () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '1900-01-01T00:00:00+14:00' }), [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }]],
-    ['an offset with 99 minutes', () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-07-04T16:20:41-00:99' }), [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }]],
-    ['a reference over 100 characters', () => seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'x'.repeat(101) }), [{ field: ['input', 'creditorPaymentReference'], code: 'INVALID' }]],
+    [
+      'a clientRegistrationDate that an offset carries past year 9999',
+      () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00' }),
+      [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
+    ],
+    [
+      'a bankTransactionDate that an offset carries before 1900',
+      () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '1900-01-01T00:00:00+14:00' }),
+      [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
+    ],
+    [
+      'an offset with 99 minutes',
+      () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-07-04T16:20:41-00:99' }),
+      [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
+    ],
+    [
+      'a reference over 100 characters',
+      () => seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'x'.repeat(101) }),
+      [{ field: ['input', 'creditorPaymentReference'], code: 'INVALID' }],
+    ],
     ['another origin', () => seedExample(tenant.creditorId, caseId, { origin: 'debtor_portal' }), [{ field: ['input', 'origin'], code: 'INVALID' }]],
   ];
   for (const [what, input, expected] of cases) {
@@ -150,15 +262,26 @@ describe('registerPayment: validation (nothing is stored)', () => {
 
   it("keeps the account's lists readable after an attempt with an out-of-range date", async () => {
     await register(seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00', creditorPaymentReference: nextRef() }));
-    const page = await h.graphql('{ payments(first: 100) { edges { node { id clientRegistrationDate bankTransactionDate } } } }', {}, { apiKey: tenant.apiKey });
+    const page = await h.graphql(
+      '{ payments(first: 100) { edges { node { id clientRegistrationDate bankTransactionDate } } } }',
+      {},
+      { apiKey: tenant.apiKey },
+    );
     expect(page.body.errors).toBeUndefined();
     expect(page.body.data.payments.edges.every((e: { node: { clientRegistrationDate: string } }) => e.node.clientRegistrationDate < '9999')).toBe(true);
   });
 
   it('reports every failure of one request together', async () => {
     const before = await h.counts();
-    const result = await register(seedExample(tenant.creditorId, caseId, { amount: '0.001', bankTransactionDate: 'yesterday', origin: 'x', creditorPaymentReference: 'y'.repeat(200) }));
-    expect(result.userErrors.map((e: { field: string[] }) => e.field[1]).sort()).toEqual(['amount', 'bankTransactionDate', 'creditorPaymentReference', 'origin']);
+    const result = await register(
+      seedExample(tenant.creditorId, caseId, { amount: '0.001', bankTransactionDate: 'yesterday', origin: 'x', creditorPaymentReference: 'y'.repeat(200) }),
+    );
+    expect(result.userErrors.map((e: { field: string[] }) => e.field[1]).sort()).toEqual([
+      'amount',
+      'bankTransactionDate',
+      'creditorPaymentReference',
+      'origin',
+    ]);
     expect(await h.counts()).toEqual(before);
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import type { GraphQLObjectType } from 'graphql';
+import { describe, expect, it } from 'vitest';
 import { printSortedSchema, schema } from '../../src/graphql/schema.ts';
 import { REPO_ROOT } from '../support/processes.ts';
 
@@ -14,7 +14,11 @@ describe('schema.graphql', () => {
     const signature = (type: 'Query' | 'Mutation') =>
       Object.values((schema.getType(type) as GraphQLObjectType).getFields()).map(
         // Argument order carries no meaning in GraphQL (the schema lists them sorted).
-        (f) => `${f.name}(${f.args.map((a) => `${a.name}: ${a.type}`).sort().join(', ')}): ${f.type}`,
+        (f) =>
+          `${f.name}(${f.args
+            .map((a) => `${a.name}: ${a.type}`)
+            .sort()
+            .join(', ')}): ${f.type}`,
       );
     expect(signature('Query').sort()).toEqual(
       [

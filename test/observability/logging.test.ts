@@ -98,7 +98,7 @@ describe("Yoga's own lines", () => {
   });
 });
 
-describe("client mistakes are not logged as errors", () => {
+describe('client mistakes are not logged as errors', () => {
   const noErrors = (lines: { level: number }[]) => expect(lines.filter((l) => l.level >= LEVEL.error)).toEqual([]);
 
   it('GraphQL: no key, a syntax error, a validation error, a bad argument, a limit refused, bad input to registerPayment', async () => {
@@ -113,7 +113,15 @@ describe("client mistakes are not logged as errors", () => {
         input: { creditor: tenant.creditorId, case: caseId, currency: 'SEK', amount: '-1', bankTransactionDate: '2025-07-04', origin: 'creditor_system' },
       }),
     ];
-    expect(answers.map((a) => a.status === 200 && !a.body.errors ? 'ok' : 'refused')).toEqual(['refused', 'refused', 'refused', 'refused', 'refused', 'refused', 'ok']);
+    expect(answers.map((a) => (a.status === 200 && !a.body.errors ? 'ok' : 'refused'))).toEqual([
+      'refused',
+      'refused',
+      'refused',
+      'refused',
+      'refused',
+      'refused',
+      'ok',
+    ]);
     for (const answer of answers) noErrors(linesOf(answer.headers));
   });
 
@@ -142,7 +150,11 @@ describe('a real failure is logged once, at error level, with the error and the 
 
     const graphqlErrors = log.of('failing-graphql').filter((l) => l.level >= LEVEL.error);
     expect(graphqlErrors).toHaveLength(1);
-    expect(graphqlErrors[0]).toMatchObject({ level: LEVEL.error, operationName: 'RecentPayments', err: { type: expect.any(String), stack: expect.any(String) } });
+    expect(graphqlErrors[0]).toMatchObject({
+      level: LEVEL.error,
+      operationName: 'RecentPayments',
+      err: { type: expect.any(String), stack: expect.any(String) },
+    });
     const restErrors = log.of('failing-rest').filter((l) => l.level >= LEVEL.error);
     expect(restErrors).toHaveLength(1);
     expect(restErrors[0]).toMatchObject({ level: LEVEL.error, err: { stack: expect.any(String) } });

@@ -51,7 +51,13 @@ describe('/metrics', () => {
     const open = (await tenant.openCase({ capital: '100.00' })).id;
     const closedSoon = (await tenant.openCase({ capital: '50.00' })).id;
     const input = (caseId: string, amount: string, reference: string) => ({
-      creditor: tenant.creditorId, case: caseId, currency: 'SEK', amount, bankTransactionDate: '2025-07-04', creditorPaymentReference: reference, origin: 'creditor_system',
+      creditor: tenant.creditorId,
+      case: caseId,
+      currency: 'SEK',
+      amount,
+      bankTransactionDate: '2025-07-04',
+      creditorPaymentReference: reference,
+      origin: 'creditor_system',
     });
 
     await h.graphql(tenant.apiKey, RECENT);

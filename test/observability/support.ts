@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { createApp, type AppConfig } from '../../src/app.ts';
+import { type AppConfig, createApp } from '../../src/app.ts';
 import { createHarness } from '../support/harness.ts';
 
 /** One parsed pino line. */

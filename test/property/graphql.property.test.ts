@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.ts';
-import { createJunkFixture, fieldsNamedBy, graphqlRefuses, junkRegistrations, snapshot, toJson, type Junk, type JunkFixture } from './junk.ts';
+import { createJunkFixture, fieldsNamedBy, graphqlRefuses, type Junk, type JunkFixture, junkRegistrations, snapshot, toJson } from './junk.ts';
 
 let h: Harness;
 let f: JunkFixture & { apiKey: string };
@@ -33,7 +33,13 @@ function expectNamed(junk: Junk, result: Awaited<ReturnType<typeof send>>) {
   const where = `${junk.patches.map((p) => p.what).join(' + ')}: ${result.text.slice(0, 600)}`;
   // Fields GraphQL's own input coercion refuses (unknown fields, nulls, wrong types, enums):
   // those come back as GraphQL errors naming the input path, and the domain is never reached.
-  const refused = new Set(junk.patches.flatMap((p) => Object.entries(p.set).filter(([field, value]) => graphqlRefuses(field, value)).map(([field]) => field)));
+  const refused = new Set(
+    junk.patches.flatMap((p) =>
+      Object.entries(p.set)
+        .filter(([field, value]) => graphqlRefuses(field, value))
+        .map(([field]) => field),
+    ),
+  );
   if (refused.size > 0) {
     expect(result.body.errors?.length, where).toBeGreaterThan(0);
     expect(result.body.data ?? null, where).toBeNull();
@@ -56,13 +62,20 @@ function expectNamed(junk: Junk, result: Awaited<ReturnType<typeof send>>) {
 
 /** Input that is not an input object at all, or a body that is not GraphQL over HTTP. */
 const documentJunk = fc.oneof(
-  fc.oneof(fc.constantFrom('null', '"payment"', '42', '1e309', 'true', '[]', '[{}]'), fc.array(fc.integer(), { maxLength: 3 }).map((a) => JSON.stringify(a))).map((input) => ({
-    what: `input ${input}`,
-    body: `{"query": ${JSON.stringify(REGISTER)}, "variables": {"input": ${input}}}`,
-    names: ['input'],
-  })),
+  fc
+    .oneof(
+      fc.constantFrom('null', '"payment"', '42', '1e309', 'true', '[]', '[{}]'),
+      fc.array(fc.integer(), { maxLength: 3 }).map((a) => JSON.stringify(a)),
+    )
+    .map((input) => ({
+      what: `input ${input}`,
+      body: `{"query": ${JSON.stringify(REGISTER)}, "variables": {"input": ${input}}}`,
+      names: ['input'],
+    })),
   fc.constant({ what: 'no variables', body: JSON.stringify({ query: REGISTER }), names: ['input'] }),
-  fc.constantFrom('{', '{"query": }', 'null', '[]', '"query"', '{"query": 42}', '{"query": "mutation {"}').map((body) => ({ what: `body ${body}`, body, names: [] as string[] })),
+  fc
+    .constantFrom('{', '{"query": }', 'null', '[]', '"query"', '{"query": 42}', '{"query": "mutation {"}')
+    .map((body) => ({ what: `body ${body}`, body, names: [] as string[] })),
 );
 
 describe('registerPayment (GraphQL) with generated junk', () => {
@@ -85,8 +98,15 @@ describe('registerPayment (GraphQL) with generated junk', () => {
           const where = `${c.doc.what}: ${result.status} ${result.text.slice(0, 300)}`;
           expect(result.status, where).toBeLessThan(500);
           expect(result.body.errors?.length, where).toBeGreaterThan(0);
-          expect(result.body.errors!.every((e) => e.message.length > 0 && !/Unexpected error/.test(e.message)), where).toBe(true);
-          if (c.doc.names.length > 0) expect(result.body.errors!.flatMap((e) => fieldsNamedBy(e.message)), where).toEqual(c.doc.names);
+          expect(
+            result.body.errors!.every((e) => e.message.length > 0 && !/Unexpected error/.test(e.message)),
+            where,
+          ).toBe(true);
+          if (c.doc.names.length > 0)
+            expect(
+              result.body.errors!.flatMap((e) => fieldsNamedBy(e.message)),
+              where,
+            ).toEqual(c.doc.names);
         }
         expect(await h.counts()).toEqual(counts);
       }),
@@ -97,7 +117,15 @@ describe('registerPayment (GraphQL) with generated junk', () => {
 
   it('refuses text the database cannot store in userErrors, and filters on it find nothing (no unexpected error on Postgres)', async () => {
     const counts = await h.counts();
-    const input = { creditor: f.creditorId, case: f.caseId, currency: 'SEK', amount: '10.00', bankTransactionDate: '2025-07-04', origin: 'creditor_system', creditorPaymentReference: 'R\u0000' };
+    const input = {
+      creditor: f.creditorId,
+      case: f.caseId,
+      currency: 'SEK',
+      amount: '10.00',
+      bankTransactionDate: '2025-07-04',
+      origin: 'creditor_system',
+      creditorPaymentReference: 'R\u0000',
+    };
     const registered = await send(JSON.stringify({ query: REGISTER, variables: { input } }));
     expect(registered.body.data.registerPayment.userErrors).toEqual([
       { field: ['input', 'creditorPaymentReference'], code: 'INVALID', message: 'creditorPaymentReference must be valid Unicode text without NUL characters' },

@@ -97,7 +97,11 @@ const loneSurrogate = fc.tuple(fc.string({ maxLength: 10 }), fc.constantFrom('\u
 const json = (maxDepth: number) => fc.jsonValue({ maxDepth }).filter((v) => !/"(__proto__|prototype)"/.test(JSON.stringify(v)));
 const nested = fc.oneof(
   fc.array(json(3), { maxLength: 4 }),
-  fc.dictionary(fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__' && k !== 'prototype'), json(3), { maxKeys: 4 }),
+  fc.dictionary(
+    fc.string({ maxLength: 8 }).filter((k) => k !== '__proto__' && k !== 'prototype'),
+    json(3),
+    { maxKeys: 4 },
+  ),
 );
 /** Not a string: the other JSON types, nested junk included. */
 const notAString = fc.oneof(
@@ -132,12 +136,57 @@ const threeDecimals = fc
 const tooLarge = fc.oneof(fc.integer({ min: 1_000_000_001, max: Number.MAX_SAFE_INTEGER }), fc.constant(1_000_000_000.01));
 const badAmount = fc.oneof(
   fc.constantFrom(
-    'NaN', 'Infinity', '-Infinity', 'nan', 'inf', '1e309', '-1e309', '1e5', '1E2', '0x10', '0b1', '1_000', '12,50', '١٢٣', '１２', '.5', '5.',
-    '+-5', '--5', '0', '0.00', '-0', '-0.00', '-5', '-0.01', '0.001', '1.234', '1000000000.01', '99999999999999999999999', '1e-7', '10 SEK', 'SEK 10',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    'nan',
+    'inf',
+    '1e309',
+    '-1e309',
+    '1e5',
+    '1E2',
+    '0x10',
+    '0b1',
+    '1_000',
+    '12,50',
+    '١٢٣',
+    '１２',
+    '.5',
+    '5.',
+    '+-5',
+    '--5',
+    '0',
+    '0.00',
+    '-0',
+    '-0.00',
+    '-5',
+    '-0.01',
+    '0.001',
+    '1.234',
+    '1000000000.01',
+    '99999999999999999999999',
+    '1e-7',
+    '10 SEK',
+    'SEK 10',
   ),
   fc.constantFrom(
-    new RawJson('1e309'), new RawJson('-1e309'), new RawJson('-0'), new RawJson('1e-400'), new RawJson('0.0'), new RawJson('1E400'),
-    0, -5, -0.01, 1.234, 0.001, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, Number.MAX_SAFE_INTEGER, 1_000_000_000.01,
+    new RawJson('1e309'),
+    new RawJson('-1e309'),
+    new RawJson('-0'),
+    new RawJson('1e-400'),
+    new RawJson('0.0'),
+    new RawJson('1E400'),
+    0,
+    -5,
+    -0.01,
+    1.234,
+    0.001,
+    1e21,
+    1e-7,
+    5e-324,
+    Number.MAX_VALUE,
+    Number.MAX_SAFE_INTEGER,
+    1_000_000_000.01,
   ),
   threeDecimals,
   threeDecimals.map(Number),
@@ -156,11 +205,38 @@ const badAmount = fc.oneof(
 
 const looksLikeADate = (s: string) => /\d{4}-\d{2}-\d{2}|GMT|UTC|\+0000/.test(s);
 const impossibleDates = fc.constantFrom(
-  '', ' ', 'yesterday', 'now', 'today', '2025-02-30', '2025-02-29', '2025-13-01', '2025-00-10', '2025-04-31', '2025-07-04T25:00:00Z',
-  '2025-07-04T12:60:00Z', '2025-07-04T12:00:60Z', '2025-07-04T12:00:00', '2025-07-04T16:20:41+15:00', '2025-07-04T16:20:41.1234567890Z',
-  '1899-12-31', '0000-01-01', '10000-01-01', '+002025-07-04', '2025-7-4', '20250704', '04/07/2025', '4 Jul 2025',
-  'Thu, 04 Jul 2025 16:20:41 GMT', 'Fri, 4 Jul 2025 16:20:41 GMT', 'Fri, 04 Jul 2025 16:20:41 CET', 'fri, 04 jul 2025 16:20:41 gmt',
-  'Fri, 31 Feb 2025 00:00:00 GMT', 'Fri, 04 Jul 2025 24:00:00 GMT', `2025-07-04${' '.repeat(80)}`, `2025-07-04${NUL}`,
+  '',
+  ' ',
+  'yesterday',
+  'now',
+  'today',
+  '2025-02-30',
+  '2025-02-29',
+  '2025-13-01',
+  '2025-00-10',
+  '2025-04-31',
+  '2025-07-04T25:00:00Z',
+  '2025-07-04T12:60:00Z',
+  '2025-07-04T12:00:60Z',
+  '2025-07-04T12:00:00',
+  '2025-07-04T16:20:41+15:00',
+  '2025-07-04T16:20:41.1234567890Z',
+  '1899-12-31',
+  '0000-01-01',
+  '10000-01-01',
+  '+002025-07-04',
+  '2025-7-4',
+  '20250704',
+  '04/07/2025',
+  '4 Jul 2025',
+  'Thu, 04 Jul 2025 16:20:41 GMT',
+  'Fri, 4 Jul 2025 16:20:41 GMT',
+  'Fri, 04 Jul 2025 16:20:41 CET',
+  'fri, 04 jul 2025 16:20:41 gmt',
+  'Fri, 31 Feb 2025 00:00:00 GMT',
+  'Fri, 04 Jul 2025 24:00:00 GMT',
+  `2025-07-04${' '.repeat(80)}`,
+  `2025-07-04${NUL}`,
 );
 const outOfRangeIso = fc
   .tuple(fc.integer({ min: 0, max: 1899 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }))
@@ -183,24 +259,14 @@ const badDate = fc.oneof(
   fc.constant(new RawJson('1e309')),
 );
 /** More than the tolerated clock skew ahead (5 minutes): a bank transaction cannot be dated in the future. */
-const futureDate = fc
-  .tuple(fc.integer({ min: 10 * 60_000, max: 50 * 365 * 24 * 3600_000 }), fc.boolean())
-  .map(([ahead, rfc]) => {
-    const date = new Date(Date.now() + ahead);
-    return rfc ? date.toUTCString() : date.toISOString();
-  });
+const futureDate = fc.tuple(fc.integer({ min: 10 * 60_000, max: 50 * 365 * 24 * 3600_000 }), fc.boolean()).map(([ahead, rfc]) => {
+  const date = new Date(Date.now() + ahead);
+  return rfc ? date.toUTCString() : date.toISOString();
+});
 
 // --- text fields ---
 
-const badOptionalText = (max: number) =>
-  fc.oneof(
-    blank,
-    notAString,
-    fc.string({ minLength: max + 1, maxLength: max + 50 }),
-    longText,
-    withNul,
-    loneSurrogate,
-  );
+const badOptionalText = (max: number) => fc.oneof(blank, notAString, fc.string({ minLength: max + 1, maxLength: max + 50 }), longText, withNul, loneSurrogate);
 const notCreditorSystem = fc.oneof(
   fc.constantFrom('CREDITOR_SYSTEM', 'creditor_system ', ' creditor_system', 'creditor-system', 'file_import', 'manual', ''),
   unicode().filter((s) => s !== 'creditor_system'),
@@ -217,20 +283,50 @@ const notSek = fc.oneof(
 /** Keys that are no field of a payment, in either API's spelling. */
 function unknownKey(knownFields: readonly string[]) {
   const known = new Set([...knownFields, ...knownFields.map(snakeCase)]);
-  return fc
-    .oneof(
-      fc.constantFrom('amount_sek', 'Amount', 'AMOUNT', 'status', 'settled_amount', '_id', 'id', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '$where', 'a.b', 'x-y', ''),
-      fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }),
-    )
-    // No quotes: the check reads the name back out of GraphQL's message; __proto__ is a body-level case of its own.
-    .filter((key) => !known.has(key) && !key.includes('"') && key !== '__proto__' && key !== 'prototype');
+  return (
+    fc
+      .oneof(
+        fc.constantFrom(
+          'amount_sek',
+          'Amount',
+          'AMOUNT',
+          'status',
+          'settled_amount',
+          '_id',
+          'id',
+          'constructor',
+          'toString',
+          'hasOwnProperty',
+          'valueOf',
+          '$where',
+          'a.b',
+          'x-y',
+          '',
+        ),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }),
+      )
+      // No quotes: the check reads the name back out of GraphQL's message; __proto__ is a body-level case of its own.
+      .filter((key) => !known.has(key) && !key.includes('"') && key !== '__proto__' && key !== 'prototype')
+  );
 }
 
 // --- patches ---
 
-const FIELDS = ['account', 'creditor', 'case', 'invoiceNumber', 'currency', 'amount', 'bankTransactionDate', 'clientRegistrationDate', 'creditorPaymentReference', 'fileImportReport', 'origin'];
+const FIELDS = [
+  'account',
+  'creditor',
+  'case',
+  'invoiceNumber',
+  'currency',
+  'amount',
+  'bankTransactionDate',
+  'clientRegistrationDate',
+  'creditorPaymentReference',
+  'fileImportReport',
+  'origin',
+];
 
-export function patches(f: JunkFixture, api: 'graphql' | 'rest'): fc.Arbitrary<Patch> {
+export function patches(f: JunkFixture, _api: 'graphql' | 'rest'): fc.Arbitrary<Patch> {
   const options: Array<fc.Arbitrary<Patch>> = [
     fc.constantFrom(OMIT, null).map((v) => patch(`creditor ${String(v)}`, { creditor: v }, ['creditor'])),
     malformedId(f.creditorId).map((v) => patch('creditor malformed', { creditor: v }, ['creditor'])),
@@ -245,7 +341,10 @@ export function patches(f: JunkFixture, api: 'graphql' | 'rest'): fc.Arbitrary<P
       .filter((v) => v !== null)
       .map((v) => patch('both case and invoice number', { invoiceNumber: v }, ['invoiceNumber'])),
     fc
-      .oneof(fc.string({ minLength: 1, maxLength: 30 }).map((s) => `NO-SUCH-${s}`), unicode().filter((s) => s.trim() !== '' && s !== f.invoiceNumber))
+      .oneof(
+        fc.string({ minLength: 1, maxLength: 30 }).map((s) => `NO-SUCH-${s}`),
+        unicode().filter((s) => s.trim() !== '' && s !== f.invoiceNumber),
+      )
       .map((v) => patch('unknown invoice number', { case: OMIT, invoiceNumber: v }, ['invoiceNumber'], false)),
     fc.oneof(blank, notAString, longText, withNul).map((v) => patch('bad invoice number', { case: OMIT, invoiceNumber: v }, ['invoiceNumber'])),
     fc.oneof(fc.constantFrom(OMIT, null), notSek).map((v) => patch('currency', { currency: v }, ['currency'])),
@@ -267,28 +366,35 @@ export function patches(f: JunkFixture, api: 'graphql' | 'rest'): fc.Arbitrary<P
 
 /** A valid registration in domain names (the base the patches spoil). */
 export function validRegistration(f: JunkFixture, api: 'graphql' | 'rest') {
-  return fc.record({
-    byInvoiceNumber: fc.boolean(),
-    amount: fc.oneof(
-      fc.integer({ min: 1, max: 100_000_00 }).map((ore) => `${Math.floor(ore / 100)}.${String(ore % 100).padStart(2, '0')}`),
-      fc.integer({ min: 1, max: 100_000 }),
-    ),
-    bankTransactionDate: fc.constantFrom('Fri, 04 Jul 2025 16:20:41 GMT', '2025-07-04T16:20:41Z', '2025-07-04', '2024-02-29T23:59:59.999+01:00'),
-    clientRegistrationDate: fc.constantFrom(OMIT, null, '2025-07-05T10:00:00Z', 'Sat, 05 Jul 2025 10:00:00 GMT'),
-    creditorPaymentReference: fc.oneof(fc.constant(OMIT), fc.constant(null), fc.stringMatching(/^[A-Za-z0-9-]{1,40}$/), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((s) => s.trim() !== '' && s.length <= 100)),
-    sendsAccount: fc.boolean(),
-  }).map((r) => ({
-    creditor: f.creditorId,
-    ...(r.byInvoiceNumber ? { invoiceNumber: f.invoiceNumber } : { case: f.caseId }),
-    currency: 'SEK',
-    amount: r.amount,
-    bankTransactionDate: r.bankTransactionDate,
-    clientRegistrationDate: r.clientRegistrationDate,
-    creditorPaymentReference: r.creditorPaymentReference,
-    origin: 'creditor_system',
-    // The seed's REST example sends the (read-only) account; GraphQL's input has no such field.
-    ...(api === 'rest' && r.sendsAccount ? { account: f.accountId } : {}),
-  }));
+  return fc
+    .record({
+      byInvoiceNumber: fc.boolean(),
+      amount: fc.oneof(
+        fc.integer({ min: 1, max: 100_000_00 }).map((ore) => `${Math.floor(ore / 100)}.${String(ore % 100).padStart(2, '0')}`),
+        fc.integer({ min: 1, max: 100_000 }),
+      ),
+      bankTransactionDate: fc.constantFrom('Fri, 04 Jul 2025 16:20:41 GMT', '2025-07-04T16:20:41Z', '2025-07-04', '2024-02-29T23:59:59.999+01:00'),
+      clientRegistrationDate: fc.constantFrom(OMIT, null, '2025-07-05T10:00:00Z', 'Sat, 05 Jul 2025 10:00:00 GMT'),
+      creditorPaymentReference: fc.oneof(
+        fc.constant(OMIT),
+        fc.constant(null),
+        fc.stringMatching(/^[A-Za-z0-9-]{1,40}$/),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((s) => s.trim() !== '' && s.length <= 100),
+      ),
+      sendsAccount: fc.boolean(),
+    })
+    .map((r) => ({
+      creditor: f.creditorId,
+      ...(r.byInvoiceNumber ? { invoiceNumber: f.invoiceNumber } : { case: f.caseId }),
+      currency: 'SEK',
+      amount: r.amount,
+      bankTransactionDate: r.bankTransactionDate,
+      clientRegistrationDate: r.clientRegistrationDate,
+      creditorPaymentReference: r.creditorPaymentReference,
+      origin: 'creditor_system',
+      // The seed's REST example sends the (read-only) account; GraphQL's input has no such field.
+      ...(api === 'rest' && r.sendsAccount ? { account: f.accountId } : {}),
+    }));
 }
 
 export interface Junk {
@@ -300,14 +406,16 @@ export interface Junk {
 
 /** A valid registration spoiled by one to three patches. */
 export function junkRegistrations(f: JunkFixture, api: 'graphql' | 'rest'): fc.Arbitrary<Junk> {
-  return fc.tuple(validRegistration(f, api), fc.uniqueArray(patches(f, api), { minLength: 1, maxLength: 3, selector: (p) => p.group })).map(([base, spoilers]) => {
-    let registration: Record<string, JunkValue> = { ...base };
-    // A patch on the case or the invoice number is written against a registration that names its case by id.
-    if (spoilers.some((p) => 'case' in p.set || 'invoiceNumber' in p.set)) registration = { ...registration, case: f.caseId, invoiceNumber: OMIT };
-    for (const p of spoilers) registration = { ...registration, ...p.set };
-    const header = spoilers.find((p) => p.header !== undefined)?.header;
-    return { registration, patches: spoilers, ...(header !== undefined ? { idempotencyKey: header } : {}) };
-  });
+  return fc
+    .tuple(validRegistration(f, api), fc.uniqueArray(patches(f, api), { minLength: 1, maxLength: 3, selector: (p) => p.group }))
+    .map(([base, spoilers]) => {
+      let registration: Record<string, JunkValue> = { ...base };
+      // A patch on the case or the invoice number is written against a registration that names its case by id.
+      if (spoilers.some((p) => 'case' in p.set || 'invoiceNumber' in p.set)) registration = { ...registration, case: f.caseId, invoiceNumber: OMIT };
+      for (const p of spoilers) registration = { ...registration, ...p.set };
+      const header = spoilers.find((p) => p.header !== undefined)?.header;
+      return { registration, patches: spoilers, ...(header !== undefined ? { idempotencyKey: header } : {}) };
+    });
 }
 
 /** The registration as the REST API takes it: snake_case names; unknown keys as they are. */
@@ -363,7 +471,13 @@ export function fieldsNamedBy(message: string): string[] {
   if (atPath) named.push(atPath[1]!);
   const field = /; Field "([^"]*)" (?:of required type|is not defined by type)/.exec(message);
   if (field) named.push(field[1]!);
-  if (/Variable "\$input"/.test(message) && /Expected type "RegisterPaymentInput" to be an object|of non-null type "RegisterPaymentInput!" must not be null|of required type "RegisterPaymentInput!" was not provided/.test(message)) named.push('input');
+  if (
+    /Variable "\$input"/.test(message) &&
+    /Expected type "RegisterPaymentInput" to be an object|of non-null type "RegisterPaymentInput!" must not be null|of required type "RegisterPaymentInput!" was not provided/.test(
+      message,
+    )
+  )
+    named.push('input');
   return named;
 }
 
@@ -378,7 +492,21 @@ export interface BodyJunk {
 export const bodyJunk: fc.Arbitrary<BodyJunk> = fc.oneof(
   fc
     .oneof(
-      fc.constantFrom('{', '{"amount": }', "{'amount': 1}", '{"a":1,}', 'NaN', '{"amount": NaN}', '{"amount": Infinity}', '[1,2', 'undefined', '\u0000', '{"a":"\\x"}', '{"a" 1}', '}{'),
+      fc.constantFrom(
+        '{',
+        '{"amount": }',
+        "{'amount': 1}",
+        '{"a":1,}',
+        'NaN',
+        '{"amount": NaN}',
+        '{"amount": Infinity}',
+        '[1,2',
+        'undefined',
+        '\u0000',
+        '{"a":"\\x"}',
+        '{"a" 1}',
+        '}{',
+      ),
       fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }).filter((s) => {
         try {
           JSON.parse(s);
@@ -390,11 +518,20 @@ export const bodyJunk: fc.Arbitrary<BodyJunk> = fc.oneof(
     )
     .map((payload) => ({ what: 'malformed JSON', payload, contentType: 'application/json' })),
   fc
-    .oneof(fc.constantFrom('[]', '[{}]', '"payment"', '42', 'true', 'null', '-0', '1e309'), fc.array(json(2), { maxLength: 3 }).map((a) => JSON.stringify(a)))
+    .oneof(
+      fc.constantFrom('[]', '[{}]', '"payment"', '42', 'true', 'null', '-0', '1e309'),
+      fc.array(json(2), { maxLength: 3 }).map((a) => JSON.stringify(a)),
+    )
     .map((payload) => ({ what: 'JSON that is not an object', payload, contentType: 'application/json' })),
-  fc.constantFrom('{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {"admin": true}}}', '{"amount": 1, "__proto__": null}').map((payload) => ({ what: 'prototype pollution', payload, contentType: 'application/json' })),
-  fc.integer({ min: 1024 * 1024 + 1, max: 2 * 1024 * 1024 }).map((size) => ({ what: 'oversized body', payload: `{"pad":"${'x'.repeat(size)}"}`, contentType: 'application/json' })),
-  fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'image/png').map((contentType) => ({ what: `content type ${contentType}`, payload: '{"amount": 1}', contentType })),
+  fc
+    .constantFrom('{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {"admin": true}}}', '{"amount": 1, "__proto__": null}')
+    .map((payload) => ({ what: 'prototype pollution', payload, contentType: 'application/json' })),
+  fc
+    .integer({ min: 1024 * 1024 + 1, max: 2 * 1024 * 1024 })
+    .map((size) => ({ what: 'oversized body', payload: `{"pad":"${'x'.repeat(size)}"}`, contentType: 'application/json' })),
+  fc
+    .constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'image/png')
+    .map((contentType) => ({ what: `content type ${contentType}`, payload: '{"amount": 1}', contentType })),
   fc.constant({ what: 'no content type', payload: '{"amount": 1}', contentType: null }),
   fc.constant({ what: 'empty JSON body', payload: '', contentType: 'application/json' }),
 );

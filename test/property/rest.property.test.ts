@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRestHarness, type RestHarness, type RestResponse } from '../support/rest.ts';
-import { bodyJunk, createJunkFixture, junkRegistrations, restBodyOf, restName, snapshot, toJson, type BodyJunk, type Junk, type JunkFixture } from './junk.ts';
+import { type BodyJunk, bodyJunk, createJunkFixture, type Junk, type JunkFixture, junkRegistrations, restBodyOf, restName, snapshot, toJson } from './junk.ts';
 
 let h: RestHarness;
 let f: JunkFixture & { apiKey: string };

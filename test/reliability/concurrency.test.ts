@@ -17,7 +17,11 @@ describe('concurrent payments on one case', () => {
     const theCase = await tenant.openCase({ costs: '34.56', interest: '200.00', capital: '1000.00' });
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        h.graphql(REGISTER, { input: seedExample(tenant.creditorId, theCase.id, { amount: '37.11', creditorPaymentReference: `C-${i}` }) }, { apiKey: tenant.apiKey }),
+        h.graphql(
+          REGISTER,
+          { input: seedExample(tenant.creditorId, theCase.id, { amount: '37.11', creditorPaymentReference: `C-${i}` }) },
+          { apiKey: tenant.apiKey },
+        ),
       ),
     );
     for (const r of responses) {

@@ -1,6 +1,6 @@
-import pino from 'pino';
-import pg from 'pg';
 import pLimit from 'p-limit';
+import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { connectDb, type Db } from '../../src/db/client.ts';
@@ -13,7 +13,7 @@ import { connectionTerminated, losingConnectionAtCommit } from '../support/fault
 import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
 import { paymentBody, restClient } from '../support/rest.ts';
 import { expectClean } from './expect.ts';
-import { startPostgresProxy, type PostgresProxy } from './postgresProxy.ts';
+import { type PostgresProxy, startPostgresProxy } from './postgresProxy.ts';
 import { connectionLossScenario } from './scenarios.ts';
 
 const silent = pino({ level: 'silent' });
@@ -22,14 +22,31 @@ const silent = pino({ level: 'silent' });
 const SHAPES = {
   fatalInFlight: Object.assign(new Error('Raw query failed. Code: `57P01`.'), {
     code: 'P2010',
-    meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '57P01', originalCode: '57P01', severity: 'FATAL', message: 'terminating connection due to administrator command' } } },
+    meta: {
+      driverAdapterError: {
+        name: 'DriverAdapterError',
+        cause: { kind: 'postgres', code: '57P01', originalCode: '57P01', severity: 'FATAL', message: 'terminating connection due to administrator command' },
+      },
+    },
   }),
   socketClosed: connectionTerminated(),
   knownDead: new Error('Client has encountered a connection error and is not queryable'),
-  reset: Object.assign(new Error('Server has closed the connection.'), { code: 'P1017', meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } } }),
-  uniqueViolation: Object.assign(new Error('Unique constraint failed'), { code: 'P2002', meta: { driverAdapterError: { cause: { kind: 'UniqueConstraintViolation', originalCode: '23505' } } } }),
-  serializationFailure: Object.assign(new Error('write conflict'), { code: 'P2034', meta: { driverAdapterError: { cause: { kind: 'TransactionWriteConflict', originalCode: '40001' } } } }),
-  syntaxError: Object.assign(new Error('Raw query failed. Code: `42601`.'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind: 'postgres', code: '42601', severity: 'ERROR' } } } }),
+  reset: Object.assign(new Error('Server has closed the connection.'), {
+    code: 'P1017',
+    meta: { driverAdapterError: { cause: { kind: 'ConnectionClosed' } } },
+  }),
+  uniqueViolation: Object.assign(new Error('Unique constraint failed'), {
+    code: 'P2002',
+    meta: { driverAdapterError: { cause: { kind: 'UniqueConstraintViolation', originalCode: '23505' } } },
+  }),
+  serializationFailure: Object.assign(new Error('write conflict'), {
+    code: 'P2034',
+    meta: { driverAdapterError: { cause: { kind: 'TransactionWriteConflict', originalCode: '40001' } } },
+  }),
+  syntaxError: Object.assign(new Error('Raw query failed. Code: `42601`.'), {
+    code: 'P2010',
+    meta: { driverAdapterError: { cause: { kind: 'postgres', code: '42601', severity: 'ERROR' } } },
+  }),
 };
 
 describe('which failures are connection losses', () => {
@@ -73,7 +90,10 @@ describe('the transaction runner (runTransaction)', () => {
   });
 
   it('gives up after the second loss', async () => {
-    const { db, attempts } = fakeDb([{ during: 'work', error: SHAPES.fatalInFlight }, { during: 'work', error: SHAPES.socketClosed }]);
+    const { db, attempts } = fakeDb([
+      { during: 'work', error: SHAPES.fatalInFlight },
+      { during: 'work', error: SHAPES.socketClosed },
+    ]);
     await expect(runTransaction(db, async () => 'stored')).rejects.toBe(SHAPES.socketClosed);
     expect(attempts()).toBe(2);
   });
@@ -232,7 +252,12 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
           status = r.status;
           id = r.body.data?.registerPayment?.payment?.id;
         } else {
-          const r = await app.inject({ method: 'POST', url: '/creditor--payments', headers: key, payload: paymentBody(tenant.creditorId, theCase.id, { amount: amount / 100, creditor_payment_reference: reference }) });
+          const r = await app.inject({
+            method: 'POST',
+            url: '/creditor--payments',
+            headers: key,
+            payload: paymentBody(tenant.creditorId, theCase.id, { amount: amount / 100, creditor_payment_reference: reference }),
+          });
           status = r.statusCode;
           id = r.json()._id;
         }
@@ -246,7 +271,11 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
     const read = async (i: number) => {
       const theCase = cases[i % cases.length]!;
       const kind = Math.floor(i / 3) % 3; // i is a multiple of 3 here
-      if (kind === 0) statuses.push((await h.graphql('{ payments(first: 20) { edges { node { id caseInvoiceNumber case { remainingTotal } } } } }', {}, { apiKey: tenant.apiKey })).status);
+      if (kind === 0)
+        statuses.push(
+          (await h.graphql('{ payments(first: 20) { edges { node { id caseInvoiceNumber case { remainingTotal } } } } }', {}, { apiKey: tenant.apiKey }))
+            .status,
+        );
       else if (kind === 1) statuses.push((await app.inject({ method: 'GET', url: `/cases/${theCase.id}`, headers: key })).statusCode);
       else statuses.push((await app.inject({ method: 'GET', url: '/creditor--payments?max_results=20', headers: key })).statusCode);
     };
@@ -289,9 +318,13 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
     for (let round = 0; round < 15; round++) {
       // Fill the pool with idle connections, end their sessions, and ask at once.
       await Promise.all(Array.from({ length: 10 }, () => h.db.$queryRawUnsafe('SELECT 1 FROM pg_sleep(0.01)')));
-      const asked = [terminateBackends(), ...Array.from({ length: 3 }, () => h.graphql('{ creditors(first: 5) { edges { node { id name } } } }', {}, { apiKey: tenant.apiKey }))];
+      const asked = [
+        terminateBackends(),
+        ...Array.from({ length: 3 }, () => h.graphql('{ creditors(first: 5) { edges { node { id name } } } }', {}, { apiKey: tenant.apiKey })),
+      ];
       const [, ...answers] = await Promise.all(asked);
-      for (const a of answers as Array<{ status: number; body: { errors?: unknown } }>) if (a.status !== 200 || a.body.errors) failures.push(JSON.stringify(a.body));
+      for (const a of answers as Array<{ status: number; body: { errors?: unknown } }>)
+        if (a.status !== 200 || a.body.errors) failures.push(JSON.stringify(a.body));
     }
     expect(failures).toEqual([]);
   }, 60_000);
@@ -307,7 +340,10 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       let victim: number | undefined;
       for (let i = 0; i < 50 && victim === undefined; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
-        const active = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(0.3)%' AND state = 'active'`, [databaseName()]);
+        const active = await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(0.3)%' AND state = 'active'`,
+          [databaseName()],
+        );
         victim = active.rows[0]?.pid;
       }
       expect(victim).toBeDefined();
@@ -374,7 +410,7 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect([after.remainingCapital, after.version]).toEqual([45_000n, 1]);
     });
 
-    it("a connection ended right after answering, while a transaction waits for it: the process survives and the transaction runs on another", async () => {
+    it('a connection ended right after answering, while a transaction waits for it: the process survives and the transaction runs on another', async () => {
       // pg-pool hands the connection to the waiting transaction in the same socket read that
       // brings the FATAL; Prisma listens for errors only once its checkout resolves. Without a
       // listener of our own, that 'error' event would have none and crash the process.

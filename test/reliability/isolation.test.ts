@@ -24,26 +24,52 @@ function failingSettlement(caseId: string, input: Record<string, unknown>, hold:
   const r = registration!;
   const now = new Date();
   return h.db
-    .$transaction(async (tx) => {
-      await tx.case.update({ where: { id: caseId }, data: { version: { increment: 1 }, remainingCapital: { decrement: r.amount } } });
-      await tx.payment.create({
-        data: {
-          id: 'aaaaaaaaaaaaaaaaaaaaaaaa', accountId: tenant.accountId, creditorId: r.creditorId, caseId, currency: r.currency, amount: r.amount,
-          settledCosts: 0n, settledInterest: 0n, settledCapital: r.amount, status: 'completed', bankTransactionDate: r.bankTransactionDate,
-          clientRegistrationDate: r.clientRegistrationDate ?? now, bookingDate: now, creditorPaymentReference: r.creditorPaymentReference,
-          requestHash: registrationFingerprint(r, caseId), origin: r.origin, etag: 'e', createdAt: now, updatedAt: now,
-        },
-      });
-      await sleep(hold);
-      throw new Error('failed before COMMIT');
-    }, { timeout: 10_000 })
+    .$transaction(
+      async (tx) => {
+        await tx.case.update({ where: { id: caseId }, data: { version: { increment: 1 }, remainingCapital: { decrement: r.amount } } });
+        await tx.payment.create({
+          data: {
+            id: 'aaaaaaaaaaaaaaaaaaaaaaaa',
+            accountId: tenant.accountId,
+            creditorId: r.creditorId,
+            caseId,
+            currency: r.currency,
+            amount: r.amount,
+            settledCosts: 0n,
+            settledInterest: 0n,
+            settledCapital: r.amount,
+            status: 'completed',
+            bankTransactionDate: r.bankTransactionDate,
+            clientRegistrationDate: r.clientRegistrationDate ?? now,
+            bookingDate: now,
+            creditorPaymentReference: r.creditorPaymentReference,
+            requestHash: registrationFingerprint(r, caseId),
+            origin: r.origin,
+            etag: 'e',
+            createdAt: now,
+            updatedAt: now,
+          },
+        });
+        await sleep(hold);
+        throw new Error('failed before COMMIT');
+      },
+      { timeout: 10_000 },
+    )
     .catch(() => 'rolled back');
 }
 
 describe('isolation between requests', () => {
   it('a read outside a transaction sees only committed balances', async () => {
     const theCase = await tenant.openCase({ capital: '500.00' });
-    const input = { creditor: tenant.creditorId, case: theCase.id, currency: 'SEK', amount: '100.00', bankTransactionDate: '2025-07-04', origin: 'creditor_system', creditorPaymentReference: 'ISO-1' };
+    const input = {
+      creditor: tenant.creditorId,
+      case: theCase.id,
+      currency: 'SEK',
+      amount: '100.00',
+      bankTransactionDate: '2025-07-04',
+      origin: 'creditor_system',
+      creditorPaymentReference: 'ISO-1',
+    };
     const settlement = failingSettlement(theCase.id, input, 300);
     await sleep(50);
     const seen = await h.db.case.findUniqueOrThrow({ where: { id: theCase.id } });
@@ -53,7 +79,16 @@ describe('isolation between requests', () => {
 
   it("a retry arriving during the first send's unfinished settlement is never acknowledged with a payment that then rolls back", async () => {
     const theCase = await tenant.openCase({ capital: '500.00' });
-    const input = { creditor: tenant.creditorId, case: theCase.id, currency: 'SEK', amount: '100.00', bankTransactionDate: '2025-07-04', clientRegistrationDate: '2025-07-05', origin: 'creditor_system', creditorPaymentReference: 'ISO-2' };
+    const input = {
+      creditor: tenant.creditorId,
+      case: theCase.id,
+      currency: 'SEK',
+      amount: '100.00',
+      bankTransactionDate: '2025-07-04',
+      clientRegistrationDate: '2025-07-05',
+      origin: 'creditor_system',
+      creditorPaymentReference: 'ISO-2',
+    };
     const settlement = failingSettlement(theCase.id, input, 300);
     await sleep(50);
     const retry = await registerPayment(h.db, tenant.accountId, input);

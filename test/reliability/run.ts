@@ -9,7 +9,16 @@
  */
 import { parseArgs } from 'node:util';
 import { createTestDatabase } from '../support/database.ts';
-import { connectionLossScenario, crashScenario, drainScenario, formatTable, loadScenario, retryScenario, type DatabaseKind, type ScenarioResult } from './scenarios.ts';
+import {
+  connectionLossScenario,
+  crashScenario,
+  type DatabaseKind,
+  drainScenario,
+  formatTable,
+  loadScenario,
+  retryScenario,
+  type ScenarioResult,
+} from './scenarios.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,12 +45,16 @@ const results: ScenarioResult[] = [];
 for (const kind of kinds) {
   const scenarios: Array<[string, (url: string) => Promise<ScenarioResult>]> = [
     ['load', (url) => loadScenario({ databaseUrl: url, processes: kind === 'postgres' ? 3 : 1, registrations: size })],
-    ['retries', (url) => retryScenario({ databaseUrl: url, processes: kind === 'postgres' ? 3 : 1, registrations: Math.max(6, Math.round(size / 20)), retries: 20 })],
+    [
+      'retries',
+      (url) => retryScenario({ databaseUrl: url, processes: kind === 'postgres' ? 3 : 1, registrations: Math.max(6, Math.round(size / 20)), retries: 20 }),
+    ],
     ['crash', (url) => crashScenario({ databaseUrl: url, registrations: size, crashes: 3 })],
     ['drain', (url) => drainScenario({ databaseUrl: url, requests: 64 })],
   ];
   // SQLite has no connections to lose.
-  if (kind === 'postgres') scenarios.push(['connection loss', (url) => connectionLossScenario({ databaseUrl: url, processes: 3, registrations: size, terminations: 2 })]);
+  if (kind === 'postgres')
+    scenarios.push(['connection loss', (url) => connectionLossScenario({ databaseUrl: url, processes: 3, registrations: size, terminations: 2 })]);
   for (const [name, scenario] of scenarios) {
     process.stdout.write(`${kind}: ${name} ... `);
     const result = await withDatabase(kind, scenario);

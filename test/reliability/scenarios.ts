@@ -21,7 +21,7 @@ import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
 import { formatOre } from '../../src/domain/money.ts';
 import { REASON } from '../../src/domain/settlement.ts';
-import { startServer, type ServerProcess } from '../support/processes.ts';
+import { type ServerProcess, startServer } from '../support/processes.ts';
 
 // --- the table ---
 
@@ -125,7 +125,13 @@ type Random = ReturnType<typeof randomSource>;
  * One account with two creditors, `hot` open cases sized so the traffic aimed at them
  * overpays them about halfway through, and `cold` cases: mostly open, one already paid, one closed.
  */
-async function createFixture(db: Db, databaseUrl: string, name: string, spec: { hot: number; cold: number; hotBalance: bigint; coldBalance: bigint }, random: Random): Promise<Fixture> {
+async function createFixture(
+  db: Db,
+  databaseUrl: string,
+  name: string,
+  spec: { hot: number; cold: number; hotBalance: bigint; coldBalance: bigint },
+  random: Random,
+): Promise<Fixture> {
   const account = await createAccount(db, name);
   const { key } = await createApiKey(db, account.id);
   const creditors = [await createCreditor(db, account.id, `${name} Energy AB`), await createCreditor(db, account.id, `${name} Telco AB`)];
@@ -163,8 +169,10 @@ async function createFixture(db: Db, databaseUrl: string, name: string, spec: { 
   const vary = (base: bigint) => (base * BigInt(random.int(70, 130))) / 100n;
   for (let i = 0; i < spec.hot; i++) await add(i, true, vary(spec.hotBalance));
   for (let i = 0; i < spec.cold; i++) {
-    if (i === 0) await add(1000 + i, false, 0n); // PAID from the start
-    else if (i === 1) await add(1000 + i, false, vary(spec.coldBalance), true); // CLOSED
+    if (i === 0)
+      await add(1000 + i, false, 0n); // PAID from the start
+    else if (i === 1)
+      await add(1000 + i, false, vary(spec.coldBalance), true); // CLOSED
     else await add(1000 + i, false, vary(spec.coldBalance));
   }
   return { databaseUrl, accountId: account.id, apiKey: key, cases };
@@ -193,7 +201,12 @@ const FIRST_REGISTRATION_DATE = Date.UTC(2025, 0, 1);
 
 type Identity = 'reference' | 'idempotencyKey' | 'none';
 
-function planRegistrations(fixture: Fixture, count: number, random: Random, options: { hotShare: number; identities: Identity[]; maxAmount: number }): Registration[] {
+function planRegistrations(
+  fixture: Fixture,
+  count: number,
+  random: Random,
+  options: { hotShare: number; identities: Identity[]; maxAmount: number },
+): Registration[] {
   const hot = fixture.cases.filter((c) => c.hot);
   const cold = fixture.cases.filter((c) => !c.hot);
   return Array.from({ length: count }, (_, i) => {
@@ -292,8 +305,24 @@ function orePattern(text: string): bigint {
 }
 
 /** Sends one registration and reads the answer as a client would: acknowledged only with a 2xx and a payment id. */
-async function send(target: Target, apiKey: string, r: Registration, api: Api = r.api, extra: { requestId?: string; body?: (text: string) => Readable } = {}): Promise<Outcome> {
-  const outcome: Outcome = { registration: r, api, status: null, paymentId: null, created: false, outcomeUnknown: false, settled: null, paymentStatus: null, problem: null };
+async function send(
+  target: Target,
+  apiKey: string,
+  r: Registration,
+  api: Api = r.api,
+  extra: { requestId?: string; body?: (text: string) => Readable } = {},
+): Promise<Outcome> {
+  const outcome: Outcome = {
+    registration: r,
+    api,
+    status: null,
+    paymentId: null,
+    created: false,
+    outcomeUnknown: false,
+    settled: null,
+    paymentStatus: null,
+    problem: null,
+  };
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-api-key': apiKey };
   if (r.idempotencyKey !== null) headers['idempotency-key'] = r.idempotencyKey;
   if (extra.requestId) headers['x-request-id'] = extra.requestId;
@@ -414,7 +443,8 @@ async function checkLedger(
     const acks = acksOf.get(r) ?? [];
     if (stored.length > 1) findings.add('duplicate', `registration ${r.label} is stored ${stored.length} times: ${stored.map((p) => p.id).join(', ')}`);
     const ackIds = new Set(acks.map((a) => a.paymentId!));
-    if (ackIds.size > 1) findings.add('duplicate', `registration ${r.label} was acknowledged with ${ackIds.size} different payment ids: ${[...ackIds].join(', ')}`);
+    if (ackIds.size > 1)
+      findings.add('duplicate', `registration ${r.label} was acknowledged with ${ackIds.size} different payment ids: ${[...ackIds].join(', ')}`);
     if (acks.length === 0) {
       if (stored.length > 0) storedNotAcknowledged += 1;
       else if (requireEveryRegistrationStored) findings.add('invariant', `registration ${r.label} was never stored`);
@@ -439,7 +469,10 @@ async function checkLedger(
       if (!sameContent) findings.add('invariant', `payment ${id} differs from registration ${r.label} that stored it`);
       for (const ack of acks) {
         if (ack.settled !== settledOf(payment) || ack.paymentStatus !== payment.status) {
-          findings.add('invariant', `payment ${id}: the answer said ${ack.paymentStatus} ${ack.settled}, the ledger holds ${payment.status} ${settledOf(payment)}`);
+          findings.add(
+            'invariant',
+            `payment ${id}: the answer said ${ack.paymentStatus} ${ack.settled}, the ledger holds ${payment.status} ${settledOf(payment)}`,
+          );
         }
       }
     }
@@ -463,16 +496,19 @@ async function checkLedger(
     }
     const total = end.remainingCosts + end.remainingInterest + end.remainingCapital;
     // Every settlement bumps the version once: payments stored == settlements applied.
-    if (end.version - start.version !== own.length) findings.add('invariant', `${where}: ${own.length} payments stored, ${end.version - start.version} settlements applied`);
+    if (end.version - start.version !== own.length)
+      findings.add('invariant', `${where}: ${own.length} payments stored, ${end.version - start.version} settlements applied`);
     const reasons = (reason: string) => own.filter((p) => p.statusReasonLocale === reason).length;
     if (start.state === 'OPEN') {
       const expected = total === 0n ? 'PAID' : 'OPEN';
       if (end.state !== expected) findings.add('invariant', `${where}: remaining total ${total} but state ${end.state}`);
       if (reasons(REASON.overpayment) > 1) findings.add('invariant', `${where}: ${reasons(REASON.overpayment)} overpayments`);
-      if (end.state === 'OPEN' && reasons(REASON.overpayment) + reasons(REASON.caseAlreadyPaid) > 0) findings.add('invariant', `${where}: still open, yet paid off by a payment`);
+      if (end.state === 'OPEN' && reasons(REASON.overpayment) + reasons(REASON.caseAlreadyPaid) > 0)
+        findings.add('invariant', `${where}: still open, yet paid off by a payment`);
       if (reasons(REASON.caseClosed) > 0) findings.add('invariant', `${where}: an open case got a case_closed payment`);
     } else {
-      if (end.state !== start.state || total !== start.costs + start.interest + start.capital) findings.add('invariant', `${where}: a ${start.state} case changed`);
+      if (end.state !== start.state || total !== start.costs + start.interest + start.capital)
+        findings.add('invariant', `${where}: a ${start.state} case changed`);
       const expectedReason = start.state === 'PAID' ? REASON.caseAlreadyPaid : REASON.caseClosed;
       if (reasons(expectedReason) !== own.length) findings.add('invariant', `${where}: a ${start.state} case took a payment not marked ${expectedReason}`);
     }
@@ -497,7 +533,11 @@ async function checkLedger(
 }
 
 /** Answers that are not acknowledgments, for scenarios where every registration is valid and every server is up. */
-function checkAnswers(outcomes: Outcome[], findings: Findings, { allowUnanswered, allowOutcomeUnknown = false }: { allowUnanswered: boolean; allowOutcomeUnknown?: boolean }) {
+function checkAnswers(
+  outcomes: Outcome[],
+  findings: Findings,
+  { allowUnanswered, allowOutcomeUnknown = false }: { allowUnanswered: boolean; allowOutcomeUnknown?: boolean },
+) {
   for (const o of outcomes) {
     if (o.outcomeUnknown && allowOutcomeUnknown) continue;
     if (o.status !== null && o.status >= 500) findings.add('5xx', `${o.api} ${o.registration.label}: ${o.problem}`);
@@ -547,7 +587,15 @@ async function stopAll(servers: ServerProcess[], targets: Target[], findings: Fi
   });
 }
 
-function row(base: Pick<ScenarioRow, 'scenario' | 'database' | 'processes'>, started: number, outcomes: Outcome[], registrations: number, ledger: LedgerSummary, findings: Findings, extra: Partial<ScenarioRow> = {}): ScenarioRow {
+function row(
+  base: Pick<ScenarioRow, 'scenario' | 'database' | 'processes'>,
+  started: number,
+  outcomes: Outcome[],
+  registrations: number,
+  ledger: LedgerSummary,
+  findings: Findings,
+  extra: Partial<ScenarioRow> = {},
+): ScenarioRow {
   return {
     ...base,
     requests: outcomes.length,
@@ -590,8 +638,18 @@ export async function loadScenario(options: LoadOptions): Promise<ScenarioResult
     const meanAmount = 10_000n; // öre: amounts are 1.00 to 200.00
     const perHot = BigInt(Math.ceil((registrations * 0.8) / hotCases));
     const perCold = BigInt(Math.ceil((registrations * 0.2) / coldCases));
-    const fixture = await createFixture(db, databaseUrl, 'Load', { hot: hotCases, cold: coldCases, hotBalance: (perHot * meanAmount) / 2n, coldBalance: perCold * meanAmount }, random);
-    const plan = planRegistrations(fixture, registrations, random, { hotShare: 0.8, identities: ['reference', 'reference', 'reference', 'idempotencyKey', 'none'], maxAmount: 20_000 });
+    const fixture = await createFixture(
+      db,
+      databaseUrl,
+      'Load',
+      { hot: hotCases, cold: coldCases, hotBalance: (perHot * meanAmount) / 2n, coldBalance: perCold * meanAmount },
+      random,
+    );
+    const plan = planRegistrations(fixture, registrations, random, {
+      hotShare: 0.8,
+      identities: ['reference', 'reference', 'reference', 'idempotencyKey', 'none'],
+      maxAmount: 20_000,
+    });
     const servers = await fleet.startMany(processes);
     const targets = servers.map((s) => targetOf(s.url));
     const limit = pLimit(inFlight);
@@ -704,7 +762,11 @@ export async function crashScenario(options: CrashOptions): Promise<ScenarioResu
     const perHot = BigInt(Math.ceil((registrations * 0.8) / 3));
     const fixture = await createFixture(db, databaseUrl, 'Crash', { hot: 3, cold: 10, hotBalance: (perHot * 10_000n) / 2n, coldBalance: 20_000n }, random);
     // Every registration carries a reference or an Idempotency-Key: the client can retry it safely after the crash.
-    const plan = planRegistrations(fixture, registrations, random, { hotShare: 0.8, identities: ['reference', 'reference', 'idempotencyKey'], maxAmount: 20_000 });
+    const plan = planRegistrations(fixture, registrations, random, {
+      hotShare: 0.8,
+      identities: ['reference', 'reference', 'idempotencyKey'],
+      maxAmount: 20_000,
+    });
     // An impatient client sends some registrations twice at once (a retry while the first is in
     // flight): both answers must carry one payment, stored once, crash or no crash.
     const doubled = new Set(plan.filter(() => random.next() < 0.15));
@@ -756,7 +818,9 @@ export async function crashScenario(options: CrashOptions): Promise<ScenarioResu
     const ledger = await checkLedger(db, fixture, plan, outcomes, findings, { requireEveryRegistrationStored: true });
     if (ledger.stored !== plan.length) findings.add('invariant', `${ledger.stored} payments stored for ${plan.length} registrations after the retries`);
     return {
-      row: row({ scenario: `3 kill -9 x${crashes}`, database: kindOf(databaseUrl), processes: 1 }, started, outcomes, plan.length, ledger, findings, { storedNotAcknowledged }),
+      row: row({ scenario: `3 kill -9 x${crashes}`, database: kindOf(databaseUrl), processes: 1 }, started, outcomes, plan.length, ledger, findings, {
+        storedNotAcknowledged,
+      }),
       violations: findings.lines,
     };
   } finally {
@@ -814,15 +878,22 @@ export async function drainScenario(options: DrainOptions): Promise<ScenarioResu
           }
         })
         .filter((entry) => entry.msg === message);
-    const accepted = () => new Set(logged('incoming request').map((e) => e.reqId).filter((id): id is string => id?.startsWith('drain-') ?? false));
+    const accepted = () =>
+      new Set(
+        logged('incoming request')
+          .map((e) => e.reqId)
+          .filter((id): id is string => id?.startsWith('drain-') ?? false),
+      );
     const waitFor = async (condition: () => boolean, ms: number) => {
       for (const deadline = Date.now() + ms; !condition() && Date.now() < deadline; ) await sleep(20);
       return condition();
     };
-    if (!(await waitFor(() => accepted().size === requests, 15_000))) findings.add('invariant', `only ${accepted().size} of ${requests} requests reached the server before SIGTERM`);
+    if (!(await waitFor(() => accepted().size === requests, 15_000)))
+      findings.add('invariant', `only ${accepted().size} of ${requests} requests reached the server before SIGTERM`);
     const acceptedAtSignal = accepted();
     const exitCode = server.stop('SIGTERM');
-    if (!(await waitFor(() => logged('shutting down: draining requests in flight').length > 0, 10_000))) findings.add('invariant', 'the server did not log that it is shutting down');
+    if (!(await waitFor(() => logged('shutting down: draining requests in flight').length > 0, 10_000)))
+      findings.add('invariant', 'the server did not log that it is shutting down');
     // The server is closing now; a moment later the rest of every body arrives.
     await sleep(200);
     const exitedEarly = server.process.exitCode !== null;
@@ -830,7 +901,8 @@ export async function drainScenario(options: DrainOptions): Promise<ScenarioResu
     release();
     const outcomes = await Promise.all(pending);
     for (const [i, o] of outcomes.entries()) {
-      if (acceptedAtSignal.has(`drain-${i}`) && o.status === null) findings.add('invariant', `request drain-${i} was accepted before SIGTERM but got no complete answer: ${o.problem}`);
+      if (acceptedAtSignal.has(`drain-${i}`) && o.status === null)
+        findings.add('invariant', `request drain-${i} was accepted before SIGTERM but got no complete answer: ${o.problem}`);
     }
     // The client keeps its connections open, as pooling clients do: the server must close them.
     const code = await Promise.race([exitCode, sleep(15_000, 'still running' as const, { ref: false })]);
@@ -886,7 +958,11 @@ export async function connectionLossScenario(options: ConnectionLossOptions): Pr
   try {
     const perHot = BigInt(Math.ceil((registrations * 0.8) / 3));
     const fixture = await createFixture(db, databaseUrl, 'Lost', { hot: 3, cold: 10, hotBalance: (perHot * 10_000n) / 2n, coldBalance: 20_000n }, random);
-    const plan = planRegistrations(fixture, registrations, random, { hotShare: 0.8, identities: ['reference', 'reference', 'idempotencyKey'], maxAmount: 20_000 });
+    const plan = planRegistrations(fixture, registrations, random, {
+      hotShare: 0.8,
+      identities: ['reference', 'reference', 'idempotencyKey'],
+      maxAmount: 20_000,
+    });
     const servers = await fleet.startMany(processes);
     const targets = servers.map((s) => targetOf(s.url));
     const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
@@ -916,7 +992,10 @@ export async function connectionLossScenario(options: ConnectionLossOptions): Pr
         });
         const text = await response.body.text();
         const failed = response.statusCode !== 200 || (graphql && JSON.parse(text).errors !== undefined);
-        readStatuses.push({ what: failed ? `${what}: ${text.slice(0, 200)}` : what, status: failed && response.statusCode === 200 ? 500 : response.statusCode });
+        readStatuses.push({
+          what: failed ? `${what}: ${text.slice(0, 200)}` : what,
+          status: failed && response.statusCode === 200 ? 500 : response.statusCode,
+        });
       } catch (error) {
         readStatuses.push({ what: `${what}: ${(error as Error).message}`, status: null });
       }
@@ -946,7 +1025,8 @@ export async function connectionLossScenario(options: ConnectionLossOptions): Pr
     await Promise.all(terminating);
     await stopAll(servers, targets, findings);
     if (ended.length !== terminations) findings.add('invariant', `${ended.length} of ${terminations} terminations ran`);
-    if (ended.reduce((n, e) => n + e.busy, 0) === 0) findings.add('invariant', 'no session was busy when the sessions were terminated: the scenario proved nothing');
+    if (ended.reduce((n, e) => n + e.busy, 0) === 0)
+      findings.add('invariant', 'no session was busy when the sessions were terminated: the scenario proved nothing');
     for (const { what, status } of readStatuses) {
       if (status === null) findings.add('invariant', `read ${what} got no answer`);
       else if (status >= 500) findings.add('5xx', `read ${what}: HTTP ${status}`);
@@ -957,7 +1037,9 @@ export async function connectionLossScenario(options: ConnectionLossOptions): Pr
     if (ledger.stored !== ledger.acknowledged) findings.add('invariant', `${ledger.stored} payments stored, ${ledger.acknowledged} acknowledged`);
     const sessions = ended.map((e) => `${e.sessions} (${e.busy} busy)`).join(', ');
     return {
-      row: row({ scenario: `4 sessions ended x${terminations}`, database: 'postgres', processes }, started, outcomes, plan.length, ledger, findings, { requests: outcomes.length + readStatuses.length }),
+      row: row({ scenario: `4 sessions ended x${terminations}`, database: 'postgres', processes }, started, outcomes, plan.length, ledger, findings, {
+        requests: outcomes.length + readStatuses.length,
+      }),
       violations: findings.lines.length > 0 ? [...findings.lines, `sessions terminated: ${sessions}`] : [],
     };
   } finally {

@@ -18,7 +18,7 @@ afterAll(() => h?.close());
 const inject = (method: 'GET' | 'POST', url: string, payload?: string) =>
   h.app.inject({ method, url, headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload });
 
-describe('error answers: in the face\'s envelope, not echoing the input, never much larger than the request', () => {
+describe("error answers: in the face's envelope, not echoing the input, never much larger than the request", () => {
   it('an id over 100 characters is 414 in the REST envelope, without the id', async () => {
     const id = 'q'.repeat(5_000);
     for (const path of ['/creditor--payments/', '/cases/']) {
@@ -36,11 +36,13 @@ describe('error answers: in the face\'s envelope, not echoing the input, never m
     expect(response.body.length).toBeLessThan(300);
   });
 
-  it('under /graphql, an unknown method or path answers in GraphQL\'s shape', async () => {
+  it("under /graphql, an unknown method or path answers in GraphQL's shape", async () => {
     const put = await h.app.inject({ method: 'PUT', url: '/graphql', headers: { 'x-api-key': tenant.apiKey } });
     expect(put.statusCode).toBe(405);
     expect(put.headers.allow).toBe('GET, POST, OPTIONS');
-    expect(put.json()).toEqual({ errors: [{ message: expect.stringMatching(/PUT is not allowed/), extensions: { code: 'METHOD_NOT_ALLOWED', http: { status: 405 } } }] });
+    expect(put.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/PUT is not allowed/), extensions: { code: 'METHOD_NOT_ALLOWED', http: { status: 405 } } }],
+    });
     const below = await inject('GET', `/graphql/${'g'.repeat(5_000)}`);
     expect(below.statusCode).toBe(404);
     expect(below.json().errors[0].extensions).toEqual({ code: 'NOT_FOUND', http: { status: 404 } });
@@ -48,7 +50,7 @@ describe('error answers: in the face\'s envelope, not echoing the input, never m
   });
 
   it.each(['5', 'null', 'true', '"x"', '{}', '"{\\"query\\": \\"{ creditors { totalCount } }\\"}"'])(
-    'a GraphQL body that is not an operation object (%s) is 400 in GraphQL\'s shape, with no originalError',
+    "a GraphQL body that is not an operation object (%s) is 400 in GraphQL's shape, with no originalError",
     async (payload) => {
       const response = await inject('POST', '/graphql', payload);
       expect(response.statusCode).toBe(400);
@@ -59,7 +61,7 @@ describe('error answers: in the face\'s envelope, not echoing the input, never m
     },
   );
 
-  it('broken JSON on /graphql is 400 in GraphQL\'s shape, with no originalError', async () => {
+  it("broken JSON on /graphql is 400 in GraphQL's shape, with no originalError", async () => {
     const response = await inject('POST', '/graphql', '{"query": ');
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0].extensions).toEqual({ code: 'FST_ERR_CTP_INVALID_JSON_BODY', http: { status: 400 } });

@@ -21,7 +21,14 @@ function restBody(amountLiteral: string): string {
 }
 
 function graphqlBody(amountLiteral: string): string {
-  const input = { creditor: tenant.creditorId, case: caseId, currency: 'SEK', amount: 0, bankTransactionDate: '2025-07-04T16:20:41Z', origin: 'creditor_system' };
+  const input = {
+    creditor: tenant.creditorId,
+    case: caseId,
+    currency: 'SEK',
+    amount: 0,
+    bankTransactionDate: '2025-07-04T16:20:41Z',
+    origin: 'creditor_system',
+  };
   return JSON.stringify({ query: REGISTER, variables: { input } }).replace('"amount":0', `"amount":${amountLiteral}`);
 }
 
@@ -88,7 +95,10 @@ describe('a long number is exact only where an amount is expected', () => {
           userErrors { field code }
         }
       }`;
-    const sent = JSON.stringify({ query: decimal, variables: { pay: 0, creditor: tenant.creditorId, case: caseId } }).replace('"pay":0', '"pay":2.0000000000000001');
+    const sent = JSON.stringify({ query: decimal, variables: { pay: 0, creditor: tenant.creditorId, case: caseId } }).replace(
+      '"pay":0',
+      '"pay":2.0000000000000001',
+    );
     const exact = await post('/graphql', sent);
     expect(exact.json().data.registerPayment).toEqual({ payment: null, userErrors: [{ field: ['input', 'amount'], code: 'INVALID' }] });
 
@@ -107,22 +117,21 @@ describe('a long number is exact only where an amount is expected', () => {
   });
 });
 
-describe('the exact JSON parser keeps the default parser\'s protections', () => {
+describe("the exact JSON parser keeps the default parser's protections", () => {
   // Long digits send these bodies down the exact path.
   const digits = '"x": 1.0000000000000001';
-  it.each([
-    `{"__proto__": {"polluted": true}, ${digits}}`,
-    `{"constructor": {"prototype": {"polluted": true}}, ${digits}}`,
-    `{${digits}, "a": `,
-  ])('refuses %s with 400 in each face', async (payload) => {
-    const rest = await post('/creditor--payments', payload);
-    expect(rest.statusCode).toBe(400);
-    expect(rest.json()._status).toBe('ERR');
-    const graphql = await post('/graphql', payload);
-    expect(graphql.statusCode).toBe(400);
-    expect(graphql.json().errors[0].extensions).not.toHaveProperty('originalError');
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
+  it.each([`{"__proto__": {"polluted": true}, ${digits}}`, `{"constructor": {"prototype": {"polluted": true}}, ${digits}}`, `{${digits}, "a": `])(
+    'refuses %s with 400 in each face',
+    async (payload) => {
+      const rest = await post('/creditor--payments', payload);
+      expect(rest.statusCode).toBe(400);
+      expect(rest.json()._status).toBe('ERR');
+      const graphql = await post('/graphql', payload);
+      expect(graphql.statusCode).toBe(400);
+      expect(graphql.json().errors[0].extensions).not.toHaveProperty('originalError');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
 
   it('reads like JSON.parse except for numbers a double cannot hold', () => {
     const text = '{"a": [1, 2.5, "s", null, true, {"b": -3e2}], "big": 12345678901234567890, "fine": 0.1, "dup": 1, "dup": 2}';

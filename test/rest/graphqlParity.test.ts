@@ -60,7 +60,11 @@ describe('one domain behind both faces', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ _payment_status: 'warning', settled_amount: 160 });
 
-    const { status, body } = await h.graphql(`query ($id: ID!) { payment(id: $id) { ${PAYMENT_FIELDS} } }`, { id: created.body._id }, { apiKey: tenant.apiKey });
+    const { status, body } = await h.graphql(
+      `query ($id: ID!) { payment(id: $id) { ${PAYMENT_FIELDS} } }`,
+      { id: created.body._id },
+      { apiKey: tenant.apiKey },
+    );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     const gql = body.data.payment;

@@ -227,7 +227,11 @@ describe('where and sort', () => {
     ['where with an unknown operator', `where=${encodeURIComponent('{"bank_transaction_date": {"$gt": "2025-06-01"}}')}`, /unknown operator "\$gt"/],
     ['where with a Mongo $or', `where=${encodeURIComponent('{"$or": [{"status": "error"}]}')}`, /unknown field "\$or"/],
     ['where with a bad status', `where=${encodeURIComponent('{"status": "done"}')}`, /status must be one of completed, warning, error/],
-    ['where with a bad date', `where=${encodeURIComponent('{"bank_transaction_date": "yesterday"}')}`, /bank_transaction_date must be an RFC 1123 or ISO 8601 date/],
+    [
+      'where with a bad date',
+      `where=${encodeURIComponent('{"bank_transaction_date": "yesterday"}')}`,
+      /bank_transaction_date must be an RFC 1123 or ISO 8601 date/,
+    ],
     ['where with a non-string creditor', `where=${encodeURIComponent('{"creditor": 5}')}`, /creditor must be a non-empty string/],
     ['sort on an unknown field', 'sort=status', /cannot sort on "status"/],
     ['sort naming a field twice', 'sort=amount,-amount', /"amount" is given twice/],

@@ -1,4 +1,4 @@
-import { dereference, validate, compileErrors } from '@readme/openapi-parser';
+import { compileErrors, dereference, validate } from '@readme/openapi-parser';
 import Ajv2020 from 'ajv/dist/2020.js';
 import Fastify from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
@@ -10,14 +10,14 @@ import { losingConnectionAtCommit } from '../support/faults.ts';
 import type { Tenant } from '../support/harness.ts';
 import {
   checkAgainstDocument,
-  checkRequestAgainstDocument,
   checkedResponses,
+  checkRequestAgainstDocument,
   createRestHarness,
   paymentBody,
+  type RestHarness,
   restClient,
   seedRequestBody,
   servedDocument,
-  type RestHarness,
 } from '../support/rest.ts';
 
 let h: RestHarness;
@@ -156,8 +156,14 @@ describe('/openapi.json', () => {
     const created = await h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey });
     expect(created.status).toBe(201);
     await expect(checkRequestAgainstDocument('POST', '/creditor--payments', JSON.stringify(body), created)).resolves.toBeUndefined();
-    for (const refused of [{ ...body, payer: 'x' }, { ...body, amount: '1.00' }, { ...body, currency: 'EUR' }]) {
-      await expect(checkRequestAgainstDocument('POST', '/creditor--payments', JSON.stringify(refused), created)).rejects.toThrow(/accepted a body openapi.json refuses/);
+    for (const refused of [
+      { ...body, payer: 'x' },
+      { ...body, amount: '1.00' },
+      { ...body, currency: 'EUR' },
+    ]) {
+      await expect(checkRequestAgainstDocument('POST', '/creditor--payments', JSON.stringify(refused), created)).rejects.toThrow(
+        /accepted a body openapi.json refuses/,
+      );
     }
   });
 });

@@ -228,11 +228,7 @@ describe('POST /creditor--payments', () => {
 
   it('keeps öre exact through JSON numbers', async () => {
     const theCase = await tenant.openCase({ capital: '1000000000.00' });
-    const res = await h.rest.post(
-      '/creditor--payments',
-      paymentBody(tenant.creditorId, theCase.id, { amount: 999999999.99 }),
-      { apiKey: tenant.apiKey },
-    );
+    const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, theCase.id, { amount: 999999999.99 }), { apiKey: tenant.apiKey });
     expect(res.status).toBe(201);
     expect(res.text).toContain('"settled_amount":999999999.99');
     const c = await h.rest.get(`/cases/${theCase.id}`, { apiKey: tenant.apiKey });
@@ -250,8 +246,17 @@ describe('one way through a registration', () => {
 
   it("answers with the case the registration used: as many statements as GraphQL's registerPayment, first time and replay", async () => {
     const [a, b] = [await tenant.openCase({ capital: '500.00' }), await tenant.openCase({ capital: '500.00' })];
-    const rest = () => h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, a.id, { creditor_payment_reference: 'ONE-WAY-R' }), { apiKey: tenant.apiKey });
-    const input = { creditor: tenant.creditorId, case: b.id, currency: 'SEK', amount: '100', bankTransactionDate: '2025-07-04T16:20:41Z', origin: 'creditor_system', creditorPaymentReference: 'ONE-WAY-G' };
+    const rest = () =>
+      h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, a.id, { creditor_payment_reference: 'ONE-WAY-R' }), { apiKey: tenant.apiKey });
+    const input = {
+      creditor: tenant.creditorId,
+      case: b.id,
+      currency: 'SEK',
+      amount: '100',
+      bankTransactionDate: '2025-07-04T16:20:41Z',
+      origin: 'creditor_system',
+      creditorPaymentReference: 'ONE-WAY-G',
+    };
     const graphql = () => h.graphql(REGISTER, { input }, { apiKey: tenant.apiKey });
     const counts = { rest: [await statementsOf(rest), await statementsOf(rest)], graphql: [await statementsOf(graphql), await statementsOf(graphql)] };
     expect(counts.rest).toEqual(counts.graphql);
@@ -261,10 +266,14 @@ describe('one way through a registration', () => {
   });
 
   it("names fields the REST way in its messages, and repeats the client's own text as sent", async () => {
-    const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, '', { case: undefined, invoice_number: 'creditorPaymentReference' }), { apiKey: tenant.apiKey });
+    const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, '', { case: undefined, invoice_number: 'creditorPaymentReference' }), {
+      apiKey: tenant.apiKey,
+    });
     expect(res.status).toBe(422);
     expect(res.body._issues).toEqual({ invoice_number: `no case of creditor ${tenant.creditorId} has invoice number creditorPaymentReference` });
-    const both = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, 'x', { invoice_number: 'INV', amount: undefined }), { apiKey: tenant.apiKey });
+    const both = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, 'x', { invoice_number: 'INV', amount: undefined }), {
+      apiKey: tenant.apiKey,
+    });
     expect(both.body._issues).toEqual({
       case: 'case x not found',
       invoice_number: ['send either case or invoice_number, not both', `no case of creditor ${tenant.creditorId} has invoice number INV`],

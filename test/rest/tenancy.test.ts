@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeApiKey, createApiKey } from '../../src/auth/apiKeys.ts';
+import { createApiKey, revokeApiKey } from '../../src/auth/apiKeys.ts';
 import type { Tenant } from '../support/harness.ts';
 import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
 
@@ -38,7 +38,9 @@ describe("another account's key", () => {
       expect(res.body).toEqual({ ...unknown.body, _error: { code: 404, message: `No creditor payment with id "${id}" was found.` } });
       // Knowing the ETag does not help either.
       const owned = await h.rest.get(`/creditor--payments/${id}`, { apiKey: owner.apiKey });
-      expect((await h.rest.get(`/creditor--payments/${id}`, { apiKey: stranger.apiKey, headers: { 'if-none-match': owned.headers.etag as string } })).status).toBe(404);
+      expect(
+        (await h.rest.get(`/creditor--payments/${id}`, { apiKey: stranger.apiKey, headers: { 'if-none-match': owned.headers.etag as string } })).status,
+      ).toBe(404);
     }
   });
 

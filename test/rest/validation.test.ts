@@ -126,7 +126,7 @@ describe('POST /creditor--payments validation: 422 with the field in _issues, no
     expect(await h.counts()).toEqual(before);
   });
 
-  it("reports each unknown key under the name the client sent, whatever it is", async () => {
+  it('reports each unknown key under the name the client sent, whatever it is', async () => {
     const res = await h.rest.post(
       '/creditor--payments',
       { ...valid(), creditor: 'toString', bankTransactionDate: 'x', 'rest:bankTransactionDate': 'y', constructor: 1 },

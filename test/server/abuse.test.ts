@@ -1,9 +1,9 @@
-import { gunzipSync, brotliDecompressSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, restClient, type RestHarness } from '../support/rest.ts';
+import { createRestHarness, type RestHarness, restClient } from '../support/rest.ts';
 
 let h: RestHarness;
 let first: Tenant;
@@ -33,13 +33,16 @@ const graphql = (app: FastifyInstance, apiKey: string) =>
   });
 
 describe('a per-API-key rate limit (rateLimitPerMinute)', () => {
-  it('answers 429 in each face\'s shape once a key has spent its budget; another key is not limited', async () => {
+  it("answers 429 in each face's shape once a key has spent its budget; another key is not limited", async () => {
     const rest = restClient(limited);
     for (let i = 0; i < LIMIT; i++) expect((await rest.get('/cases', { apiKey: first.apiKey })).status).toBe(200);
 
     const refused = await rest.get('/cases', { apiKey: first.apiKey });
     expect(refused.status).toBe(429);
-    expect(refused.body).toEqual({ _status: 'ERR', _error: { code: 429, message: expect.stringMatching(/^Too many requests: at most 3 a minute per API key; retry in/) } });
+    expect(refused.body).toEqual({
+      _status: 'ERR',
+      _error: { code: 429, message: expect.stringMatching(/^Too many requests: at most 3 a minute per API key; retry in/) },
+    });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
 
     // The budget is the key's, whichever face it calls.
@@ -67,7 +70,7 @@ describe('a per-API-key rate limit (rateLimitPerMinute)', () => {
   });
 });
 
-describe('GraphiQL\'s page', () => {
+describe("GraphiQL's page", () => {
   const visit = (headers: Record<string, string>) => h.app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html', ...headers } });
 
   it('is served compressed, and a revisit with its ETag gets 304 and no body', async () => {

@@ -137,7 +137,12 @@ describe('a start with a bad setting prints one line naming it and exits 1', () 
   });
 
   it('DATABASE_URL refused: nothing listens on the port', async () => {
-    expectOneLine(await failedStart({ DATABASE_URL: 'postgresql://postgres:pw@127.0.0.1:1/payments' }), 'DATABASE_URL', 'refused the connection', 'check the host and port');
+    expectOneLine(
+      await failedStart({ DATABASE_URL: 'postgresql://postgres:pw@127.0.0.1:1/payments' }),
+      'DATABASE_URL',
+      'refused the connection',
+      'check the host and port',
+    );
   });
 
   it('DATABASE_URL unreachable: the host does not resolve', async () => {

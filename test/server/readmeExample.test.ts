@@ -19,7 +19,12 @@ it("registers the README's example payment against the demo data", async () => {
   const response = await h.graphql(example!, {}, { apiKey: demo!.apiKey });
   expect(response.body.errors).toBeUndefined();
   expect(response.body.data.registerPayment).toEqual({
-    payment: expect.objectContaining({ status: 'COMPLETED', settledAmount: '100.00', statusReasonLocale: null, case: { state: 'OPEN', remainingTotal: '1915.50' } }),
+    payment: expect.objectContaining({
+      status: 'COMPLETED',
+      settledAmount: '100.00',
+      statusReasonLocale: null,
+      case: { state: 'OPEN', remainingTotal: '1915.50' },
+    }),
     replayed: false,
     userErrors: [],
   });

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDb } from '../../src/db/client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { spawnServer, startServer, type ServerProcess } from '../support/processes.ts';
+import { type ServerProcess, spawnServer, startServer } from '../support/processes.ts';
 
 let database: TestDatabase;
 let first: ServerProcess;
@@ -61,7 +61,7 @@ describe('a second start on the same database', () => {
     expect(await keyRows()).toEqual(before); // no key made, none revoked
   });
 
-  it('a second server on another port leaves the first one\'s demo key alone; each revokes only its own when it stops', async () => {
+  it("a second server on another port leaves the first one's demo key alone; each revokes only its own when it stops", async () => {
     const second = await startServer({ DATABASE_URL: database.url, DEMO: 'true' });
     const secondKey = demoKey(second.output());
     expect(secondKey).not.toBe(firstKey);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startServer, type ServerProcess } from '../support/processes.ts';
+import { type ServerProcess, startServer } from '../support/processes.ts';
 
 let database: TestDatabase;
 let server: ServerProcess;

@@ -14,7 +14,10 @@ async function npmStart(env: Record<string, string> = {}) {
   const database = await createTestDatabase();
   cleanups.push(() => database.drop());
   const server = await startServer({ DATABASE_URL: database.url, DEMO: 'true', LOG_LEVEL: 'info', ...env }, { npm: true });
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.process.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(server.process.pid)], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   // Whatever a failing test leaves running: npm and everything it started (its process group).
   cleanups.push(async () => {
     if (alive(server.process.pid!) || children.some(alive)) process.kill(-server.process.pid!, 'SIGKILL');

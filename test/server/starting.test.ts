@@ -55,7 +55,9 @@ describe.runIf(onPostgres)('while the server starts', () => {
       await blocker.query('COMMIT');
       for (let i = 0; i < 200 && !output.includes('listening on'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await status(`${base}/ready`)).toEqual({ status: 200, body: { status: 'ready' } });
-      expect((await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status).toBe(401);
+      expect(
+        (await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status,
+      ).toBe(401);
     } finally {
       await blocker.end();
       server.kill('SIGTERM');

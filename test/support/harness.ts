@@ -3,7 +3,7 @@ import { createApiKey } from '../../src/auth/apiKeys.ts';
 import { connectDb, type Db } from '../../src/db/client.ts';
 import { deployMigrations } from '../../src/db/migrate.ts';
 import { createAccount } from '../../src/domain/accounts.ts';
-import { openCase, type NewCase } from '../../src/domain/cases.ts';
+import { type NewCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
 import { createGraphQL } from '../../src/graphql/yoga.ts';
 import { createTestDatabase } from './database.ts';
@@ -68,12 +68,7 @@ export async function createHarness() {
 
   /** Row counts of every table: "nothing was stored" is the same counts before and after. */
   async function counts() {
-    const [payments, cases, creditors, accounts] = await Promise.all([
-      db.payment.count(),
-      db.case.count(),
-      db.creditor.count(),
-      db.account.count(),
-    ]);
+    const [payments, cases, creditors, accounts] = await Promise.all([db.payment.count(), db.case.count(), db.creditor.count(), db.account.count()]);
     return { payments, cases, creditors, accounts };
   }
 

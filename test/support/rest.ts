@@ -1,6 +1,6 @@
 import { dereference } from '@readme/openapi-parser';
-import Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { createApp } from '../../src/app.ts';
@@ -104,9 +104,7 @@ function documentOnce(): Promise<OpenAPIV3_1.Document> {
 /** The documented path template a URL matches ("/creditor--payments/{id}"), if any. */
 export async function documentedPath(url: string): Promise<string | undefined> {
   const path = url.split('?')[0]!;
-  return Object.keys((await servedDocument()).paths ?? {}).find((template) =>
-    new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
-  );
+  return Object.keys((await servedDocument()).paths ?? {}).find((template) => new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
 }
 
 /** "GET /cases/{id} 304": each documented response that a real response was checked against, in this test file. */
@@ -167,7 +165,9 @@ export async function checkRequestAgainstDocument(method: string, url: string, p
     validators.set(schema, validate);
   }
   if (!validate(JSON.parse(payload))) {
-    throw new Error(`${method} ${url} -> ${response.status}: accepted a body openapi.json refuses: ${requestAjv.errorsText(validate.errors)}\n${payload.slice(0, 1000)}`);
+    throw new Error(
+      `${method} ${url} -> ${response.status}: accepted a body openapi.json refuses: ${requestAjv.errorsText(validate.errors)}\n${payload.slice(0, 1000)}`,
+    );
   }
 }
 

@@ -20,9 +20,18 @@ afterAll(async () => {
 });
 
 const preflight = (app: FastifyInstance, url: string, origin: string) =>
-  app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' } });
+  app.inject({
+    method: 'OPTIONS',
+    url,
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' },
+  });
 const crossOriginPost = (app: FastifyInstance, url: string, origin: string) =>
-  app.inject({ method: 'POST', url, headers: { origin, 'content-type': 'application/json' }, payload: url === '/graphql' ? '{"query":"{ creditors { totalCount } }"}' : '{}' });
+  app.inject({
+    method: 'POST',
+    url,
+    headers: { origin, 'content-type': 'application/json' },
+    payload: url === '/graphql' ? '{"query":"{ creditors { totalCount } }"}' : '{}',
+  });
 
 describe('CORS', () => {
   for (const url of ['/graphql', '/creditor--payments', '/cases']) {

@@ -69,7 +69,8 @@ describe('a key revoked by the operator while a server process runs', () => {
     await db.$disconnect();
     const running = await startServer({ DATABASE_URL: server.url, DEMO: 'false' });
     try {
-      const ask = (path: string, init: RequestInit = {}) => fetch(`${running.url}${path}`, { ...init, headers: { 'x-api-key': key.key, 'content-type': 'application/json', ...init.headers } });
+      const ask = (path: string, init: RequestInit = {}) =>
+        fetch(`${running.url}${path}`, { ...init, headers: { 'x-api-key': key.key, 'content-type': 'application/json', ...init.headers } });
       const graphql = () => ask('/graphql', { method: 'POST', body: JSON.stringify({ query: QUERY }) });
       expect((await graphql()).status).toBe(200);
       expect((await ask('/cases')).status).toBe(200);

@@ -57,7 +57,11 @@ describe('an unexpected database failure reaches no client: no SQL, no stack tra
 
   it('masks them when the API keys cannot be read either', async () => {
     await h.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "ApiKey" CASCADE' : 'DROP TABLE "ApiKey"');
-    const answers = [await graphql('{ creditors { totalCount } }'), await call('GET', '/cases'), await call('POST', '/creditor--payments', paymentBody(tenant.creditorId, caseId))];
+    const answers = [
+      await graphql('{ creditors { totalCount } }'),
+      await call('GET', '/cases'),
+      await call('POST', '/creditor--payments', paymentBody(tenant.creditorId, caseId)),
+    ];
     for (const answer of answers) {
       expect(answer.status).toBeGreaterThanOrEqual(500);
       expect(answer.text).not.toMatch(INTERNALS);

@@ -5,7 +5,7 @@ import { createCreditor } from '../../src/domain/creditors.ts';
 import { encodeCursor } from '../../src/domain/paging.ts';
 import { schema } from '../../src/graphql/schema.ts';
 import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, servedDocument, type RestHarness } from '../support/rest.ts';
+import { createRestHarness, paymentBody, type RestHarness, servedDocument } from '../support/rest.ts';
 
 /**
  * Account B's key against every GraphQL query field, the mutation and every REST route, with
@@ -70,7 +70,11 @@ beforeAll(async () => {
   const toBePaid = await a.openCase({ invoiceNumber: 'ALPHA-INV-PAID', referenceNumber: 'ALPHA-7002', capital: '100.00' });
   const closed = await openCase(h.db, { creditorId: second.id, invoiceNumber: 'ALPHA-INV-CLOSED', referenceNumber: 'ALPHA-7001', capital: '400.00' });
   await closeCase(h.db, closed.id);
-  for (const [c, creditorId] of [[open, a.creditorId], [toBePaid, a.creditorId], [closed, second.id]] as const) {
+  for (const [c, creditorId] of [
+    [open, a.creditorId],
+    [toBePaid, a.creditorId],
+    [closed, second.id],
+  ] as const) {
     A.cases.push({ id: c.id, invoiceNumber: c.invoiceNumber, referenceNumber: c.referenceNumber, creditorId });
   }
 
@@ -88,7 +92,16 @@ beforeAll(async () => {
   ];
   const graphql = await h.graphql(
     `mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) { payment { id } userErrors { message } } }`,
-    { input: { creditor: a.creditorId, invoiceNumber: open.invoiceNumber, currency: 'SEK', amount: '12.34', bankTransactionDate: '2025-07-04', origin: 'creditor_system' } },
+    {
+      input: {
+        creditor: a.creditorId,
+        invoiceNumber: open.invoiceNumber,
+        currency: 'SEK',
+        amount: '12.34',
+        bankTransactionDate: '2025-07-04',
+        origin: 'creditor_system',
+      },
+    },
     { apiKey: a.apiKey },
   );
   ids.push(graphql.body.data.registerPayment.payment.id);
@@ -100,7 +113,9 @@ beforeAll(async () => {
   // B has data of its own, so an empty answer is not merely an empty database.
   const bCase = await b.openCase({ capital: '300.00' });
   bCaseId = bCase.id;
-  const res = await h.rest.post('/creditor--payments', paymentBody(b.creditorId, bCase.id, { amount: 10, creditor_payment_reference: 'BETA-1' }), { apiKey: b.apiKey });
+  const res = await h.rest.post('/creditor--payments', paymentBody(b.creditorId, bCase.id, { amount: 10, creditor_payment_reference: 'BETA-1' }), {
+    apiKey: b.apiKey,
+  });
   bPaymentIds.push(res.body._id);
 });
 afterAll(() => h?.close());
@@ -138,7 +153,10 @@ const QUERY_WALKS: Record<string, () => Promise<void>> = {
       expect(data, JSON.stringify(filter)).toEqual({ payments: { totalCount: 0, edges: [] } });
     }
     for (const status of ['COMPLETED', 'WARNING', 'ERROR']) {
-      const data = await asB(`query($s: PaymentStatus) { payments(filter: { status: $s, bankTransactionDateFrom: "2000-01-01", bankTransactionDateTo: "2030-01-01" }) { edges { node { id } } } }`, { s: status });
+      const data = await asB(
+        `query($s: PaymentStatus) { payments(filter: { status: $s, bankTransactionDateFrom: "2000-01-01", bankTransactionDateTo: "2030-01-01" }) { edges { node { id } } } }`,
+        { s: status },
+      );
       for (const id of only(data)) expect(bPaymentIds).toContain(id);
     }
     // A cursor cut from A's payment moves through B's list only.
@@ -153,7 +171,10 @@ const QUERY_WALKS: Record<string, () => Promise<void>> = {
   caseByInvoiceNumber: async () => {
     for (const c of A.cases) {
       for (const creditor of [c.creditorId, b.creditorId]) {
-        const data = await asB(`query($c: ID!, $i: String!) { caseByInvoiceNumber(creditor: $c, invoiceNumber: $i) { ${CASE_FIELDS} } }`, { c: creditor, i: c.invoiceNumber });
+        const data = await asB(`query($c: ID!, $i: String!) { caseByInvoiceNumber(creditor: $c, invoiceNumber: $i) { ${CASE_FIELDS} } }`, {
+          c: creditor,
+          i: c.invoiceNumber,
+        });
         expect(data).toEqual({ caseByInvoiceNumber: null });
       }
     }
@@ -161,7 +182,12 @@ const QUERY_WALKS: Record<string, () => Promise<void>> = {
   cases: async () => {
     const all = await asB(`{ cases(first: 20) { totalCount edges { node { ${CASE_FIELDS} } } } }`);
     expect(all.cases.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([bCaseId]);
-    for (const filter of [...A.creditorIds.map((creditor) => ({ creditor })), ...A.cases.map((c) => ({ invoiceNumber: c.invoiceNumber })), { state: 'CLOSED' }, { state: 'PAID' }]) {
+    for (const filter of [
+      ...A.creditorIds.map((creditor) => ({ creditor })),
+      ...A.cases.map((c) => ({ invoiceNumber: c.invoiceNumber })),
+      { state: 'CLOSED' },
+      { state: 'PAID' },
+    ]) {
       const data = await asB(`query($filter: CaseFilter) { cases(filter: $filter) { totalCount edges { node { id } } } }`, { filter });
       expect(data, JSON.stringify(filter)).toEqual({ cases: { totalCount: 0, edges: [] } });
     }
@@ -192,7 +218,10 @@ const MUTATION_WALKS: Record<string, () => Promise<void>> = {
         const data = await asB(REGISTER, { input });
         expect(data.registerPayment.payment, JSON.stringify(input)).toBeNull();
         expect(data.registerPayment.userErrors.length).toBeGreaterThan(0);
-        expect(data.registerPayment.userErrors.every((e: { code: string }) => e.code === 'NOT_FOUND'), JSON.stringify(data)).toBe(true);
+        expect(
+          data.registerPayment.userErrors.every((e: { code: string }) => e.code === 'NOT_FOUND'),
+          JSON.stringify(data),
+        ).toBe(true);
       }
     }
     // A's reference and A's Idempotency-Key mean nothing to B: each registers B's own payment, not a replay of A's.
@@ -244,7 +273,9 @@ describe("account B walks every query, the mutation and every REST route with ac
       for (const method of ['PUT', 'PATCH', 'DELETE', 'POST']) {
         const res405 = await asBRest(method, '/creditor--payments/{id}', `/creditor--payments/${p.id}`, method === 'DELETE' ? undefined : {});
         expect(res405.status).toBe(405);
-        expect(res405.text).toBe((await asBRest(method, '/creditor--payments/{id}', `/creditor--payments/${unknownId}`, method === 'DELETE' ? undefined : {})).text);
+        expect(res405.text).toBe(
+          (await asBRest(method, '/creditor--payments/{id}', `/creditor--payments/${unknownId}`, method === 'DELETE' ? undefined : {})).text,
+        );
       }
     }
     const ownPayments = await asBRest('GET', '/creditor--payments', '/creditor--payments?max_results=100');
@@ -258,19 +289,22 @@ describe("account B walks every query, the mutation and every REST route with ac
       const res = await asBRest('GET', '/creditor--payments', `/creditor--payments?where=${encodeURIComponent(JSON.stringify(where))}`);
       for (const item of res.body._items) expect(bPaymentIds, JSON.stringify(where)).toContain(item._id);
     }
-    for (const method of ['PUT', 'PATCH', 'DELETE']) expect((await asBRest(method, '/creditor--payments', '/creditor--payments', method === 'DELETE' ? undefined : {})).status).toBe(405);
+    for (const method of ['PUT', 'PATCH', 'DELETE'])
+      expect((await asBRest(method, '/creditor--payments', '/creditor--payments', method === 'DELETE' ? undefined : {})).status).toBe(405);
 
     for (const c of A.cases) {
       expect((await asBRest('GET', '/cases/{id}', `/cases/${c.id}`)).status).toBe(404);
       expect((await asBRest('HEAD', '/cases/{id}', `/cases/${c.id}`)).status).toBe(404);
-      for (const method of ['PUT', 'PATCH', 'DELETE', 'POST']) expect((await asBRest(method, '/cases/{id}', `/cases/${c.id}`, method === 'DELETE' ? undefined : {})).status).toBe(405);
+      for (const method of ['PUT', 'PATCH', 'DELETE', 'POST'])
+        expect((await asBRest(method, '/cases/{id}', `/cases/${c.id}`, method === 'DELETE' ? undefined : {})).status).toBe(405);
     }
     const ownCases = await asBRest('GET', '/cases', '/cases?max_results=100');
     expect(ownCases.body._items.map((c: { _id: string }) => c._id)).toEqual([bCaseId]);
     for (const where of [...A.creditorIds.map((creditor) => ({ creditor })), ...A.cases.map((c) => ({ invoice_number: c.invoiceNumber }))]) {
       expect((await asBRest('GET', '/cases', `/cases?where=${encodeURIComponent(JSON.stringify(where))}`)).body._meta.total, JSON.stringify(where)).toBe(0);
     }
-    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) expect((await asBRest(method, '/cases', '/cases', method === 'DELETE' ? undefined : {})).status).toBe(405);
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'])
+      expect((await asBRest(method, '/cases', '/cases', method === 'DELETE' ? undefined : {})).status).toBe(405);
 
     for (const c of A.cases) {
       const { case: _case, ...byInvoice } = paymentBody(c.creditorId, c.id);
@@ -301,7 +335,9 @@ describe("account B walks every query, the mutation and every REST route with ac
     }
     expect((await asBRest('GET', '/openapi.json', '/openapi.json')).status).toBe(200);
 
-    const documented = Object.entries((await servedDocument()).paths ?? {}).flatMap(([path, operations]) => Object.keys(operations ?? {}).map((method) => `${method.toUpperCase()} ${path}`));
+    const documented = Object.entries((await servedDocument()).paths ?? {}).flatMap(([path, operations]) =>
+      Object.keys(operations ?? {}).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     for (const operation of documented) expect(walked, `${operation} was not walked`).toContain(operation);
     expect(await rowsOf(h.db, a.accountId)).toEqual(before);
   });

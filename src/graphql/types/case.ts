@@ -50,23 +50,17 @@ builder.queryFields((t) => ({
     type: CaseRef,
     nullable: true,
     args: { creditor: t.arg.id({ required: true }), invoiceNumber: t.arg.string({ required: true }) },
-    resolve: (_, { creditor, invoiceNumber }, ctx) =>
-      isId(creditor) ? findCaseByInvoiceNumber(ctx.db, ctx.accountId, creditor, invoiceNumber) : null,
+    resolve: (_, { creditor, invoiceNumber }, ctx) => (isId(creditor) ? findCaseByInvoiceNumber(ctx.db, ctx.accountId, creditor, invoiceNumber) : null),
   }),
   cases: t.field({
     type: CaseConnection,
-      complexity: listComplexity,
+    complexity: listComplexity,
     description: 'Cases of your account, newest first.',
     args: {
       ...pageArgs,
       filter: t.arg({ type: CaseFilter, required: false }),
     },
     resolve: (_, { first, after, filter }, ctx) =>
-      listCases(
-        ctx.db,
-        ctx.accountId,
-        { creditorId: filter?.creditor, state: filter?.state, invoiceNumber: filter?.invoiceNumber },
-        { first, after },
-      ),
+      listCases(ctx.db, ctx.accountId, { creditorId: filter?.creditor, state: filter?.state, invoiceNumber: filter?.invoiceNumber }, { first, after }),
   }),
 }));

@@ -32,7 +32,7 @@ builder.queryFields((t) => ({
   }),
   creditors: t.field({
     type: CreditorConnection,
-      complexity: listComplexity,
+    complexity: listComplexity,
     description: 'Creditors of your account, newest first.',
     args: pageArgs,
     resolve: (_, { first, after }, ctx) => listCreditors(ctx.db, ctx.accountId, { first, after }),

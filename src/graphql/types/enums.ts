@@ -1,5 +1,5 @@
 import { USER_ERROR_CODES } from '../../domain/errors.ts';
-import { CASE_STATES, CURRENCIES, PAYMENT_STATUSES, type PaymentStatus as DomainPaymentStatus } from '../../domain/vocabulary.ts';
+import { CASE_STATES, CURRENCIES, type PaymentStatus as DomainPaymentStatus, PAYMENT_STATUSES } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 
 /** GraphQL enum values are upper case by convention; each stands for the domain's lower-case status. */

@@ -1,9 +1,9 @@
 import { isId } from '../../domain/ids.ts';
 import { findPayment, listPayments, settledAmount } from '../../domain/payments.ts';
 import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
+import { parseDateArg } from '../args.ts';
 import { builder } from '../builder.ts';
 import { listComplexity, pageArgs } from '../connection.ts';
-import { parseDateArg } from '../args.ts';
 import { AccountRef } from './account.ts';
 import { Currency, PaymentStatus } from './enums.ts';
 import { CaseRef, CreditorRef, PaymentConnection, PaymentRef, present } from './refs.ts';
@@ -69,7 +69,7 @@ builder.queryFields((t) => ({
   }),
   payments: t.field({
     type: PaymentConnection,
-      complexity: listComplexity,
+    complexity: listComplexity,
     description: 'Payments of your account, newest first.',
     args: {
       ...pageArgs,

@@ -1,4 +1,4 @@
-import { fieldMessage, type FieldError } from '../../domain/errors.ts';
+import { type FieldError, fieldMessage } from '../../domain/errors.ts';
 import { formatOre } from '../../domain/money.ts';
 import { registerPayment } from '../../domain/payments.ts';
 import { CREDITOR_SYSTEM_ORIGIN, MAX_PAYMENT, MAX_REFERENCE_LENGTH } from '../../domain/vocabulary.ts';
@@ -39,15 +39,13 @@ const RegisterPaymentInput = builder.inputType('RegisterPaymentInput', {
   }),
 });
 
-const RegisterPaymentPayload = builder
-  .objectRef<{ payment: unknown; replayed: boolean; userErrors: FieldError[] }>('RegisterPaymentPayload')
-  .implement({
-    fields: (t) => ({
-      payment: t.field({ type: PaymentRef, nullable: true, resolve: (r) => r.payment as never }),
-      replayed: t.exposeBoolean('replayed', { description: 'True when this registration was stored before and nothing changed now.' }),
-      userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
-    }),
-  });
+const RegisterPaymentPayload = builder.objectRef<{ payment: unknown; replayed: boolean; userErrors: FieldError[] }>('RegisterPaymentPayload').implement({
+  fields: (t) => ({
+    payment: t.field({ type: PaymentRef, nullable: true, resolve: (r) => r.payment as never }),
+    replayed: t.exposeBoolean('replayed', { description: 'True when this registration was stored before and nothing changed now.' }),
+    userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
+  }),
+});
 
 builder.mutationFields((t) => ({
   registerPayment: t.field({
@@ -58,9 +56,7 @@ builder.mutationFields((t) => ({
     resolve: async (_, { input }, ctx) => {
       const result = await registerPayment(ctx.db, ctx.accountId, { ...input }, { idempotencyKey: ctx.idempotencyKey });
       ctx.onRegistered?.(result);
-      return result.ok
-        ? { payment: result.payment, replayed: result.replayed, userErrors: [] }
-        : { payment: null, replayed: false, userErrors: result.errors };
+      return result.ok ? { payment: result.payment, replayed: result.replayed, userErrors: [] } : { payment: null, replayed: false, userErrors: result.errors };
     },
   }),
 }));
