@@ -2,12 +2,13 @@ import type { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import type pg from 'pg';
 import { isConnectionLoss, wasNeverSent } from './connectionLoss.ts';
+import { MAX_ATTEMPTS } from './transaction.ts';
 
 /**
  * PostgreSQL connections lost under a statement (a terminated backend, a restart, a failover),
  * absorbed where it is safe:
  *
- * - A statement outside a transaction is sent once more, on another connection: a read always
+ * - A statement outside a transaction is sent again, on another connection: a read always
  *   (it changed nothing), a write only when it never reached the server.
  * - Starting a transaction is retried the same way (BEGIN changes nothing).
  * - A statement inside a transaction is not: the transaction died with its connection, and only
@@ -76,15 +77,17 @@ class Generations {
 }
 
 function retrying(adapter: SqlDriverAdapter, generations: Generations): SqlDriverAdapter {
+  // Sent again after each loss, on a connection opened after it, up to MAX_ATTEMPTS in all.
   const once = async <T>(run: () => Promise<T>, retryable: (error: unknown) => boolean): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (!isConnectionLoss(error)) throw error;
-      generations.lost();
-      if (!retryable(error)) throw error;
-      await generations.dropStale();
-      return run();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await run();
+      } catch (error) {
+        if (!isConnectionLoss(error)) throw error;
+        generations.lost();
+        if (!retryable(error) || attempt >= MAX_ATTEMPTS) throw error;
+        await generations.dropStale();
+      }
     }
   };
   return new Proxy(adapter, {

@@ -18,7 +18,15 @@ export interface TransactionOptions {
 }
 
 /**
- * An interactive transaction that survives losing its connection once: lost before COMMIT, the
+ * How often a statement or transaction is sent in all when connections keep being lost under it.
+ * A loss rarely comes alone (a restart or a failover ends every session, sometimes in two waves),
+ * and a request waiting on a hot case's lock can span two of them; past that the database is
+ * more likely down than flapping, and the client is told.
+ */
+export const MAX_ATTEMPTS = 3;
+
+/**
+ * An interactive transaction that survives losing its connection: lost before COMMIT, the
  * transaction rolled back with its session, so `work` runs again from the start on another
  * connection (it must hold no effects outside the database). Lost while COMMIT was on its way,
  * the outcome is unknown and CommitOutcomeUnknown is thrown instead: running it again could store
@@ -38,7 +46,7 @@ export async function runTransaction<T>(db: Db, work: (tx: Prisma.TransactionCli
       if (!isConnectionLoss(error)) throw error;
       // pg refused to send COMMIT on a connection it already knew dead: nothing was committed.
       if (committing && !wasNeverSent(error)) throw new CommitOutcomeUnknown(error);
-      if (attempt >= 2) throw error;
+      if (attempt >= MAX_ATTEMPTS) throw error;
     }
   }
 }
