@@ -1,4 +1,4 @@
-import type { Issues } from './documents.ts';
+import type { Issues } from './documentMapping.ts';
 import type { ErrorDocument, LinkDocument, ListLinksDocument, MetaDocument } from './schemas.ts';
 
 /** Eve's error envelope (its schema: ErrorBody in schemas.ts). */

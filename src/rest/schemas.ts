@@ -17,7 +17,7 @@ import {
 /**
  * The documents of the REST face, as JSON Schemas (TypeBox): the route schemas refer to them,
  * @fastify/swagger lists them under `components.schemas` of /openapi.json, and the document
- * builders (documents.ts) are typed by them, so a key or a value list is written only here.
+ * builders (documentMapping.ts) are typed by them, so a key or a value list is written only here.
  * Every value list and limit comes from the domain's vocabulary.
  */
 

@@ -5,13 +5,13 @@ import { caseStateOf, currencyOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { listComplexity, pageArgs } from '../connection.ts';
 import { CaseState, Currency } from './enums.ts';
-import { CaseConnection, CaseRef, CreditorRef, PaymentConnection, present } from './refs.ts';
+import { CaseConnection, CaseRef, CreditorRef, loadedRow, PaymentConnection } from './objectRefs.ts';
 
 CaseRef.implement({
   description: 'A collection case of a creditor, and what remains to be paid on it.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    creditor: t.field({ type: CreditorRef, resolve: async (c, _, ctx) => present(await ctx.loaders.creditor.load(c.creditorId), 'creditor') }),
+    creditor: t.field({ type: CreditorRef, resolve: async (c, _, ctx) => loadedRow(await ctx.loaders.creditor.load(c.creditorId), 'creditor') }),
     invoiceNumber: t.exposeString('invoiceNumber'),
     referenceNumber: t.exposeString('referenceNumber'),
     currency: t.field({ type: Currency, resolve: currencyOf }),

@@ -4,14 +4,14 @@ import { checkPageRequest } from '../../domain/paging.ts';
 import { builder } from '../builder.ts';
 import { listComplexity, pageArgs } from '../connection.ts';
 import { AccountRef } from './account.ts';
-import { CaseConnection, CreditorConnection, CreditorRef, present } from './refs.ts';
+import { CaseConnection, CreditorConnection, CreditorRef, loadedRow } from './objectRefs.ts';
 
 CreditorRef.implement({
   description: 'A legal entity that owns claims; belongs to one account.',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    account: t.field({ type: AccountRef, resolve: async (c, _, ctx) => present(await ctx.loaders.account.load(c.accountId), 'account') }),
+    account: t.field({ type: AccountRef, resolve: async (c, _, ctx) => loadedRow(await ctx.loaders.account.load(c.accountId), 'account') }),
     cases: t.field({
       type: CaseConnection,
       complexity: listComplexity,
