@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Case, Db, Prisma } from '../db/client.ts';
-import { runTyped, typedSql } from '../db/typedSql.ts';
+import { newestPerParent } from '../db/newestPerParent.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { type Ore, parseAmount } from './money.ts';
@@ -85,7 +85,7 @@ export function listCases(db: Db, accountId: string, filter: CaseFilter, page: P
 
 /**
  * The cases of many creditors of the account, one newest-first page per creditor, in one
- * statement (numbered per creditor, cut at the page; see listPaymentsOfCases).
+ * statement (see newestPerParent).
  * `count` gives a creditor's totalCount (see countCasesOfCreditors).
  */
 export function listCasesOfCreditors(
@@ -98,28 +98,7 @@ export function listCasesOfCreditors(
   return keysetPages(
     creditorIds,
     request,
-    async (parents, cursor, take): Promise<Case[]> => {
-      const sql = typedSql(db);
-      const ranked = sql
-        .selectFrom('Case')
-        .selectAll()
-        .select((eb) =>
-          eb.fn
-            .agg<number>('row_number')
-            .over((over) => over.partitionBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'))
-            .as('rank'),
-        )
-        .where('accountId', '=', accountId)
-        .where('creditorId', 'in', parents)
-        .$if(cursor !== null, (q) =>
-          q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
-        );
-      const rows = await runTyped(
-        db,
-        sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'),
-      );
-      return rows.map(({ rank: _, ...row }) => row);
-    },
+    (parents, cursor, take) => newestPerParent(db, 'Case', 'creditorId', accountId, parents, cursor, take),
     (c) => c.creditorId,
     count,
   );
