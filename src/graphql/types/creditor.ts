@@ -2,7 +2,7 @@ import { findCreditor, listCreditors } from '../../domain/creditors.ts';
 import { isId } from '../../domain/ids.ts';
 import { checkPageRequest } from '../../domain/paging.ts';
 import { builder } from '../builder.ts';
-import { listComplexity, pageArgs } from '../connection.ts';
+import { connectionField } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { CaseConnection, CreditorConnection, CreditorRef, loadedRow } from './objectRefs.ts';
 
@@ -12,13 +12,11 @@ CreditorRef.implement({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     account: t.field({ type: AccountRef, resolve: async (c, _, ctx) => loadedRow(await ctx.loaders.account.load(c.accountId), 'account') }),
-    cases: t.field({
+    cases: connectionField(t, {
       type: CaseConnection,
-      complexity: listComplexity,
       description: "The creditor's cases, newest first.",
-      args: pageArgs,
       // Batched: a list of creditors asking for their cases costs one statement, not one per creditor.
-      resolve: (c, { first, after }, ctx) => ctx.loaders.casesOfCreditor.load({ parentId: c.id, ...checkPageRequest({ first, after }) }),
+      load: (c, page, ctx) => ctx.loaders.casesOfCreditor.load({ parentId: c.id, ...checkPageRequest(page) }),
     }),
   }),
 });
@@ -30,11 +28,9 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, { id }, ctx) => (isId(id) ? findCreditor(ctx.db, ctx.accountId, id) : null),
   }),
-  creditors: t.field({
+  creditors: connectionField(t, {
     type: CreditorConnection,
-    complexity: listComplexity,
     description: 'Creditors of your account, newest first.',
-    args: pageArgs,
-    resolve: (_, { first, after }, ctx) => listCreditors(ctx.db, ctx.accountId, { first, after }),
+    load: (_, page, ctx) => listCreditors(ctx.db, ctx.accountId, page),
   }),
 }));

@@ -2,7 +2,7 @@ import { isId } from '../../domain/ids.ts';
 import { findPayment, listPayments, settledAmount } from '../../domain/payments.ts';
 import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
-import { listComplexity, pageArgs } from '../connection.ts';
+import { connectionField } from '../connection.ts';
 import { parseDateArg } from '../dateArgs.ts';
 import { AccountRef } from './account.ts';
 import { Currency, PaymentStatus } from './enums.ts';
@@ -67,15 +67,11 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, { id }, ctx) => (isId(id) ? findPayment(ctx.db, ctx.accountId, id) : null),
   }),
-  payments: t.field({
+  payments: connectionField(t, {
     type: PaymentConnection,
-    complexity: listComplexity,
     description: 'Payments of your account, newest first.',
-    args: {
-      ...pageArgs,
-      filter: t.arg({ type: PaymentFilter, required: false }),
-    },
-    resolve: (_, { first, after, filter }, ctx) =>
+    args: { filter: t.arg({ type: PaymentFilter, required: false }) },
+    load: (_, { first, after, filter }, ctx) =>
       listPayments(
         ctx.db,
         ctx.accountId,
