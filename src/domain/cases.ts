@@ -17,8 +17,6 @@ import {
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 
-export type { Case };
-
 export function remainingTotal(c: Case): Ore {
   return c.remainingCosts + c.remainingInterest + c.remainingCapital;
 }
@@ -50,7 +48,7 @@ export interface CaseFilter {
   invoiceNumber?: string | null;
 }
 
-export function caseWhere(accountId: string, f: CaseFilter = {}): Prisma.CaseWhereInput {
+function caseWhere(accountId: string, f: CaseFilter = {}): Prisma.CaseWhereInput {
   // No stored value can equal such text, and Postgres fails a query that merely holds a NUL: match nothing.
   if ([f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v))) return { accountId, id: { in: [] } };
   const where: Prisma.CaseWhereInput = { accountId };

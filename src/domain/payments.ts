@@ -241,7 +241,7 @@ export interface PaymentFilter {
   creditorPaymentReference?: string | null;
 }
 
-export function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentWhereInput {
+function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentWhereInput {
   // No stored value can equal such text, and Postgres fails a query that merely holds a NUL: match nothing.
   if ([f.creditorId, f.caseId, f.creditorPaymentReference].some((v) => v && !isStorableText(v))) return { accountId, id: { in: [] } };
   const where: Prisma.PaymentWhereInput = { accountId };
