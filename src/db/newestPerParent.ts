@@ -51,3 +51,27 @@ export async function newestPerParent<Table extends keyof ParentColumnOf>(
   // The statement selects every column of `table` and nothing else but the rank.
   return rows.map(({ rank: _, ...row }) => row) as Selectable<DB[Table]>[];
 }
+
+/** How many rows each parent in the account has, in one grouped count; a parent without rows is absent. */
+export async function countPerParent<Table extends keyof ParentColumnOf>(
+  db: Db,
+  table: Table,
+  parentColumn: ParentColumnOf[Table],
+  accountId: string,
+  parentIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (parentIds.length === 0) return new Map();
+  const from: keyof ParentColumnOf = table;
+  const parent: ParentColumnOf[keyof ParentColumnOf] = parentColumn;
+  const rows = await runTyped(
+    db,
+    typedSql(db)
+      .selectFrom(from)
+      .select((eb) => [eb.ref(parent).as('parentId'), eb.fn.countAll<number | bigint>().as('count')])
+      .where('accountId', '=', accountId)
+      .where(parent, 'in', [...parentIds])
+      .groupBy(parent),
+  );
+  // Postgres counts in bigint, which the driver hands over as BigInt.
+  return new Map(rows.map((row) => [row.parentId, Number(row.count)]));
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Case, Db, Prisma } from '../db/client.ts';
-import { newestPerParent } from '../db/newestPerParent.ts';
+import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { type Ore, parseAmount } from './money.ts';
@@ -103,12 +103,8 @@ export function listCasesOfCreditors(
 }
 
 /** How many cases each creditor of the account has, in one grouped count. */
-export async function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
-  const groups =
-    creditorIds.length === 0
-      ? []
-      : await db.case.groupBy({ by: ['creditorId'], where: { accountId, creditorId: { in: [...creditorIds] } }, _count: { _all: true } });
-  return new Map(groups.map((g) => [g.creditorId, g._count._all]));
+export function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
+  return countPerParent(db, 'Case', 'creditorId', accountId, creditorIds);
 }
 
 export function listCasesByPage(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
-import { newestPerParent } from '../db/newestPerParent.ts';
+import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { newId } from './ids.ts';
@@ -292,10 +292,8 @@ export function listPaymentsOfCases(
 }
 
 /** How many payments each case of the account has, in one grouped count. */
-export async function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonly string[]): Promise<Map<string, number>> {
-  const groups =
-    caseIds.length === 0 ? [] : await db.payment.groupBy({ by: ['caseId'], where: { accountId, caseId: { in: [...caseIds] } }, _count: { _all: true } });
-  return new Map(groups.map((g) => [g.caseId, g._count._all]));
+export function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonly string[]): Promise<Map<string, number>> {
+  return countPerParent(db, 'Payment', 'caseId', accountId, caseIds);
 }
 
 export function listPaymentsByPage(
