@@ -27,7 +27,7 @@ import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
-import { withDatabase } from '../src/db/url.ts';
+import { urlForDatabase } from '../src/db/url.ts';
 import { adminQuery } from '../test/support/database.ts';
 import { naiveLoaders } from './naive.ts';
 import { SEED, type Seeded, seed } from './seed.ts';
@@ -541,7 +541,7 @@ try {
       const name = `bench_${Date.now()}`;
       await admin(`CREATE DATABASE "${name}"`);
       try {
-        results.push(await benchDatabase('Postgres', withDatabase(POSTGRES_SERVER_URL, name)));
+        results.push(await benchDatabase('Postgres', urlForDatabase(POSTGRES_SERVER_URL, name)));
       } finally {
         await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       }

@@ -11,8 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { createApiKey } from '../src/auth/apiKeys.ts';
-import { connectDb, providerOf } from '../src/db/client.ts';
-import { sqlitePath } from '../src/db/url.ts';
+import { connectDb } from '../src/db/client.ts';
+import { databaseKindOf, sqlitePath } from '../src/db/url.ts';
 import { createAccount } from '../src/domain/accounts.ts';
 import { createCreditor } from '../src/domain/creditors.ts';
 
@@ -137,7 +137,7 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
     'updatedAt',
   ];
 
-  if (providerOf(databaseUrl) === 'sqlite') {
+  if (databaseKindOf(databaseUrl) === 'sqlite') {
     const sqlite = new Database(sqlitePath(databaseUrl));
     sqlite.pragma('journal_mode = WAL');
     // As Prisma's adapter writes them: dates as ISO 8601 text, "+00:00" for UTC.

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
-import { providerOf, redactedUrl, sqlitePath } from './db/url.ts';
+import { databaseKindOf, redactedUrl, sqlitePath } from './db/url.ts';
 
 export class StartError extends Error {
   override name = 'StartError';
@@ -51,7 +51,7 @@ function portProblem(error: NodeJS.ErrnoException, port: number, host: string): 
 
 /** Connects to the database once, without changing anything in it. */
 export async function checkDatabase(databaseUrl: string): Promise<void> {
-  if (providerOf(databaseUrl) === 'sqlite') return checkSqlite(sqlitePath(databaseUrl));
+  if (databaseKindOf(databaseUrl) === 'sqlite') return checkSqlite(sqlitePath(databaseUrl));
   return checkPostgres(databaseUrl);
 }
 

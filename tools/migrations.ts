@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { ROOT, readMigrations } from '../src/db/migrate.ts';
 import { lockfileText, MIGRATION_LOCKFILE, PRISMA_LAYOUT } from '../src/db/prismaLayout.ts';
 import { type MigrationFactory, NO_FILTER, postgresFactory, sqliteFactory, withEngine } from '../src/db/schemaEngine/index.ts';
-import type { Provider } from '../src/db/url.ts';
+import type { DatabaseKind } from '../src/db/url.ts';
 import { createShadowDatabase } from './postgresShadowDatabase.ts';
 
 /**
@@ -25,11 +25,11 @@ const EMPTY_MIGRATION = '-- This is an empty migration.';
  * or '' when they agree. Needs no database of the developer's: SQLite replays the
  * migrations in memory, Postgres in a scratch database that is dropped afterwards.
  */
-export async function migrationDrift(provider: Provider): Promise<string> {
-  const schemaPath = join(ROOT, PRISMA_LAYOUT[provider].schema);
+export async function migrationDrift(kind: DatabaseKind): Promise<string> {
+  const schemaPath = join(ROOT, PRISMA_LAYOUT[kind].schema);
   const schema = { path: schemaPath, content: await readFile(schemaPath, 'utf8') };
-  const migrations = await readMigrations(provider);
-  const { stdout } = await withEngine(scratchFactory(provider), (engine) =>
+  const migrations = await readMigrations(kind);
+  const { stdout } = await withEngine(scratchFactory(kind), (engine) =>
     engine.diff({
       from: { tag: 'migrations', ...migrations },
       to: { tag: 'schemaDatamodel', files: [schema] },
@@ -43,8 +43,8 @@ export async function migrationDrift(provider: Provider): Promise<string> {
 }
 
 /** For diffs: the main database is never written, the shadow is a throwaway. */
-function scratchFactory(provider: Provider): MigrationFactory {
-  if (provider === 'sqlite') return sqliteFactory('file::memory:');
+function scratchFactory(kind: DatabaseKind): MigrationFactory {
+  if (kind === 'sqlite') return sqliteFactory('file::memory:');
   return postgresFactory(SCRATCH_POSTGRES_URL, () => createShadowDatabase(SCRATCH_POSTGRES_URL));
 }
 
@@ -53,28 +53,28 @@ function scratchFactory(provider: Provider): MigrationFactory {
  * migrationDrift finds, and returns each folder (relative to the repository root), or null
  * for a provider whose migrations already match its schema.
  */
-export async function createMigration(name: string): Promise<{ sqlite: string | null; postgresql: string | null }> {
+export async function createMigration(name: string): Promise<{ sqlite: string | null; postgres: string | null }> {
   if (!/^[A-Za-z0-9_]+$/.test(name)) {
     throw new Error(`Migration name "${name}" must be letters, digits and underscores`);
   }
   // Both drifts first, so a failure on one provider writes nothing for the other.
   const sqlite = await migrationDrift('sqlite');
-  const postgresql = await migrationDrift('postgresql');
+  const postgres = await migrationDrift('postgres');
   // One name for both providers keeps their histories side by side.
   const folder = `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${name}`;
   return {
     sqlite: sqlite ? await writeMigration('sqlite', folder, sqlite) : null,
-    postgresql: postgresql ? await writeMigration('postgresql', folder, postgresql) : null,
+    postgres: postgres ? await writeMigration('postgres', folder, postgres) : null,
   };
 }
 
-async function writeMigration(provider: Provider, folder: string, script: string): Promise<string> {
-  const baseDir = join(ROOT, PRISMA_LAYOUT[provider].migrations);
+async function writeMigration(kind: DatabaseKind, folder: string, script: string): Promise<string> {
+  const baseDir = join(ROOT, PRISMA_LAYOUT[kind].migrations);
   await mkdir(baseDir, { recursive: true });
   await mkdir(join(baseDir, folder)); // not recursive: never overwrite an existing migration
   await writeFile(join(baseDir, folder, 'migration.sql'), script);
   if (!existsSync(join(baseDir, MIGRATION_LOCKFILE))) {
-    await writeFile(join(baseDir, MIGRATION_LOCKFILE), lockfileText(provider));
+    await writeFile(join(baseDir, MIGRATION_LOCKFILE), lockfileText(kind));
   }
   return relative(ROOT, join(baseDir, folder));
 }

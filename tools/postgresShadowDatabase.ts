@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ShadowDatabase } from '../src/db/schemaEngine/index.ts';
-import { withDatabase } from '../src/db/url.ts';
+import { urlForDatabase } from '../src/db/url.ts';
 
 /**
  * Workaround 4 (docs/migrations.md): adapter-pg drops its own shadow database while its pool
@@ -10,16 +10,16 @@ import { withDatabase } from '../src/db/url.ts';
  */
 export async function createShadowDatabase(serverUrl: string): Promise<ShadowDatabase> {
   const database = `migrate_shadow_${randomUUID().replaceAll('-', '')}`;
-  await runAdmin(serverUrl, `CREATE DATABASE "${database}"`);
+  await runOnServer(serverUrl, `CREATE DATABASE "${database}"`);
   return {
     // The hazard of workaround 4: a connection string beside a separate `database` field wins,
     // so the pool would point at the main database. This URL names the shadow database itself.
-    url: withDatabase(serverUrl, database),
-    drop: () => runAdmin(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
+    url: urlForDatabase(serverUrl, database),
+    drop: () => runOnServer(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`),
   };
 }
 
-async function runAdmin(serverUrl: string, sql: string): Promise<void> {
+async function runOnServer(serverUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {

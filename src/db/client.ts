@@ -6,12 +6,11 @@ import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { retryOnConnectionLoss } from './reconnect.ts';
 import { isolateSqliteConnection } from './sqliteIsolation.ts';
-import { providerOf } from './url.ts';
+import { databaseKindOf } from './url.ts';
 
 export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postgres/client.ts';
 
 export { Prisma } from './generated/postgres/client.ts';
-export { type Provider, providerOf } from './url.ts';
 
 /**
  * The two generated clients differ only in their provider; the domain codes against
@@ -29,7 +28,7 @@ export interface DbOptions {
 }
 
 export async function connectDb(databaseUrl: string, options: DbOptions = {}): Promise<Db> {
-  if (providerOf(databaseUrl) === 'postgresql') {
+  if (databaseKindOf(databaseUrl) === 'postgres') {
     // The pool is ours so its use can be exported as metrics (poolOf); $disconnect still ends it.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
     const adapter = retryOnConnectionLoss(new PrismaPg(pool, { statementNameGenerator: preparedStatementName, disposeExternalPool: true }));

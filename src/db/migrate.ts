@@ -21,9 +21,7 @@ import {
   sqliteFactory,
   withEngine,
 } from './schemaEngine/index.ts';
-import { type Provider, providerOf, sqlitePath } from './url.ts';
-
-export { providerOf };
+import { type DatabaseKind, databaseKindOf, sqlitePath } from './url.ts';
 
 /** The folder that holds prisma/: two levels above this file in src/db/, one above a bundle in dist/. */
 export const ROOT = findUp(dirname(fileURLToPath(import.meta.url)), 'prisma');
@@ -47,15 +45,15 @@ const DEPLOY_LOCK_KEY = 7_283_901_446_120_771n;
  * Safe to call from several processes at once.
  */
 export async function deployMigrations(databaseUrl: string): Promise<string[]> {
-  const provider = providerOf(databaseUrl);
-  const migrationsList = await readMigrations(provider);
+  const kind = databaseKindOf(databaseUrl);
+  const migrationsList = await readMigrations(kind);
   const apply = () =>
-    withEngine(provider === 'sqlite' ? sqliteFactory(databaseUrl) : postgresFactory(databaseUrl), async (engine) => {
+    withEngine(kind === 'sqlite' ? sqliteFactory(databaseUrl) : postgresFactory(databaseUrl), async (engine) => {
       if (await upToDate(engine, migrationsList)) return [];
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
       return appliedMigrationNames;
     });
-  if (provider === 'sqlite') {
+  if (kind === 'sqlite') {
     // Migrate creates the database file but not its directory (./data on a fresh clone).
     await mkdir(dirname(sqlitePath(databaseUrl)), { recursive: true });
     return apply();
@@ -83,8 +81,8 @@ async function upToDate(engine: SchemaEngine, migrationsList: MigrationList): Pr
 }
 
 /** The migrations folder as the engine wants it, read the way Prisma's CLI reads it. */
-export async function readMigrations(provider: Provider): Promise<MigrationList> {
-  const baseDir = join(ROOT, PRISMA_LAYOUT[provider].migrations);
+export async function readMigrations(kind: DatabaseKind): Promise<MigrationList> {
+  const baseDir = join(ROOT, PRISMA_LAYOUT[kind].migrations);
   const entries = await readdir(baseDir, { withFileTypes: true }).catch(ifMissing([]));
   const names = entries
     .filter((entry) => entry.isDirectory())
@@ -104,7 +102,7 @@ export async function readMigrations(provider: Provider): Promise<MigrationList>
     baseDir,
     // The engine refuses to diff from a folder without a lockfile; before the first
     // migration there is none yet, and this folder's provider is known anyway.
-    lockfile: { path: MIGRATION_LOCKFILE, content: (await readOptional(join(baseDir, MIGRATION_LOCKFILE))) ?? lockfileText(provider) },
+    lockfile: { path: MIGRATION_LOCKFILE, content: (await readOptional(join(baseDir, MIGRATION_LOCKFILE))) ?? lockfileText(kind) },
     shadowDbInitScript: '',
     migrationDirectories,
   };

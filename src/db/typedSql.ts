@@ -32,13 +32,13 @@ const compileOnly = (sqlite: boolean): TypedSql =>
     },
   });
 
-const builders = { sqlite: compileOnly(true), postgresql: compileOnly(false) };
+const builders = { sqlite: compileOnly(true), postgres: compileOnly(false) };
 
 /** The statement builder for the database behind `db`. */
 export function typedSql(db: Db): TypedSql {
   // The provider of the generated client the Db was built from (it survives $extends).
   const provider = (db as unknown as { _activeProvider: string })._activeProvider;
-  return provider === 'sqlite' ? builders.sqlite : builders.postgresql;
+  return provider === 'sqlite' ? builders.sqlite : builders.postgres;
 }
 
 /** Runs a typed statement through Prisma; the rows have the types the statement declares. */

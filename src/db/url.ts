@@ -1,12 +1,12 @@
 /** What a DATABASE_URL names, without loading a Prisma client. */
-export type Provider = 'sqlite' | 'postgresql';
+export type DatabaseKind = 'sqlite' | 'postgres';
 
 /** The database when DATABASE_URL is unset or empty: the server's, the CLIs' and prisma.config.ts'. */
 export const DEFAULT_DATABASE_URL = 'file:./data/payments.db';
 
-export function providerOf(databaseUrl: string): Provider {
+export function databaseKindOf(databaseUrl: string): DatabaseKind {
   if (databaseUrl.startsWith('file:')) return 'sqlite';
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgresql';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return 'postgres';
   // Only the scheme is echoed: the rest of a URL may hold a password.
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0] ?? 'no scheme';
   throw new Error(`Unsupported DATABASE_URL (${scheme}): expected file:<path> for SQLite or postgresql://... for PostgreSQL`);
@@ -18,7 +18,7 @@ export function sqlitePath(databaseUrl: string): string {
 }
 
 /** The same Postgres server and credentials, another database. */
-export function withDatabase(postgresUrl: string, database: string): string {
+export function urlForDatabase(postgresUrl: string, database: string): string {
   const url = new URL(postgresUrl);
   url.pathname = `/${encodeURIComponent(database)}`;
   return url.toString();
@@ -26,7 +26,7 @@ export function withDatabase(postgresUrl: string, database: string): string {
 
 /** A Postgres URL fit for logs: no user or password. */
 export function redactedUrl(databaseUrl: string): string {
-  if (providerOf(databaseUrl) === 'sqlite') return databaseUrl;
+  if (databaseKindOf(databaseUrl) === 'sqlite') return databaseUrl;
   const url = new URL(databaseUrl);
   return `${url.protocol}//${url.host}${url.pathname}`;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Case, Db, Prisma } from '../db/client.ts';
-import { runTyped, typedSql } from '../db/typedSql.ts';
+import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { type Ore, parseAmount } from './money.ts';
@@ -16,8 +16,6 @@ import {
 } from './paging.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
-
-export type { Case };
 
 export function remainingTotal(c: Case): Ore {
   return c.remainingCosts + c.remainingInterest + c.remainingCapital;
@@ -50,7 +48,7 @@ export interface CaseFilter {
   invoiceNumber?: string | null;
 }
 
-export function caseWhere(accountId: string, f: CaseFilter = {}): Prisma.CaseWhereInput {
+function caseWhere(accountId: string, f: CaseFilter = {}): Prisma.CaseWhereInput {
   // No stored value can equal such text, and Postgres fails a query that merely holds a NUL: match nothing.
   if ([f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v))) return { accountId, id: { in: [] } };
   const where: Prisma.CaseWhereInput = { accountId };
@@ -85,7 +83,7 @@ export function listCases(db: Db, accountId: string, filter: CaseFilter, page: P
 
 /**
  * The cases of many creditors of the account, one newest-first page per creditor, in one
- * statement (numbered per creditor, cut at the page; see listPaymentsOfCases).
+ * statement (see newestPerParent).
  * `count` gives a creditor's totalCount (see countCasesOfCreditors).
  */
 export function listCasesOfCreditors(
@@ -98,40 +96,15 @@ export function listCasesOfCreditors(
   return keysetPages(
     creditorIds,
     request,
-    async (parents, cursor, take): Promise<Case[]> => {
-      const sql = typedSql(db);
-      const ranked = sql
-        .selectFrom('Case')
-        .selectAll()
-        .select((eb) =>
-          eb.fn
-            .agg<number>('row_number')
-            .over((over) => over.partitionBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'))
-            .as('rank'),
-        )
-        .where('accountId', '=', accountId)
-        .where('creditorId', 'in', parents)
-        .$if(cursor !== null, (q) =>
-          q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
-        );
-      const rows = await runTyped(
-        db,
-        sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy('creditorId').orderBy('createdAt', 'desc').orderBy('id', 'desc'),
-      );
-      return rows.map(({ rank: _, ...row }) => row);
-    },
+    (parents, cursor, take) => newestPerParent(db, 'Case', 'creditorId', accountId, parents, cursor, take),
     (c) => c.creditorId,
     count,
   );
 }
 
 /** How many cases each creditor of the account has, in one grouped count. */
-export async function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
-  const groups =
-    creditorIds.length === 0
-      ? []
-      : await db.case.groupBy({ by: ['creditorId'], where: { accountId, creditorId: { in: [...creditorIds] } }, _count: { _all: true } });
-  return new Map(groups.map((g) => [g.creditorId, g._count._all]));
+export function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
+  return countPerParent(db, 'Case', 'creditorId', accountId, creditorIds);
 }
 
 export function listCasesByPage(

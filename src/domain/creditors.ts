@@ -3,8 +3,6 @@ import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { keysetPage, NEWEST_FIRST, type Page, type PageRequest } from './paging.ts';
 
-export type { Creditor };
-
 export function findCreditor(db: Db, accountId: string, id: string): Promise<Creditor | null> {
   return db.creditor.findFirst({ where: { id, accountId } });
 }

@@ -54,7 +54,3 @@ export function formatOre(ore: Ore): string {
 export function oreToNumber(ore: Ore): number {
   return Number(formatOre(ore));
 }
-
-export function sumOre(...amounts: Ore[]): Ore {
-  return amounts.reduce((a, b) => a + b, 0n);
-}

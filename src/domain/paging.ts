@@ -23,7 +23,7 @@ interface Ordered {
   createdAt: Date;
 }
 
-export function pageSize(first: number | null | undefined): number {
+function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
     throw new InvalidArgumentError('first', `first must be an integer from 0 to ${MAX_PAGE_SIZE}`);
@@ -35,14 +35,14 @@ export function encodeCursor(row: Ordered): string {
   return Buffer.from(`${row.createdAt.getTime()}:${row.id}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): Ordered {
+function decodeCursor(cursor: string): Ordered {
   const match = /^(\d{1,15}):([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match) throw new InvalidArgumentError('after', 'after is not a cursor this API returned');
   return { createdAt: new Date(Number(match[1])), id: match[2]! };
 }
 
 /** The rows strictly after the cursor in newest-first order (a keyset, so deep pages stay cheap). */
-export function afterCursor(after: string | null | undefined) {
+function afterCursor(after: string | null | undefined) {
   if (!after) return {};
   const { createdAt, id } = decodeCursor(after);
   return { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] };

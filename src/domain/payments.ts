@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
+import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
-import { runTyped, typedSql } from '../db/typedSql.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { newId } from './ids.ts';
 import {
@@ -241,7 +241,7 @@ export interface PaymentFilter {
   creditorPaymentReference?: string | null;
 }
 
-export function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentWhereInput {
+function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentWhereInput {
   // No stored value can equal such text, and Postgres fails a query that merely holds a NUL: match nothing.
   if ([f.creditorId, f.caseId, f.creditorPaymentReference].some((v) => v && !isStorableText(v))) return { accountId, id: { in: [] } };
   const where: Prisma.PaymentWhereInput = { accountId };
@@ -273,10 +273,7 @@ export function listPayments(db: Db, accountId: string, filter: PaymentFilter, p
 
 /**
  * The payments of many cases of the account, one newest-first page per case, in one
- * statement: the cases' payments numbered per case in the list's order, cut at the page.
- * It reads every payment of those cases after the cursor (as their totalCount does), which
- * here measured faster than one LIMITed branch per case: those made a statement as long as
- * the page and took longer to plan than to run. `count` gives a case's totalCount.
+ * statement (see newestPerParent). `count` gives a case's totalCount.
  */
 export function listPaymentsOfCases(
   db: Db,
@@ -288,38 +285,15 @@ export function listPaymentsOfCases(
   return keysetPages(
     caseIds,
     request,
-    async (parents, cursor, take): Promise<Payment[]> => {
-      const sql = typedSql(db);
-      const ranked = sql
-        .selectFrom('Payment')
-        .selectAll()
-        .select((eb) =>
-          eb.fn
-            .agg<number>('row_number')
-            .over((over) => over.partitionBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc'))
-            .as('rank'),
-        )
-        .where('accountId', '=', accountId)
-        .where('caseId', 'in', parents)
-        .$if(cursor !== null, (q) =>
-          q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
-        );
-      const rows = await runTyped(
-        db,
-        sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy('caseId').orderBy('createdAt', 'desc').orderBy('id', 'desc'),
-      );
-      return rows.map(({ rank: _, ...row }) => row);
-    },
+    (parents, cursor, take) => newestPerParent(db, 'Payment', 'caseId', accountId, parents, cursor, take),
     (payment) => payment.caseId,
     count,
   );
 }
 
 /** How many payments each case of the account has, in one grouped count. */
-export async function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonly string[]): Promise<Map<string, number>> {
-  const groups =
-    caseIds.length === 0 ? [] : await db.payment.groupBy({ by: ['caseId'], where: { accountId, caseId: { in: [...caseIds] } }, _count: { _all: true } });
-  return new Map(groups.map((g) => [g.caseId, g._count._all]));
+export function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonly string[]): Promise<Map<string, number>> {
+  return countPerParent(db, 'Payment', 'caseId', accountId, caseIds);
 }
 
 export function listPaymentsByPage(

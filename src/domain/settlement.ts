@@ -1,7 +1,6 @@
 import type { Ore } from './money.ts';
 import { CASE_STATE, type CaseState, PAYMENT_STATUS, type PaymentStatus, STATUS_REASON, type StatusReason } from './vocabulary.ts';
 
-export type { CaseState, PaymentStatus };
 /** The reasons by their short names (STATUS_REASON of the vocabulary). */
 export const REASON = STATUS_REASON;
 

@@ -35,7 +35,7 @@ export type Currency = (typeof CURRENCIES)[number];
 export const CURRENCY = named(CURRENCIES);
 
 /** Where a registration comes from; clients may only send the first (a file import sets its own). */
-export const ORIGINS = ['creditor_system'] as const;
+const ORIGINS = ['creditor_system'] as const;
 export const CREDITOR_SYSTEM_ORIGIN = ORIGINS[0];
 
 // --- limits ---

@@ -1,4 +1,4 @@
-import type { ObjectRef, SchemaTypes } from '@pothos/core';
+import type { InputFieldMap, InputShapeFromFields, ObjectRef, SchemaTypes } from '@pothos/core';
 import type { Page } from '../domain/paging.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/vocabulary.ts';
 import { builder } from './builder.ts';
@@ -13,10 +13,10 @@ const PageInfo = builder.objectRef<Page<unknown>>('PageInfo').implement({
 });
 
 /** The cost of a list field: its items' selection counts once per row it may return. */
-export const listComplexity = (args: { first?: number | null }) => ({ field: 1, multiplier: Math.max(1, args.first ?? DEFAULT_PAGE_SIZE) });
+const listComplexity = (args: { first?: number | null }) => ({ field: 1, multiplier: Math.max(1, args.first ?? DEFAULT_PAGE_SIZE) });
 
 /** The arguments of every list: a page of `first` after a cursor. */
-export const pageArgs = builder.args((t) => ({
+const pageArgs = builder.args((t) => ({
   first: t.int({ required: false, description: `Page size: ${DEFAULT_PAGE_SIZE} when not given, at most ${MAX_PAGE_SIZE}.` }),
   after: t.string({ required: false, description: 'The endCursor of the previous page.' }),
 }));
@@ -38,5 +38,30 @@ export function connectionOf<Types extends SchemaTypes, T>(name: string, node: O
       pageInfo: t.field({ type: PageInfo, resolve: (page) => page as Page<unknown> }),
       totalCount: t.int({ resolve: (page) => page.totalCount() }),
     }),
+  });
+}
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/**
+ * A list field: a connection of `type` with the page arguments (and any of the list's own),
+ * costed by its page size; `load` reads the page for the parent.
+ */
+export function connectionField<Parent, Node, Extra extends InputFieldMap = Record<string, never>>(
+  t: PothosSchemaTypes.RootFieldBuilder<Types, Parent, 'Object' | 'Query'>,
+  options: {
+    type: ObjectRef<Types, Page<Node>>;
+    description: string;
+    args?: Extra;
+    load: (parent: Parent, args: InputShapeFromFields<typeof pageArgs & Extra>, ctx: Types['Context']) => Promise<Page<Node>>;
+  },
+) {
+  // A query field's options are an object field's with the root as parent.
+  return (t as PothosSchemaTypes.RootFieldBuilder<Types, Parent, 'Object'>).field({
+    type: options.type,
+    complexity: listComplexity,
+    description: options.description,
+    args: { ...pageArgs, ...options.args } as typeof pageArgs & Extra,
+    resolve: (parent, args, ctx) => options.load(parent, args, ctx),
   });
 }

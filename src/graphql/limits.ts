@@ -62,7 +62,7 @@ interface Shape {
  * Field selections and nesting of the document with every fragment spread expanded, each
  * fragment measured once (linear in the document, however often fragments spread each other).
  */
-export function expandedShape(document: DocumentNode): Shape {
+function expandedShape(document: DocumentNode): Shape {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -107,7 +107,7 @@ export function expandedShape(document: DocumentNode): Shape {
 }
 
 /** Subscriptions (or any operation type the schema lacks) are refused, not left to fail inside execution. */
-export function KnownOperationTypesRule(context: ValidationContext): ASTVisitor {
+function KnownOperationTypesRule(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(node) {
       if (!context.getSchema().getRootType(node.operation)) {

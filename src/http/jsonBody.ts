@@ -14,7 +14,7 @@ const MAX_EXPANDED_EXPONENT = 40;
 /**
  * A JSON number a double cannot hold exactly, as the client wrote it. Not a string, so a text
  * field sent a long number still fails as "not a string"; each face hands `decimalText` to the
- * domain where an amount is expected (src/rest/documents.ts, src/http/graphqlNumbers.ts).
+ * domain where an amount is expected (src/rest/documentMapping.ts, src/http/graphqlNumbers.ts).
  */
 export class ExactNumber {
   constructor(readonly literal: string) {}

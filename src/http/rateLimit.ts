@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-export const RATE_LIMITED = 'RATE_LIMITED';
+const RATE_LIMITED = 'RATE_LIMITED';
 
 /** Probes and scrapes from the platform, which come often from one address and carry no key. */
 const OPERATIONS_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 /** A caller over its budget; each face's error handler answers it in its own shape (429, Retry-After set). */
-export class RateLimitedError extends Error {
+class RateLimitedError extends Error {
   readonly statusCode = 429;
   readonly code = RATE_LIMITED;
 }

@@ -21,39 +21,39 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export const MAX_OPERATION_NAMES = 100;
 const MAX_OPERATION_NAME_LENGTH = 64;
 
+const HTTP_LABELS = ['face', 'operation', 'outcome'] as const;
+const GRAPHQL_LABELS = ['operationName', 'operationType'];
+
 /** One app's metrics. Each app has its own registry: tests build many apps in one process. */
 export class AppMetrics {
   readonly registry = new Registry();
   private readonly operationNames = new Set<string>();
 
-  readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by face (graphql, rest, other), operation (GraphQL operation name or REST route) and outcome (status class, or "error" for a GraphQL result holding errors).',
-    labelNames: ['face', 'operation', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly httpRequests = this.counter(
+    'http_requests_total',
+    'HTTP requests answered, by face (graphql, rest, other), operation (GraphQL operation name or REST route) and outcome (status class, or "error" for a GraphQL result holding errors).',
+    HTTP_LABELS,
+  );
 
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time from a request arriving to its answer being sent, by face, operation and outcome.',
-    labelNames: ['face', 'operation', 'outcome'] as const,
+    labelNames: HTTP_LABELS,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
 
-  readonly registrations = new Counter({
-    name: 'payment_registrations_total',
-    help: 'Payments registered, by face, payment status (completed, warning, error) and whether it was a replay of an earlier registration.',
-    labelNames: ['face', 'status', 'replayed'] as const,
-    registers: [this.registry],
-  });
+  readonly registrations = this.counter(
+    'payment_registrations_total',
+    'Payments registered, by face, payment status (completed, warning, error) and whether it was a replay of an earlier registration.',
+    ['face', 'status', 'replayed'],
+  );
 
-  readonly registrationsRefused = new Counter({
-    name: 'payment_registrations_refused_total',
-    help: 'Registrations refused with nothing stored, by face and reason (invalid input, or a conflict with an earlier registration).',
-    labelNames: ['face', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly registrationsRefused = this.counter(
+    'payment_registrations_refused_total',
+    'Registrations refused with nothing stored, by face and reason (invalid input, or a conflict with an earlier registration).',
+    ['face', 'reason'],
+  );
 
   constructor(pool?: Pool) {
     if (pool) this.observePool(pool);
@@ -101,7 +101,7 @@ export class AppMetrics {
       metrics: {
         graphql_envelop_request: createCounter({
           registry,
-          counter: { name: 'graphql_envelop_request', help: 'GraphQL operations executed.', labelNames: ['operationName', 'operationType'] },
+          counter: { name: 'graphql_envelop_request', help: 'GraphQL operations executed.', labelNames: GRAPHQL_LABELS },
           fillLabelsFn: operation,
         }),
         graphql_envelop_request_duration: createHistogram({
@@ -109,7 +109,7 @@ export class AppMetrics {
           histogram: {
             name: 'graphql_envelop_request_duration',
             help: 'Time to execute a GraphQL operation (parse, validate, context and execute), in seconds.',
-            labelNames: ['operationName', 'operationType'],
+            labelNames: GRAPHQL_LABELS,
             buckets: LATENCY_BUCKETS,
           },
           fillLabelsFn: operation,
@@ -119,7 +119,7 @@ export class AppMetrics {
           counter: {
             name: 'graphql_envelop_error_result',
             help: 'GraphQL results holding errors, by the phase that raised them.',
-            labelNames: ['operationName', 'operationType', 'phase'],
+            labelNames: [...GRAPHQL_LABELS, 'phase'],
           },
           fillLabelsFn: (params) => ({ ...operation(params), phase: params.errorPhase ?? 'unknown' }),
         }),
@@ -134,6 +134,10 @@ export class AppMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  private counter<Label extends string>(name: string, help: string, labelNames: readonly Label[]): Counter<Label> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
   private observePool(pool: Pool): void {

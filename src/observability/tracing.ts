@@ -15,7 +15,7 @@ export interface TracingConfig {
   exporter?: SpanExporter;
 }
 
-export const DEFAULT_SERVICE_NAME = 'creditor-payments';
+const DEFAULT_SERVICE_NAME = 'creditor-payments';
 
 /**
  * One app's tracer. The provider is not registered globally: each app (tests build many in one

@@ -1,23 +1,18 @@
-import type { Issues } from './documents.ts';
-import type { ErrorDocument, LinkDocument, ListLinksDocument, MetaDocument } from './schemas.ts';
+import type { Issues } from './documentMapping.ts';
+import type { ErrorDocument, ListLinksDocument, MetaDocument } from './schemas.ts';
 
 /** Eve's error envelope (its schema: ErrorBody in schemas.ts). */
-export type ErrorBody = ErrorDocument;
-
-export function errorBody(code: number, message: string, issues?: Issues): ErrorBody {
+export function errorBody(code: number, message: string, issues?: Issues): ErrorDocument {
   return issues ? { _status: 'ERR', _error: { code, message }, _issues: issues } : { _status: 'ERR', _error: { code, message } };
 }
 
 /** Eve's message for a rejected insert; the fields' own messages are in `_issues`. */
 export const INSERTION_FAILURE = 'Insertion failure: 1 document(s) contain(s) error(s)';
 
-export type Link = LinkDocument;
-export type ListLinks = ListLinksDocument;
-
 export interface ListEnvelope<T> {
   _items: T[];
   _meta: MetaDocument;
-  _links: ListLinks;
+  _links: ListLinksDocument;
 }
 
 /** The query arguments a list's links carry over from the request, as the client sent them. */
@@ -47,7 +42,7 @@ export function listEnvelope<T>(
     return text ? `${resource}?${text}` : resource;
   };
   const lastPage = Math.max(1, Math.ceil(page.total / page.maxResults));
-  const links: ListLinks = {
+  const links: ListLinksDocument = {
     parent: { title: 'home', href: '/' },
     self: { title: resource, href: href(page.page === 1 ? undefined : page.page) },
   };

@@ -110,6 +110,34 @@ const conditional = described(
 );
 const notModified = { description: 'The client holds this version already (If-None-Match).', type: 'null', headers: etag } as const;
 
+/** GET of one document of the account by id, with its ETag (304 when the client holds it). */
+function getOperation<Document extends TSchema>(operationId: string, summary: string, document: Document, description: string) {
+  return {
+    operationId,
+    summary,
+    params: item,
+    headers: conditional,
+    response: {
+      200: refTo(document, { description, headers: etag }),
+      304: notModified,
+      401: unauthorized,
+      404: notFound,
+      414: uriTooLong,
+      429: tooManyRequests,
+    },
+  } satisfies FastifySchema;
+}
+
+/** GET of one page of the account's documents. */
+function listOperation<Query extends TSchema, List extends TSchema>(operationId: string, summary: string, querystring: Query, list: List) {
+  return {
+    operationId,
+    summary,
+    querystring,
+    response: { 200: refTo(list, { description: 'One page.' }), 400: badRequest, 401: unauthorized, 429: tooManyRequests },
+  } satisfies FastifySchema;
+}
+
 // --- the operations ---
 
 export const registerPaymentSchema = {
@@ -145,54 +173,28 @@ export const registerPaymentSchema = {
   },
 } satisfies FastifySchema;
 
-export const listPaymentsSchema = {
-  operationId: 'listPayments',
-  summary: "List your account's payments",
-  querystring: listQuery(
+export const listPaymentsSchema = listOperation(
+  'listPayments',
+  "List your account's payments",
+  listQuery(
     PAYMENT_LIST,
     ' (equality; `bank_transaction_date` also takes a range: `{"$gte": date, "$lte": date}`)',
     `{"status": "${PAYMENT_STATUS.warning}"}`,
     'bank_transaction_date,-amount',
   ),
-  response: { 200: refTo(PaymentList, { description: 'One page.' }), 400: badRequest, 401: unauthorized, 429: tooManyRequests },
-} satisfies FastifySchema;
+  PaymentList,
+);
 
-export const getPaymentSchema = {
-  operationId: 'getPayment',
-  summary: 'Get a payment',
-  params: item,
-  headers: conditional,
-  response: {
-    200: refTo(Payment, { description: 'The payment.', headers: etag }),
-    304: notModified,
-    401: unauthorized,
-    404: notFound,
-    414: uriTooLong,
-    429: tooManyRequests,
-  },
-} satisfies FastifySchema;
+export const getPaymentSchema = getOperation('getPayment', 'Get a payment', Payment, 'The payment.');
 
-export const listCasesSchema = {
-  operationId: 'listCases',
-  summary: "List your account's cases",
-  querystring: listQuery(CASE_LIST, ' (equality)', `{"state": "${CASE_STATE.OPEN}"}`, '-_updated'),
-  response: { 200: refTo(CaseList, { description: 'One page.' }), 400: badRequest, 401: unauthorized, 429: tooManyRequests },
-} satisfies FastifySchema;
+export const listCasesSchema = listOperation(
+  'listCases',
+  "List your account's cases",
+  listQuery(CASE_LIST, ' (equality)', `{"state": "${CASE_STATE.OPEN}"}`, '-_updated'),
+  CaseList,
+);
 
-export const getCaseSchema = {
-  operationId: 'getCase',
-  summary: 'Get a case',
-  params: item,
-  headers: conditional,
-  response: {
-    200: refTo(Case, { description: 'The case.', headers: etag }),
-    304: notModified,
-    401: unauthorized,
-    404: notFound,
-    414: uriTooLong,
-    429: tooManyRequests,
-  },
-} satisfies FastifySchema;
+export const getCaseSchema = getOperation('getCase', 'Get a case', Case, 'The case.');
 
 export const openApiDocumentSchema = {
   operationId: 'getOpenApiDocument',

@@ -7,7 +7,7 @@ import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import { findPayment, listPaymentsByPage, registerPayment } from '../domain/payments.ts';
 import type { RegistrationObserver } from '../observability/metrics.ts';
-import { caseDocument, createdPaymentDocument, paymentDocument, registrationFromRest } from './documents.ts';
+import { caseDocument, createdPaymentDocument, paymentDocument, registrationFromRest } from './documentMapping.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
 import { BadQueryError, CASE_LIST, PAYMENT_LIST, parseListQuery } from './listQuery.ts';
 import {
@@ -118,7 +118,7 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       const caseIds = [...new Set(items.map((p) => p.caseId))];
       const cases = await findCases(db, accountId, caseIds);
       const caseById = new Map(cases.map((c) => [c.id, c]));
-      const documents = items.map((p) => paymentDocument(p, present(caseById.get(p.caseId), p.caseId)));
+      const documents = items.map((p) => paymentDocument(p, storedPaymentCase(caseById.get(p.caseId), p.caseId)));
       return listEnvelope(PAYMENTS, documents, { page: query.page, maxResults: query.maxResults, total }, query.carried);
     });
 
@@ -178,11 +178,11 @@ function clientErrorMessage(error: FastifyError, status: number, request: Fastif
 }
 
 async function caseOf(db: Db, accountId: string, caseId: string): Promise<Case> {
-  return present(await findCase(db, accountId, caseId), caseId);
+  return storedPaymentCase(await findCase(db, accountId, caseId), caseId);
 }
 
 /** A payment's case is in the payment's account; a miss is a bug, not "not found". */
-function present(theCase: Case | undefined | null, caseId: string): Case {
+function storedPaymentCase(theCase: Case | undefined | null, caseId: string): Case {
   if (!theCase) throw new Error(`case ${caseId} of a stored payment is missing`);
   return theCase;
 }

@@ -17,7 +17,7 @@ import {
 /**
  * The documents of the REST face, as JSON Schemas (TypeBox): the route schemas refer to them,
  * @fastify/swagger lists them under `components.schemas` of /openapi.json, and the document
- * builders (documents.ts) are typed by them, so a key or a value list is written only here.
+ * builders (documentMapping.ts) are typed by them, so a key or a value list is written only here.
  * Every value list and limit comes from the domain's vocabulary.
  */
 
@@ -36,6 +36,8 @@ const money = (description = MONEY) => Type.Number({ minimum: 0, description });
 const currency = () => Type.Enum(CURRENCIES);
 const paymentStatus = () => Type.Enum(PAYMENT_STATUSES);
 const statusReason = () => Type.Union([Type.Enum(STATUS_REASONS), Type.Null()], { description: `Why the status is not \`${PAYMENT_STATUS.completed}\`.` });
+/** What every stored document carries first. */
+const stored = () => ({ _id: id(), _created: rfc1123(), _updated: rfc1123() });
 const dateInput = (rule: string) =>
   Type.String({
     description: `RFC 1123 (\`Fri, 04 Jul 2025 16:20:41 GMT\`) or ISO 8601 with a time zone. ${rule}`,
@@ -89,9 +91,7 @@ export const PaymentRegistration = Type.Object(
 /** The 201 (and replay) body of POST /creditor--payments: exactly the contract's fields. */
 export const PaymentCreated = Type.Object(
   {
-    _id: id(),
-    _created: rfc1123(),
-    _updated: rfc1123(),
+    ...stored(),
     _etag: etag(),
     _status: Type.Literal('OK'),
     _payment_status: paymentStatus(),
@@ -107,9 +107,7 @@ export const PaymentCreated = Type.Object(
 
 export const Payment = Type.Object(
   {
-    _id: id(),
-    _created: rfc1123(),
-    _updated: rfc1123(),
+    ...stored(),
     _etag: etag(),
     account: id(),
     creditor: id(),
@@ -136,9 +134,7 @@ export const Payment = Type.Object(
 
 export const Case = Type.Object(
   {
-    _id: id(),
-    _created: rfc1123(),
-    _updated: rfc1123(),
+    ...stored(),
     creditor: id(),
     invoice_number: Type.String(),
     reference_number: Type.String(),

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { deployMigrations } from '../../src/db/migrate.ts';
-import { withDatabase } from '../../src/db/url.ts';
+import { urlForDatabase } from '../../src/db/url.ts';
 import { migrationDrift } from '../../tools/migrations.ts';
 import { POSTGRES_SERVER_URL } from '../support/database.ts';
 
@@ -28,7 +28,7 @@ async function withFreshPostgres(work: (url: string) => Promise<void>): Promise<
   const name = `migrate_test_${process.pid}_${Date.now().toString(36)}`;
   await postgres(POSTGRES_SERVER_URL, (client) => client.query(`CREATE DATABASE "${name}"`));
   try {
-    await work(withDatabase(POSTGRES_SERVER_URL, name));
+    await work(urlForDatabase(POSTGRES_SERVER_URL, name));
   } finally {
     await postgres(POSTGRES_SERVER_URL, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   }
@@ -92,6 +92,6 @@ describe.skipIf(skipPostgres)('migrations on PostgreSQL', () => {
   });
 
   it('has committed migrations that match prisma/schema.prisma', async () => {
-    expect(await migrationDrift('postgresql'), NO_DRIFT).toBe('');
+    expect(await migrationDrift('postgres'), NO_DRIFT).toBe('');
   });
 });

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { Db } from '../../src/db/client.ts';
 import { openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
-import { snakeCase } from '../../src/rest/documents.ts';
+import { snakeCase } from '../../src/rest/documentMapping.ts';
 import type { Harness } from '../support/harness.ts';
 
 /** A JSON token written as it is: numbers JSON.stringify cannot produce (1e309, -0, 1e-400). */

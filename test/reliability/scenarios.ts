@@ -15,7 +15,7 @@ import { Pool } from 'undici';
 import { createApiKey } from '../../src/auth/apiKeys.ts';
 import { connectDb, type Db, type Payment } from '../../src/db/client.ts';
 import { deployMigrations } from '../../src/db/migrate.ts';
-import { providerOf, withDatabase } from '../../src/db/url.ts';
+import { databaseKindOf, urlForDatabase } from '../../src/db/url.ts';
 import { createAccount } from '../../src/domain/accounts.ts';
 import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
@@ -423,7 +423,7 @@ async function checkLedger(
     db.payment.findMany({ where: { accountId: fixture.accountId } }),
     db.case.findMany({ where: { accountId: fixture.accountId } }),
   ];
-  const [payments, cases] = await (providerOf(fixture.databaseUrl) === 'postgresql'
+  const [payments, cases] = await (databaseKindOf(fixture.databaseUrl) === 'postgres'
     ? db.$transaction(reads, { isolationLevel: 'RepeatableRead' })
     : db.$transaction(reads));
   const storedByDate = new Map<number, Payment[]>();
@@ -551,7 +551,7 @@ function checkAnswers(
 export type DatabaseKind = 'sqlite' | 'postgres';
 
 export function kindOf(databaseUrl: string): DatabaseKind {
-  return providerOf(databaseUrl) === 'sqlite' ? 'sqlite' : 'postgres';
+  return databaseKindOf(databaseUrl) === 'sqlite' ? 'sqlite' : 'postgres';
 }
 
 /**
@@ -953,7 +953,7 @@ export async function connectionLossScenario(options: ConnectionLossOptions): Pr
   const db = await prepare(databaseUrl);
   const fleet = new Servers(databaseUrl);
   // The terminations come from the server's maintenance database, outside the one they end.
-  const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
+  const admin = new pg.Client({ connectionString: urlForDatabase(databaseUrl, 'postgres') });
   await admin.connect();
   try {
     const perHot = BigInt(Math.ceil((registrations * 0.8) / 3));

@@ -3,15 +3,15 @@ import { isId } from '../../domain/ids.ts';
 import { checkPageRequest } from '../../domain/paging.ts';
 import { caseStateOf, currencyOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
-import { listComplexity, pageArgs } from '../connection.ts';
+import { connectionField } from '../connection.ts';
 import { CaseState, Currency } from './enums.ts';
-import { CaseConnection, CaseRef, CreditorRef, PaymentConnection, present } from './refs.ts';
+import { CaseConnection, CaseRef, CreditorRef, loadedRow, PaymentConnection } from './objectRefs.ts';
 
 CaseRef.implement({
   description: 'A collection case of a creditor, and what remains to be paid on it.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    creditor: t.field({ type: CreditorRef, resolve: async (c, _, ctx) => present(await ctx.loaders.creditor.load(c.creditorId), 'creditor') }),
+    creditor: t.field({ type: CreditorRef, resolve: async (c, _, ctx) => loadedRow(await ctx.loaders.creditor.load(c.creditorId), 'creditor') }),
     invoiceNumber: t.exposeString('invoiceNumber'),
     referenceNumber: t.exposeString('referenceNumber'),
     currency: t.field({ type: Currency, resolve: currencyOf }),
@@ -20,13 +20,11 @@ CaseRef.implement({
     remainingInterest: t.field({ type: 'Decimal', resolve: (c) => c.remainingInterest }),
     remainingCapital: t.field({ type: 'Decimal', resolve: (c) => c.remainingCapital }),
     remainingTotal: t.field({ type: 'Decimal', resolve: remainingTotal }),
-    payments: t.field({
+    payments: connectionField(t, {
       type: PaymentConnection,
-      complexity: listComplexity,
       description: 'Payments registered on this case, newest first.',
-      args: pageArgs,
       // Batched: a list of cases asking for their payments costs one statement, not one per case.
-      resolve: (c, { first, after }, ctx) => ctx.loaders.paymentsOfCase.load({ parentId: c.id, ...checkPageRequest({ first, after }) }),
+      load: (c, page, ctx) => ctx.loaders.paymentsOfCase.load({ parentId: c.id, ...checkPageRequest(page) }),
     }),
   }),
 });
@@ -52,15 +50,11 @@ builder.queryFields((t) => ({
     args: { creditor: t.arg.id({ required: true }), invoiceNumber: t.arg.string({ required: true }) },
     resolve: (_, { creditor, invoiceNumber }, ctx) => (isId(creditor) ? findCaseByInvoiceNumber(ctx.db, ctx.accountId, creditor, invoiceNumber) : null),
   }),
-  cases: t.field({
+  cases: connectionField(t, {
     type: CaseConnection,
-    complexity: listComplexity,
     description: 'Cases of your account, newest first.',
-    args: {
-      ...pageArgs,
-      filter: t.arg({ type: CaseFilter, required: false }),
-    },
-    resolve: (_, { first, after, filter }, ctx) =>
+    args: { filter: t.arg({ type: CaseFilter, required: false }) },
+    load: (_, { first, after, filter }, ctx) =>
       listCases(ctx.db, ctx.accountId, { creditorId: filter?.creditor, state: filter?.state, invoiceNumber: filter?.invoiceNumber }, { first, after }),
   }),
 }));

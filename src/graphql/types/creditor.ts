@@ -2,23 +2,21 @@ import { findCreditor, listCreditors } from '../../domain/creditors.ts';
 import { isId } from '../../domain/ids.ts';
 import { checkPageRequest } from '../../domain/paging.ts';
 import { builder } from '../builder.ts';
-import { listComplexity, pageArgs } from '../connection.ts';
+import { connectionField } from '../connection.ts';
 import { AccountRef } from './account.ts';
-import { CaseConnection, CreditorConnection, CreditorRef, present } from './refs.ts';
+import { CaseConnection, CreditorConnection, CreditorRef, loadedRow } from './objectRefs.ts';
 
 CreditorRef.implement({
   description: 'A legal entity that owns claims; belongs to one account.',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    account: t.field({ type: AccountRef, resolve: async (c, _, ctx) => present(await ctx.loaders.account.load(c.accountId), 'account') }),
-    cases: t.field({
+    account: t.field({ type: AccountRef, resolve: async (c, _, ctx) => loadedRow(await ctx.loaders.account.load(c.accountId), 'account') }),
+    cases: connectionField(t, {
       type: CaseConnection,
-      complexity: listComplexity,
       description: "The creditor's cases, newest first.",
-      args: pageArgs,
       // Batched: a list of creditors asking for their cases costs one statement, not one per creditor.
-      resolve: (c, { first, after }, ctx) => ctx.loaders.casesOfCreditor.load({ parentId: c.id, ...checkPageRequest({ first, after }) }),
+      load: (c, page, ctx) => ctx.loaders.casesOfCreditor.load({ parentId: c.id, ...checkPageRequest(page) }),
     }),
   }),
 });
@@ -30,11 +28,9 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, { id }, ctx) => (isId(id) ? findCreditor(ctx.db, ctx.accountId, id) : null),
   }),
-  creditors: t.field({
+  creditors: connectionField(t, {
     type: CreditorConnection,
-    complexity: listComplexity,
     description: 'Creditors of your account, newest first.',
-    args: pageArgs,
-    resolve: (_, { first, after }, ctx) => listCreditors(ctx.db, ctx.accountId, { first, after }),
+    load: (_, page, ctx) => listCreditors(ctx.db, ctx.accountId, page),
   }),
 }));

@@ -1,27 +1,27 @@
 import { isId } from '../../domain/ids.ts';
 import { findPayment, listPayments, settledAmount } from '../../domain/payments.ts';
 import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
-import { parseDateArg } from '../args.ts';
 import { builder } from '../builder.ts';
-import { listComplexity, pageArgs } from '../connection.ts';
+import { connectionField } from '../connection.ts';
+import { parseDateArg } from '../dateArgs.ts';
 import { AccountRef } from './account.ts';
 import { Currency, PaymentStatus } from './enums.ts';
-import { CaseRef, CreditorRef, PaymentConnection, PaymentRef, present } from './refs.ts';
+import { CaseRef, CreditorRef, loadedRow, PaymentConnection, PaymentRef } from './objectRefs.ts';
 
 PaymentRef.implement({
   description: 'Money a debtor paid straight to the creditor, reported so it is applied to the case. Never edited or deleted.',
   fields: (t) => ({
     id: t.exposeID('id'),
-    account: t.field({ type: AccountRef, resolve: async (p, _, ctx) => present(await ctx.loaders.account.load(p.accountId), 'account') }),
+    account: t.field({ type: AccountRef, resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.account.load(p.accountId), 'account') }),
     creditor: t.field({
       type: CreditorRef,
       resolve: async (p, _, ctx) => {
         // The case's lookup brings its creditor along (a payment's creditor is its case's).
         await ctx.loaders.case.load(p.caseId);
-        return present(await ctx.loaders.creditor.load(p.creditorId), 'creditor');
+        return loadedRow(await ctx.loaders.creditor.load(p.creditorId), 'creditor');
       },
     }),
-    case: t.field({ type: CaseRef, resolve: async (p, _, ctx) => present(await ctx.loaders.case.load(p.caseId), 'case') }),
+    case: t.field({ type: CaseRef, resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.case.load(p.caseId), 'case') }),
     currency: t.field({ type: Currency, resolve: currencyOf }),
     amount: t.field({ type: 'Decimal', resolve: (p) => p.amount }),
     settledAmount: t.field({ type: 'Decimal', resolve: settledAmount }),
@@ -37,11 +37,11 @@ PaymentRef.implement({
     origin: t.exposeString('origin'),
     caseInvoiceNumber: t.string({
       description: "The case's invoice number (a projection of the case).",
-      resolve: async (p, _, ctx) => present(await ctx.loaders.case.load(p.caseId), 'case').invoiceNumber,
+      resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.case.load(p.caseId), 'case').invoiceNumber,
     }),
     caseReferenceNumber: t.string({
       description: "The case's reference number (a projection of the case).",
-      resolve: async (p, _, ctx) => present(await ctx.loaders.case.load(p.caseId), 'case').referenceNumber,
+      resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.case.load(p.caseId), 'case').referenceNumber,
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (p) => p.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (p) => p.updatedAt }),
@@ -67,15 +67,11 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, { id }, ctx) => (isId(id) ? findPayment(ctx.db, ctx.accountId, id) : null),
   }),
-  payments: t.field({
+  payments: connectionField(t, {
     type: PaymentConnection,
-    complexity: listComplexity,
     description: 'Payments of your account, newest first.',
-    args: {
-      ...pageArgs,
-      filter: t.arg({ type: PaymentFilter, required: false }),
-    },
-    resolve: (_, { first, after, filter }, ctx) =>
+    args: { filter: t.arg({ type: PaymentFilter, required: false }) },
+    load: (_, { first, after, filter }, ctx) =>
       listPayments(
         ctx.db,
         ctx.accountId,

@@ -4,7 +4,7 @@ import { registerPayment } from '../../domain/payments.ts';
 import { CREDITOR_SYSTEM_ORIGIN, MAX_PAYMENT, MAX_REFERENCE_LENGTH } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { Currency, UserErrorCode } from './enums.ts';
-import { PaymentRef } from './refs.ts';
+import { PaymentRef } from './objectRefs.ts';
 
 /** A field as GraphQL clients know it: the input's own name, or the Idempotency-Key header. */
 const graphqlName = (field: string) => (field === 'idempotencyKey' ? 'Idempotency-Key' : field);

@@ -9,8 +9,6 @@ import { caseStateOf, currencyOf, paymentStatusOf, statusReasonOf } from '../dom
 import { ExactNumber } from '../http/jsonBody.ts';
 import type { CaseDocument, PaymentCreatedDocument, PaymentDocument } from './schemas.ts';
 
-export type { CaseDocument, PaymentCreatedDocument, PaymentDocument };
-
 /**
  * The REST face speaks the seed's snake_case; the domain speaks camelCase. Only the
  * names change here: every rule stays in the domain module.
