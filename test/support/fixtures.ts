@@ -1,0 +1,30 @@
+import { test as base } from 'vitest';
+import { createHarness } from './harness.ts';
+import { createRestHarness } from './rest.ts';
+
+export { afterAll, afterEach, beforeAll, beforeEach, describe, expect, vi } from 'vitest';
+
+/**
+ * A test file's database, app and tenant, made once for the file and dropped after it: a test
+ * names what it needs (`async ({ harness, tenant }) => …`), and only what some test names is made.
+ * `test` gives the GraphQL harness; `restTest` the harness with the whole HTTP app over it.
+ */
+export const test = base
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+  .extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const harness = await createHarness();
+    onCleanup(() => harness.close());
+    return harness;
+  })
+  .extend('tenant', { scope: 'file' }, ({ harness }) => harness.createTenant('Tenant'));
+
+export const restTest = base
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+  .extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const harness = await createRestHarness();
+    onCleanup(() => harness.close());
+    return harness;
+  })
+  .extend('tenant', { scope: 'file' }, ({ harness }) => harness.createTenant('Tenant'));
+
+export const it = test;
