@@ -2,7 +2,7 @@ import { test as base } from 'vitest';
 import { createHarness } from './harness.ts';
 import { createRestHarness } from './rest.ts';
 
-export { afterAll, afterEach, beforeAll, beforeEach, describe, expect, vi } from 'vitest';
+export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
 
 /**
  * A test file's database, app and tenant, made once for the file and dropped after it: a test
