@@ -1,3 +1,4 @@
+import { REGISTER } from '../graphql/operations.ts';
 import { describe, expect, restTest as test } from '../support/fixtures.ts';
 import { paymentBody } from '../support/rest.ts';
 
@@ -7,10 +8,6 @@ const PAYMENT_FIELDS = `
   caseInvoiceNumber caseReferenceNumber createdAt updatedAt etag
   account { id } creditor { id } case { id state remainingTotal }
 `;
-
-const REGISTER = `mutation Register($input: RegisterPaymentInput!) {
-  registerPayment(input: $input) { replayed userErrors { field message code } payment { ${PAYMENT_FIELDS} } }
-}`;
 
 const iso = (rfc1123: string) => new Date(rfc1123).toISOString();
 
