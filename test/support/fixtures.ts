@@ -1,5 +1,5 @@
 import { test as base } from 'vitest';
-import { createHarness } from './harness.ts';
+import { createHarness, type Tenant } from './harness.ts';
 import { createRestHarness } from './rest.ts';
 
 export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
@@ -9,22 +9,18 @@ export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vi
  * names what it needs (`async ({ harness, tenant }) => …`), and only what some test names is made.
  * `test` gives the GraphQL harness; `restTest` the harness with the whole HTTP app over it.
  */
-export const test = base
-  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
-  .extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
-    const harness = await createHarness();
-    onCleanup(() => harness.close());
-    return harness;
-  })
-  .extend('tenant', { scope: 'file' }, ({ harness }) => harness.createTenant('Tenant'));
+function withHarness<H extends { close(): Promise<void>; createTenant(name?: string): Promise<Tenant> }>(create: () => Promise<H>) {
+  return (
+    base
+      // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+      .extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
+        const harness = await create();
+        onCleanup(() => harness.close());
+        return harness;
+      })
+      .extend('tenant', { scope: 'file' }, ({ harness }) => harness.createTenant('Tenant'))
+  );
+}
 
-export const restTest = base
-  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
-  .extend('harness', { scope: 'file' }, async ({}, { onCleanup }) => {
-    const harness = await createRestHarness();
-    onCleanup(() => harness.close());
-    return harness;
-  })
-  .extend('tenant', { scope: 'file' }, ({ harness }) => harness.createTenant('Tenant'));
-
-export const it = test;
+export const test = withHarness(createHarness);
+export const restTest = withHarness(createRestHarness);
