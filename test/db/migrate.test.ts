@@ -2,39 +2,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { deployMigrations } from '../../src/db/migrate.ts';
 import { urlForDatabase } from '../../src/db/url.ts';
 import { migrationDrift } from '../../tools/migrations.ts';
-import { POSTGRES_SERVER_URL } from '../support/database.ts';
+import { adminQuery, POSTGRES_SERVER_URL, withPostgres } from '../support/database.ts';
 
 const TABLES = ['Account', 'ApiKey', 'Case', 'Creditor', 'Payment', '_prisma_migrations'];
 const INIT = /^\d{14}_init$/;
 const NO_DRIFT = 'the schema changed without a migration: run `npm run migrate:new -- <name>`';
 
-async function postgres<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A uniquely named database on the test server, dropped after `work`. */
 async function withFreshPostgres(work: (url: string) => Promise<void>): Promise<void> {
   const name = `migrate_test_${process.pid}_${Date.now().toString(36)}`;
-  await postgres(POSTGRES_SERVER_URL, (client) => client.query(`CREATE DATABASE "${name}"`));
+  await adminQuery(`CREATE DATABASE "${name}"`);
   try {
     await work(urlForDatabase(POSTGRES_SERVER_URL, name));
   } finally {
-    await postgres(POSTGRES_SERVER_URL, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
 }
 
-const postgresReachable = await postgres(POSTGRES_SERVER_URL, async () => true).catch(() => false);
+const postgresReachable = await withPostgres(POSTGRES_SERVER_URL, async () => true).catch(() => false);
 // Locally a missing Postgres skips its tests; on CI they run, and fail on the connection.
 const skipPostgres = !postgresReachable && !process.env.CI;
 
@@ -73,7 +62,7 @@ describe.skipIf(skipPostgres)('migrations on PostgreSQL', () => {
       expect(applied[0]).toMatch(INIT);
       expect(await deployMigrations(url)).toEqual([]);
 
-      await postgres(url, async (client) => {
+      await withPostgres(url, async (client) => {
         const tables = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
         expect(tables.rows.map((row) => row.tablename)).toEqual(expect.arrayContaining(TABLES));
         const recorded = await client.query('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL');
@@ -86,7 +75,7 @@ describe.skipIf(skipPostgres)('migrations on PostgreSQL', () => {
     await withFreshPostgres(async (url) => {
       const results = await Promise.all([deployMigrations(url), deployMigrations(url), deployMigrations(url)]);
       expect(results.flat().filter((name) => INIT.test(name))).toHaveLength(1);
-      const count = await postgres(url, (client) => client.query('SELECT count(*)::int AS n FROM _prisma_migrations'));
+      const count = await withPostgres(url, (client) => client.query('SELECT count(*)::int AS n FROM _prisma_migrations'));
       expect(count.rows[0].n).toBe(results.flat().length);
     });
   });

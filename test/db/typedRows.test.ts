@@ -1,18 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../src/auth/apiKeys.ts';
 import { Prisma } from '../../src/db/client.ts';
 import { listCasesOfCreditors } from '../../src/domain/cases.ts';
 import { listPaymentsOfCases, registerPayment } from '../../src/domain/payments.ts';
 import { createLoaders } from '../../src/graphql/loaders.ts';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
 
 /**
  * Rows read by typed statements (src/db/typedSql.ts) must be the rows Prisma reads: every field
  * of the model, with the same values and JS types (bigint, Date). A column left out of a
  * statement, or decoded differently, fails here even where no API test looks at that field.
  */
-let h: Harness;
-let tenant: Tenant;
 let caseIds: string[];
 
 const FIELDS = {
@@ -31,9 +28,7 @@ function expectSameRow(typed: object | null | undefined, prisma: object | null, 
 
 const FIRST_PAGE = { size: 10, after: null, cursor: null };
 
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Typed');
+test.beforeAll(async ({ harness: h, tenant }) => {
   const open = await tenant.openCase({ capital: '300.00', costs: '12.50', interest: '3.25' });
   const closed = await tenant.openCase({ capital: '50.00' });
   await h.db.case.update({ where: { id: closed.id }, data: { state: 'CLOSED' } });
@@ -56,10 +51,8 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => h.close());
-
 describe('rows read by typed statements', () => {
-  it('the loader: a case with its creditor (and the creditor it primes)', async () => {
+  test('the loader: a case with its creditor (and the creditor it primes)', async ({ harness: h, tenant }) => {
     const loaders = createLoaders(h.db, tenant.accountId);
     for (const id of caseIds) {
       const typed = await loaders.case.load(id);
@@ -71,7 +64,7 @@ describe('rows read by typed statements', () => {
     expectSameRow(creditor, await h.db.creditor.findUnique({ where: { id: tenant.creditorId } }), FIELDS.creditor);
   });
 
-  it("the nested pages: each case's payments", async () => {
+  test("the nested pages: each case's payments", async ({ harness: h, tenant }) => {
     const pages = await listPaymentsOfCases(h.db, tenant.accountId, caseIds, FIRST_PAGE, async () => 0);
     const typed = caseIds.flatMap((id) => pages.get(id)!.nodes);
     expect(typed).toHaveLength(2);
@@ -79,14 +72,14 @@ describe('rows read by typed statements', () => {
     expect(typed.some((p) => p.creditorPaymentReference === null && p.bookingDate === null && p.statusReasonLocale !== null)).toBe(true);
   });
 
-  it("the nested pages: each creditor's cases", async () => {
+  test("the nested pages: each creditor's cases", async ({ harness: h, tenant }) => {
     const pages = await listCasesOfCreditors(h.db, tenant.accountId, [tenant.creditorId], FIRST_PAGE, async () => 0);
     const typed = pages.get(tenant.creditorId)!.nodes;
     expect(typed.map((c) => c.id).sort()).toEqual([...caseIds].sort());
     for (const c of typed) expectSameRow(c, await h.db.case.findUnique({ where: { id: c.id } }), FIELDS.case);
   });
 
-  it("the API-key lookup: the key's account", async () => {
+  test("the API-key lookup: the key's account", async ({ harness: h, tenant }) => {
     const caller = await authenticate(h.db, tenant.apiKey);
     expect(caller?.accountId).toBe(tenant.accountId);
     expectSameRow(caller?.account, await h.db.account.findUnique({ where: { id: tenant.accountId } }), FIELDS.account);

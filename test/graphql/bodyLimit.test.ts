@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, type RestHarness } from '../support/rest.ts';
-
-let h: RestHarness;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Body limit');
-});
-afterAll(() => h?.close());
+import { describe, expect, restTest as test } from '../support/fixtures.ts';
 
 const body = (padding: number) => JSON.stringify({ query: '{ creditors { totalCount } }', variables: { padding: 'x'.repeat(padding) } });
 
 describe('GraphQL request body size, refused before anything runs', () => {
-  it('answers 413 with a clear message to a body over the limit (1 MiB by default), and touches no database', async () => {
+  test('answers 413 with a clear message to a body over the limit (1 MiB by default), and touches no database', async ({ harness: h, tenant }) => {
     h.queries.length = 0;
     const response = await h.app.inject({
       method: 'POST',
@@ -31,7 +20,7 @@ describe('GraphQL request body size, refused before anything runs', () => {
     expect(h.queries).toEqual([]);
   });
 
-  it("answers 400 in GraphQL's error shape to JSON that does not parse", async () => {
+  test("answers 400 in GraphQL's error shape to JSON that does not parse", async ({ harness: h, tenant }) => {
     const response = await h.app.inject({
       method: 'POST',
       url: '/graphql',
@@ -42,7 +31,7 @@ describe('GraphQL request body size, refused before anything runs', () => {
     expect(response.json().errors[0].message).toMatch(/JSON/i);
   });
 
-  it('takes a body just under the limit', async () => {
+  test('takes a body just under the limit', async ({ harness: h, tenant }) => {
     const response = await h.app.inject({
       method: 'POST',
       url: '/graphql',
@@ -53,7 +42,7 @@ describe('GraphQL request body size, refused before anything runs', () => {
     expect(response.json()).toEqual({ data: { creditors: { totalCount: 1 } } });
   });
 
-  it('applies a configured limit', async () => {
+  test('applies a configured limit', async ({ harness: h, tenant }) => {
     const app = await createApp({ db: h.db, logLevel: 'silent', bodyLimit: 2048 });
     try {
       const send = (padding: number) =>

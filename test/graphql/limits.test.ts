@@ -1,30 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { test as base, describe, expect } from '../support/fixtures.ts';
 
-let h: Harness;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Limits');
-});
-afterAll(() => h.close());
-
-async function refused(query: string, pattern: RegExp) {
+const test = base.extend('refused', ({ harness: h, tenant }) => async (query: string, pattern: RegExp) => {
   h.queries.length = 0;
   const response = await h.graphql(query, {}, { apiKey: tenant.apiKey });
   expect(response.body.data ?? null).toBeNull();
   expect(response.body.errors?.[0]?.message).toMatch(pattern);
   // Refused before any resolver ran: the only database work was the key lookup.
   expect(h.queries.filter((sql) => !/ApiKey/.test(sql))).toEqual([]);
-}
+});
 
 describe('query limits, refused before execution', () => {
-  it('refuses a list of lists whose page sizes multiply past the cost limit', async () => {
+  test('refuses a list of lists whose page sizes multiply past the cost limit', async ({ refused }) => {
     await refused(`{ cases(first: 100) { edges { node { payments(first: 100) { edges { node { id } } } } } } }`, /complexity/i);
   });
 
-  it('allows a full page of 100 payments with their case and creditor', async () => {
+  test('allows a full page of 100 payments with their case and creditor', async ({ harness: h, tenant }) => {
     const response = await h.graphql(
       `{ payments(first: 100) { edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } } } }`,
       {},
@@ -33,21 +23,21 @@ describe('query limits, refused before execution', () => {
     expect(response.body.errors).toBeUndefined();
   });
 
-  it('refuses a query nested too deep', async () => {
+  test('refuses a query nested too deep', async ({ refused }) => {
     const deep = `{ creditors(first: 1) { edges { node { cases(first: 1) { edges { node { payments(first: 1) { edges { node { case { creditor { cases(first: 1) { edges { node { id } } } } } } } } } } } } } } }`;
     await refused(deep, /depth/i);
   });
 
-  it('refuses too many aliases', async () => {
+  test('refuses too many aliases', async ({ refused }) => {
     const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: creditors(first: 1) { totalCount }`).join(' ');
     await refused(`{ ${aliases} }`, /aliases/i);
   });
 
-  it('refuses a document with too many tokens', async () => {
+  test('refuses a document with too many tokens', async ({ refused }) => {
     await refused(`{ creditors { edges { node { ${'id '.repeat(4000)} } } } }`, /token/i);
   });
 
-  it('refuses batched operations', async () => {
+  test('refuses batched operations', async ({ harness: h, tenant }) => {
     const response = await h.yoga.fetch('http://test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },

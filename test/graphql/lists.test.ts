@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { test as base, describe, expect } from '../support/fixtures.ts';
 import { REGISTER, seedExample } from './operations.ts';
 
 const LIST = /* GraphQL */ `
@@ -11,13 +10,16 @@ const LIST = /* GraphQL */ `
   }
 `;
 
-let h: Harness;
-let tenant: Tenant;
 const caseIds: string[] = [];
 
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Lister');
+const test = base.extend('roundTrips', ({ harness: h, tenant }) => async (query: string, variables: Record<string, unknown>) => {
+  h.queries.length = 0;
+  const response = await h.graphql(query, variables, { apiKey: tenant.apiKey });
+  expect(response.body.errors).toBeUndefined();
+  return { trips: [...h.queries], data: response.body.data };
+});
+
+test.beforeAll(async ({ harness: h, tenant }) => {
   // 120 payments spread over 40 cases, so a page of 100 points at many distinct cases.
   for (let i = 0; i < 40; i++) caseIds.push((await tenant.openCase({ capital: '10000.00' })).id);
   for (let i = 0; i < 120; i++) {
@@ -29,17 +31,9 @@ beforeAll(async () => {
     expect(r.body.data.registerPayment.userErrors).toEqual([]);
   }
 });
-afterAll(() => h.close());
-
-async function roundTrips(query: string, variables: Record<string, unknown>) {
-  h.queries.length = 0;
-  const response = await h.graphql(query, variables, { apiKey: tenant.apiKey });
-  expect(response.body.errors).toBeUndefined();
-  return { trips: [...h.queries], data: response.body.data };
-}
 
 describe('payments list', () => {
-  it('costs the same number of database round trips for 1, 10 and 100 payments', async () => {
+  test('costs the same number of database round trips for 1, 10 and 100 payments', async ({ roundTrips }) => {
     const counts: number[] = [];
     for (const first of [1, 10, 100]) {
       const { trips, data } = await roundTrips(LIST, { first });
@@ -50,12 +44,12 @@ describe('payments list', () => {
     expect(counts).toEqual([3, 3, 3]);
   });
 
-  it('issues one query per related table however many rows point at it (batching on)', async () => {
+  test('issues one query per related table however many rows point at it (batching on)', async ({ roundTrips }) => {
     const { trips } = await roundTrips(LIST, { first: 100 });
     expect(trips.filter((sql) => /FROM\s+\S*"?Case"?/i.test(sql) && !/Payment/.test(sql))).toHaveLength(1);
   });
 
-  it('runs no count query unless totalCount is selected', async () => {
+  test('runs no count query unless totalCount is selected', async ({ roundTrips }) => {
     const without = await roundTrips(`{ payments(first: 5) { edges { node { id } } } }`, {});
     expect(without.trips.some((sql) => /COUNT\(/i.test(sql))).toBe(false);
     const withCount = await roundTrips(`{ payments(first: 5) { totalCount edges { node { id } } } }`, {});
@@ -63,7 +57,7 @@ describe('payments list', () => {
     expect(withCount.data.payments.totalCount).toBe(120);
   });
 
-  it('is newest first and pages with cursors without gaps or repeats', async () => {
+  test('is newest first and pages with cursors without gaps or repeats', async ({ harness: h, roundTrips }) => {
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
@@ -81,7 +75,7 @@ describe('payments list', () => {
     expect(seen).toEqual(stored.map((p) => p.id));
   });
 
-  it('filters by case, status and reference', async () => {
+  test('filters by case, status and reference', async ({ roundTrips }) => {
     const byCase = await roundTrips(LIST, { first: 100, filter: { case: caseIds[3] } });
     expect(byCase.data.payments.edges).toHaveLength(3);
     const byRef = await roundTrips(LIST, { filter: { creditorPaymentReference: 'L-7' } });
@@ -90,7 +84,7 @@ describe('payments list', () => {
     expect(warnings.data.payments.edges).toHaveLength(0);
   });
 
-  it('filters by bank transaction date, inclusive, in either date format', async () => {
+  test('filters by bank transaction date, inclusive, in either date format', async ({ roundTrips }) => {
     const inRange = await roundTrips(LIST, {
       first: 1,
       filter: { bankTransactionDateFrom: 'Fri, 04 Jul 2025 16:20:41 GMT', bankTransactionDateTo: '2025-07-04T16:20:41Z' },
@@ -100,7 +94,7 @@ describe('payments list', () => {
     expect(after.data.payments.edges).toHaveLength(0);
   });
 
-  it('refuses more than 100 per page, and a bad cursor or date, naming the argument', async () => {
+  test('refuses more than 100 per page, and a bad cursor or date, naming the argument', async ({ harness: h, tenant }) => {
     for (const [variables, field] of [
       [{ first: 101 }, 'first'],
       [{ first: -1 }, 'first'],
@@ -113,7 +107,7 @@ describe('payments list', () => {
     }
   });
 
-  it('defaults to 25 per page', async () => {
+  test('defaults to 25 per page', async ({ roundTrips }) => {
     const { data } = await roundTrips(LIST, {});
     expect(data.payments.edges).toHaveLength(25);
     expect(data.payments.pageInfo.hasNextPage).toBe(true);
@@ -121,7 +115,7 @@ describe('payments list', () => {
 });
 
 describe('cases and creditors', () => {
-  it('lists cases with filters and finds one by invoice number', async () => {
+  test('lists cases with filters and finds one by invoice number', async ({ tenant, roundTrips }) => {
     const { data } = await roundTrips(
       `query($c: ID!) { cases(first: 100, filter: { creditor: $c, state: OPEN }) { totalCount edges { node { id invoiceNumber } } } }`,
       { c: tenant.creditorId },
@@ -139,7 +133,7 @@ describe('cases and creditors', () => {
     expect(found.data.caseByInvoiceNumber.payments.totalCount).toBe(3);
   });
 
-  it('lists creditors with their cases', async () => {
+  test('lists creditors with their cases', async ({ tenant, roundTrips }) => {
     const { data } = await roundTrips(
       `{ creditors { totalCount edges { node { id name account { id } cases(first: 2) { totalCount edges { node { id } } } } } } }`,
       {},

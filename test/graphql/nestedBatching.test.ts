@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCases, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
 import { newId } from '../../src/domain/ids.ts';
 import type { Page } from '../../src/domain/paging.ts';
 import { listPayments } from '../../src/domain/payments.ts';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { test as base, describe, expect } from '../support/fixtures.ts';
+import type { Tenant } from '../support/harness.ts';
 import { REGISTER, seedExample } from './operations.ts';
 
 // A connection field inside a list (each case's payments, each creditor's cases) is read for
@@ -26,7 +26,6 @@ const CASES_OF_CREDITORS = /* GraphQL */ `
   }
 `;
 
-let h: Harness;
 let a: Tenant;
 let b: Tenant;
 const aCreditors: string[] = [];
@@ -34,8 +33,14 @@ const aCases: string[] = [];
 let intruderPaymentId: string;
 let intruderCaseId: string;
 
-beforeAll(async () => {
-  h = await createHarness();
+const test = base.extend('run', ({ harness: h }) => async (query: string, variables: Record<string, unknown>, apiKey = a.apiKey) => {
+  h.queries.length = 0;
+  const response = await h.graphql(query, variables, { apiKey });
+  expect(response.body.errors).toBeUndefined();
+  return { statements: [...h.queries], data: response.body.data };
+});
+
+test.beforeAll(async ({ harness: h }) => {
   a = await h.createTenant('Alpha');
   b = await h.createTenant('Beta');
   // Three creditors: 16 cases, 5 cases, none.
@@ -86,14 +91,6 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(() => h.close());
-
-async function run(query: string, variables: Record<string, unknown>, apiKey = a.apiKey) {
-  h.queries.length = 0;
-  const response = await h.graphql(query, variables, { apiKey });
-  expect(response.body.errors).toBeUndefined();
-  return { statements: [...h.queries], data: response.body.data };
-}
 
 /** What the unbatched read (one parent at a time) answers, in the connection's shape. */
 async function expected<T extends { id: string }>(page: Page<T>) {
@@ -112,7 +109,7 @@ async function expected<T extends { id: string }>(page: Page<T>) {
 type Connection = { totalCount: number; edges: Array<{ cursor: string; node: { id: string } }> };
 
 describe("each case's payments inside a list of payments", () => {
-  it('costs the same statements for a page of 1 and a page of 100', async () => {
+  test('costs the same statements for a page of 1 and a page of 100', async ({ run }) => {
     const query = `query($first: Int) { payments(first: $first) { edges { node { case { payments(first: 10) { totalCount edges { node { id } } } } } } } }`;
     const one = await run(query, { first: 1 });
     const hundred = await run(query, { first: 100 });
@@ -123,7 +120,7 @@ describe("each case's payments inside a list of payments", () => {
     expect(hundred.statements).toHaveLength(5);
   });
 
-  it('gives each case the page, cursors, pageInfo and totalCount the unbatched read gives', async () => {
+  test('gives each case the page, cursors, pageInfo and totalCount the unbatched read gives', async ({ harness: h, run }) => {
     const cases = new Set<string>();
     // (as large as the cost limit lets each nested page be)
     for (const [first, nested] of [
@@ -147,7 +144,7 @@ describe("each case's payments inside a list of payments", () => {
     expect(cases.size).toBeGreaterThanOrEqual(10);
   });
 
-  it('honours after: the next page of every case, across rows that share a timestamp', async () => {
+  test('honours after: the next page of every case, across rows that share a timestamp', async ({ harness: h, run }) => {
     // The tied case has 36 payments; its cursors make the next page of every case.
     const first = await run(`query($c: ID!) { case(id: $c) { payments(first: 4) { ${PAGE} } } }`, { c: aCases[0] });
     for (const cursor of first.data.case.payments.edges.map((e: { cursor: string }) => e.cursor)) {
@@ -162,7 +159,7 @@ describe("each case's payments inside a list of payments", () => {
     }
   });
 
-  it('pages through one case without gaps or repeats, newest first', async () => {
+  test('pages through one case without gaps or repeats, newest first', async ({ harness: h, run }) => {
     const ids: string[] = [];
     let after: string | null = null;
     do {
@@ -175,7 +172,7 @@ describe("each case's payments inside a list of payments", () => {
     expect(ids).toEqual(stored.map((p) => p.id));
   });
 
-  it('gives the nested rows the same values (money, dates) as a payment read alone', async () => {
+  test('gives the nested rows the same values (money, dates) as a payment read alone', async ({ run }) => {
     const fields =
       'id amount settledAmount settledCosts status bankTransactionDate clientRegistrationDate bookingDate createdAt updatedAt etag caseInvoiceNumber';
     const { data } = await run(`{ cases(first: 100) { edges { node { id remainingTotal payments(first: 3) { edges { node { ${fields} } } } } } } }`, {});
@@ -190,7 +187,7 @@ describe("each case's payments inside a list of payments", () => {
     expect(compared).toBeGreaterThan(10);
   });
 
-  it('reads the same field with other arguments (an alias) in one more statement, each with its own pages', async () => {
+  test('reads the same field with other arguments (an alias) in one more statement, each with its own pages', async ({ harness: h, run }) => {
     const { statements, data } = await run(
       `{ payments(first: 100) { edges { node { case { id one: payments(first: 1) { edges { cursor node { id } } } two: payments(first: 2) { edges { cursor node { id } } } } } } } }`,
       {},
@@ -207,7 +204,7 @@ describe("each case's payments inside a list of payments", () => {
     }
   });
 
-  it('reports a bad page argument on its field', async () => {
+  test('reports a bad page argument on its field', async ({ harness: h }) => {
     const response = await h.graphql(`{ payments(first: 2) { edges { node { case { payments(first: 101) { totalCount } } } } } }`, {}, { apiKey: a.apiKey });
     expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
     const cursor = await h.graphql(`{ payments(first: 2) { edges { node { case { payments(after: "nope") { totalCount } } } } } }`, {}, { apiKey: a.apiKey });
@@ -216,7 +213,7 @@ describe("each case's payments inside a list of payments", () => {
 });
 
 describe("each creditor's cases inside a list of creditors", () => {
-  it('costs the same statements for a page of 1 and a page of many, two levels deep', async () => {
+  test('costs the same statements for a page of 1 and a page of many, two levels deep', async ({ run }) => {
     const small = await run(CASES_OF_CREDITORS, { first: 3, nested: 1, payments: 1 });
     const large = await run(CASES_OF_CREDITORS, { first: 3, nested: 16, payments: 5 });
     // the key with its account, creditors, their cases' pages and counts, the cases' payments' pages and counts
@@ -226,7 +223,7 @@ describe("each creditor's cases inside a list of creditors", () => {
     expect(sizes.sort((x: number, y: number) => x - y)).toEqual([0, 5, 16]);
   });
 
-  it('gives each creditor the unbatched page of cases, and each case its payments', async () => {
+  test('gives each creditor the unbatched page of cases, and each case its payments', async ({ harness: h, run }) => {
     for (const [nested, after] of [
       [2, null],
       [16, null],
@@ -253,7 +250,7 @@ describe("each creditor's cases inside a list of creditors", () => {
 });
 
 describe('tenancy', () => {
-  it("never shows another account's rows that point at this account's case or creditor", async () => {
+  test("never shows another account's rows that point at this account's case or creditor", async ({ harness: h, run }) => {
     const { data } = await run(CASES_OF_CREDITORS, { first: 3, nested: 16, payments: 3 });
     const text = JSON.stringify(data);
     expect(text).not.toContain(intruderPaymentId);
@@ -266,7 +263,7 @@ describe('tenancy', () => {
     expect(JSON.stringify(nested.data)).not.toContain(intruderPaymentId);
   });
 
-  it('shows account B only its own rows in the same nested lists', async () => {
+  test('shows account B only its own rows in the same nested lists', async ({ run }) => {
     const { data } = await run(
       `{ creditors(first: 5) { edges { node { id cases(first: 5) { totalCount edges { node { id payments(first: 5) { totalCount edges { node { id } } } } } } } } } }`,
       {},

@@ -7,7 +7,7 @@ export const REGISTER = /* GraphQL */ `
       payment {
         id amount settledAmount settledCosts settledInterest settledCapital
         status statusReasonLocale bookingDate clientRegistrationDate bankTransactionDate
-        caseInvoiceNumber caseReferenceNumber creditorPaymentReference origin currency etag
+        caseInvoiceNumber caseReferenceNumber creditorPaymentReference origin currency etag createdAt updatedAt
         case { id state remainingCosts remainingInterest remainingCapital remainingTotal }
         creditor { id }
         account { id }
@@ -22,16 +22,4 @@ export const CASE = /* GraphQL */ `
   }
 `;
 
-/** The seed document's example, for a case that exists. */
-export function seedExample(creditor: string, caseId: string, overrides: Record<string, unknown> = {}) {
-  return {
-    creditor,
-    case: caseId,
-    currency: 'SEK',
-    amount: 100.0,
-    bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT',
-    creditorPaymentReference: 'PAY-REF-001',
-    origin: 'creditor_system',
-    ...overrides,
-  };
-}
+export { seedExample } from '../support/registration.ts';

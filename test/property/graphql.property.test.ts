@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTER } from '../graphql/operations.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { createJunkFixture, fieldsNamedBy, graphqlRefuses, type Junk, type JunkFixture, junkRegistrations, snapshot, toJson } from './junk.ts';
 
@@ -11,12 +12,6 @@ beforeAll(async () => {
   f = await createJunkFixture(h);
 });
 afterAll(() => h?.close());
-
-const REGISTER = /* GraphQL */ `
-  mutation Register($input: RegisterPaymentInput!) {
-    registerPayment(input: $input) { replayed payment { id } userErrors { field message code } }
-  }
-`;
 
 /** Posts raw JSON text, so values JSON.stringify cannot write (1e309, -0) reach the server. */
 async function send(bodyText: string, headers: Record<string, string> = {}) {

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { Db } from '../../src/db/client.ts';
 import { openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
+import { REGISTRATION_FIELDS } from '../../src/domain/registration.ts';
 import { snakeCase } from '../../src/rest/documentMapping.ts';
 import type { Harness } from '../support/harness.ts';
 
@@ -312,19 +313,8 @@ function unknownKey(knownFields: readonly string[]) {
 
 // --- patches ---
 
-const FIELDS = [
-  'account',
-  'creditor',
-  'case',
-  'invoiceNumber',
-  'currency',
-  'amount',
-  'bankTransactionDate',
-  'clientRegistrationDate',
-  'creditorPaymentReference',
-  'fileImportReport',
-  'origin',
-];
+// The domain's field list: the names a registration has, whichever face sends them.
+const FIELDS: readonly string[] = REGISTRATION_FIELDS;
 
 export function patches(f: JunkFixture, _api: 'graphql' | 'rest'): fc.Arbitrary<Patch> {
   const options: Array<fc.Arbitrary<Patch>> = [

@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTER, seedExample } from '../graphql/operations.ts';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
-
-let h: Harness;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Busy');
-});
-afterAll(() => h.close());
+import { describe, expect, test } from '../support/fixtures.ts';
 
 describe('concurrent payments on one case', () => {
-  it('applies 50 concurrent registrations one after another: settled amounts add up exactly to what the case had', async () => {
+  test('applies 50 concurrent registrations one after another: settled amounts add up exactly to what the case had', async ({ harness: h, tenant }) => {
     // 1,234.56 owed; 50 payments of 37.11 (1,855.50 in all) overpay it.
     const theCase = await tenant.openCase({ costs: '34.56', interest: '200.00', capital: '1000.00' });
     const responses = await Promise.all(
@@ -44,7 +34,7 @@ describe('concurrent payments on one case', () => {
     expect([after.remainingCosts, after.remainingInterest, after.remainingCapital]).toEqual([0n, 0n, 0n]);
   });
 
-  it('stores one payment when the same registration is sent 20 times at once', async () => {
+  test('stores one payment when the same registration is sent 20 times at once', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ capital: '1000.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { amount: '10.00', creditorPaymentReference: 'SAME' });
     const responses = await Promise.all(Array.from({ length: 20 }, () => h.graphql(REGISTER, { input }, { apiKey: tenant.apiKey })));

@@ -8,7 +8,7 @@ import { isConnectionLoss, wasNeverSent } from '../../src/db/connectionLoss.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../../src/db/transaction.ts';
 import { createGraphQL } from '../../src/graphql/yoga.ts';
 import { CASE, REGISTER, seedExample } from '../graphql/operations.ts';
-import { onPostgres, POSTGRES_SERVER_URL } from '../support/database.ts';
+import { onPostgres, POSTGRES_SERVER_URL, terminateSessions } from '../support/database.ts';
 import { connectionTerminated, losingConnectionAtCommit } from '../support/faults.ts';
 import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
 import { paymentBody, restClient } from '../support/rest.ts';
@@ -228,14 +228,7 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
   let admin: pg.Client;
   const databaseName = () => decodeURIComponent(new URL(h.url).pathname.slice(1));
   /** Ends every session of the test database; how many were running a statement or a transaction. */
-  async function terminateBackends(): Promise<{ ended: number; busy: number }> {
-    const result = await admin.query<{ ended: number; busy: number }>(
-      `SELECT count(*)::int AS ended, count(*) FILTER (WHERE state <> 'idle')::int AS busy
-         FROM (SELECT pg_terminate_backend(pid), state FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()) AS t`,
-      [databaseName()],
-    );
-    return result.rows[0]!;
-  }
+  const terminateBackends = () => terminateSessions(admin, databaseName());
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
     await admin.connect();

@@ -1,25 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerPayment } from '../../src/domain/payments.ts';
 import { checkRegistration, registrationFingerprint } from '../../src/domain/registration.ts';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { test as base, describe, expect } from '../support/fixtures.ts';
 
 /**
  * What one request reads never includes another request's uncommitted writes. SQLite runs
  * every query of a process on one connection: a query that slipped into another request's
  * open transaction would see (and could acknowledge) what that transaction later rolls back.
  */
-let h: Harness;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Isolation');
-});
-afterAll(() => h?.close());
 
 /** Another request's settlement that wrote its case and its payment, then fails before COMMIT (a crash, an I/O error). */
-function failingSettlement(caseId: string, input: Record<string, unknown>, hold: number) {
+const test = base.extend('failingSettlement', ({ harness: h, tenant }) => (caseId: string, input: Record<string, unknown>, hold: number) => {
   const { registration } = checkRegistration(input, new Date());
   const r = registration!;
   const now = new Date();
@@ -56,10 +47,10 @@ function failingSettlement(caseId: string, input: Record<string, unknown>, hold:
       { timeout: 10_000 },
     )
     .catch(() => 'rolled back');
-}
+});
 
 describe('isolation between requests', () => {
-  it('a read outside a transaction sees only committed balances', async () => {
+  test('a read outside a transaction sees only committed balances', async ({ harness: h, tenant, failingSettlement }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const input = {
       creditor: tenant.creditorId,
@@ -77,7 +68,11 @@ describe('isolation between requests', () => {
     expect(await settlement).toBe('rolled back');
   });
 
-  it("a retry arriving during the first send's unfinished settlement is never acknowledged with a payment that then rolls back", async () => {
+  test("a retry arriving during the first send's unfinished settlement is never acknowledged with a payment that then rolls back", async ({
+    harness: h,
+    tenant,
+    failingSettlement,
+  }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const input = {
       creditor: tenant.creditorId,

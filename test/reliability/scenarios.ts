@@ -19,8 +19,9 @@ import { databaseKindOf, urlForDatabase } from '../../src/db/url.ts';
 import { createAccount } from '../../src/domain/accounts.ts';
 import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
-import { formatOre } from '../../src/domain/money.ts';
+import { formatOre, parseAmount } from '../../src/domain/money.ts';
 import { REASON } from '../../src/domain/settlement.ts';
+import { terminateSessions } from '../support/database.ts';
 import { type ServerProcess, startServer } from '../support/processes.ts';
 
 // --- the table ---
@@ -299,9 +300,11 @@ function targetOf(url: string, connections = 16): Target {
   return { url, pool: new Pool(url, { connections, pipelining: 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS }) };
 }
 
-function orePattern(text: string): bigint {
-  const [whole, fraction = ''] = text.split('.');
-  return BigInt(whole!) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2));
+/** An answered amount in öre, read by the domain's own amount parser rather than a second one here. */
+function oreOf(answered: string): bigint {
+  const parsed = parseAmount(answered, { allowZero: true });
+  if ('problem' in parsed) throw new Error(`an answer carried ${JSON.stringify(answered)} as an amount (${parsed.problem})`);
+  return parsed.ore;
 }
 
 /** Sends one registration and reads the answer as a client would: acknowledged only with a 2xx and a payment id. */
@@ -363,7 +366,7 @@ async function send(
     if (outcome.status! >= 200 && outcome.status! < 300 && !json.errors && result?.payment?.id && result.userErrors?.length === 0) {
       outcome.paymentId = result.payment.id;
       outcome.created = result.replayed === false;
-      outcome.settled = orePattern(result.payment.settledAmount);
+      outcome.settled = oreOf(result.payment.settledAmount);
       outcome.paymentStatus = String(result.payment.status).toLowerCase();
     } else {
       outcome.problem = `HTTP ${outcome.status}: ${JSON.stringify(json.errors ?? result?.userErrors ?? json).slice(0, 300)}`;
@@ -371,7 +374,7 @@ async function send(
   } else if ((outcome.status === 201 || outcome.status === 200) && typeof json?._id === 'string') {
     outcome.paymentId = json._id;
     outcome.created = outcome.status === 201;
-    outcome.settled = orePattern(String(json.settled_amount));
+    outcome.settled = oreOf(String(json.settled_amount));
     outcome.paymentStatus = json.status;
   } else {
     outcome.problem = `HTTP ${outcome.status}: ${body.slice(0, 300)}`;
@@ -968,12 +971,8 @@ export async function connectionLossScenario(options: ConnectionLossOptions): Pr
     const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
     const ended: Array<{ sessions: number; busy: number }> = [];
     const terminate = async () => {
-      const result = await admin.query<{ sessions: number; busy: number }>(
-        `SELECT count(*)::int AS sessions, count(*) FILTER (WHERE state <> 'idle')::int AS busy
-           FROM (SELECT pg_terminate_backend(pid), state FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()) AS t`,
-        [database],
-      );
-      ended.push(result.rows[0]!);
+      const { ended: sessions, busy } = await terminateSessions(admin, database);
+      ended.push({ sessions, busy });
     };
     const outcomes: Outcome[] = [];
     const readStatuses: Array<{ what: string; status: number | null }> = [];

@@ -1,25 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldMessage } from '../../src/domain/errors.ts';
 import { checkRegistration, MAX_REPORTED_ERRORS, MORE_ERRORS_FIELD } from '../../src/domain/registration.ts';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
+import { describe, expect, restTest } from '../support/fixtures.ts';
+import { paymentBody } from '../support/rest.ts';
 
-let h: RestHarness;
-let tenant: Tenant;
 let caseId: string;
 
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Error shapes');
+const test = restTest.extend(
+  'inject',
+  ({ harness: h, tenant }) =>
+    (method: 'GET' | 'POST', url: string, payload?: string) =>
+      h.app.inject({ method, url, headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload }),
+);
+
+test.beforeAll(async ({ tenant }) => {
   caseId = (await tenant.openCase({ capital: '100.00' })).id;
 });
-afterAll(() => h?.close());
-
-const inject = (method: 'GET' | 'POST', url: string, payload?: string) =>
-  h.app.inject({ method, url, headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload });
 
 describe("error answers: in the face's envelope, not echoing the input, never much larger than the request", () => {
-  it('an id over 100 characters is 414 in the REST envelope, without the id', async () => {
+  test('an id over 100 characters is 414 in the REST envelope, without the id', async ({ harness: h, tenant }) => {
     const id = 'q'.repeat(5_000);
     for (const path of ['/creditor--payments/', '/cases/']) {
       const response = await h.rest.get(path + id, { apiKey: tenant.apiKey });
@@ -29,14 +27,14 @@ describe("error answers: in the face's envelope, not echoing the input, never mu
     }
   });
 
-  it('an unknown URL is 404 in the REST envelope, repeating at most 100 characters of it', async () => {
+  test('an unknown URL is 404 in the REST envelope, repeating at most 100 characters of it', async ({ inject }) => {
     const response = await inject('GET', `/${'z'.repeat(10_000)}`);
     expect(response.statusCode).toBe(404);
     expect(response.json()._error.message).toMatch(/^The requested URL GET \/z+\.\.\. was not found on the server\.$/);
     expect(response.body.length).toBeLessThan(300);
   });
 
-  it("under /graphql, an unknown method or path answers in GraphQL's shape", async () => {
+  test("under /graphql, an unknown method or path answers in GraphQL's shape", async ({ harness: h, tenant, inject }) => {
     const put = await h.app.inject({ method: 'PUT', url: '/graphql', headers: { 'x-api-key': tenant.apiKey } });
     expect(put.statusCode).toBe(405);
     expect(put.headers.allow).toBe('GET, POST, OPTIONS');
@@ -49,9 +47,9 @@ describe("error answers: in the face's envelope, not echoing the input, never mu
     expect(below.body.length).toBeLessThan(400);
   });
 
-  it.each(['5', 'null', 'true', '"x"', '{}', '"{\\"query\\": \\"{ creditors { totalCount } }\\"}"'])(
+  test.for(['5', 'null', 'true', '"x"', '{}', '"{\\"query\\": \\"{ creditors { totalCount } }\\"}"'])(
     "a GraphQL body that is not an operation object (%s) is 400 in GraphQL's shape, with no originalError",
-    async (payload) => {
+    async (payload, { inject }) => {
       const response = await inject('POST', '/graphql', payload);
       expect(response.statusCode).toBe(400);
       const [error, ...more] = response.json().errors;
@@ -61,13 +59,13 @@ describe("error answers: in the face's envelope, not echoing the input, never mu
     },
   );
 
-  it("broken JSON on /graphql is 400 in GraphQL's shape, with no originalError", async () => {
+  test("broken JSON on /graphql is 400 in GraphQL's shape, with no originalError", async ({ inject }) => {
     const response = await inject('POST', '/graphql', '{"query": ');
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0].extensions).toEqual({ code: 'FST_ERR_CTP_INVALID_JSON_BODY', http: { status: 400 } });
   });
 
-  it('a body of thousands of unknown keys gets the first issues and a count of the rest, smaller than the request', async () => {
+  test('a body of thousands of unknown keys gets the first issues and a count of the rest, smaller than the request', async ({ harness: h, tenant }) => {
     const body: Record<string, unknown> = paymentBody(tenant.creditorId, caseId, { amount: 'lots' });
     for (let i = 0; i < 30_000; i++) body[`unknown_key_${i}`] = i;
     const payload = JSON.stringify(body);
@@ -84,7 +82,7 @@ describe("error answers: in the face's envelope, not echoing the input, never mu
     expect(await h.counts()).toEqual(before);
   });
 
-  it('a megabyte-long unknown key is not sent back whole', async () => {
+  test('a megabyte-long unknown key is not sent back whole', async ({ harness: h, tenant }) => {
     const key = 'k'.repeat(900_000);
     const payload = JSON.stringify({ ...paymentBody(tenant.creditorId, caseId), [key]: 1 });
     const response = await h.rest.post('/creditor--payments', payload, { apiKey: tenant.apiKey });
@@ -95,7 +93,7 @@ describe("error answers: in the face's envelope, not echoing the input, never mu
     expect(response.text.length).toBeLessThan(1_000);
   });
 
-  it('the domain caps the errors it reports, so GraphQL userErrors follow the same cap', () => {
+  test('the domain caps the errors it reports, so GraphQL userErrors follow the same cap', () => {
     const input: Record<string, unknown> = { amount: -1 };
     for (let i = 0; i < 100; i++) input[`extra${i}`] = i;
     const { registration, errors } = checkRegistration(input, new Date());

@@ -1,15 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
-
-let h: RestHarness;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Parity');
-});
-afterAll(() => h?.close());
+import { REGISTER } from '../graphql/operations.ts';
+import { describe, expect, restTest as test } from '../support/fixtures.ts';
+import { paymentBody } from '../support/rest.ts';
 
 const PAYMENT_FIELDS = `
   id amount settledAmount settledCosts settledInterest settledCapital status statusReasonLocale
@@ -17,10 +8,6 @@ const PAYMENT_FIELDS = `
   caseInvoiceNumber caseReferenceNumber createdAt updatedAt etag
   account { id } creditor { id } case { id state remainingTotal }
 `;
-
-const REGISTER = `mutation Register($input: RegisterPaymentInput!) {
-  registerPayment(input: $input) { replayed userErrors { field message code } payment { ${PAYMENT_FIELDS} } }
-}`;
 
 const iso = (rfc1123: string) => new Date(rfc1123).toISOString();
 
@@ -50,7 +37,7 @@ function expectSamePayment(rest: Record<string, any>, gql: Record<string, any>) 
 }
 
 describe('one domain behind both faces', () => {
-  it('returns a payment registered over REST from GraphQL with the same id, amounts and statuses', async () => {
+  test('returns a payment registered over REST from GraphQL with the same id, amounts and statuses', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ costs: '60.00', capital: '100.00' });
     const created = await h.rest.post(
       '/creditor--payments',
@@ -83,7 +70,7 @@ describe('one domain behind both faces', () => {
     expectSamePayment(item.body, gql);
   });
 
-  it('returns a payment registered over GraphQL from REST with the same id, amounts and statuses', async () => {
+  test('returns a payment registered over GraphQL from REST with the same id, amounts and statuses', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ costs: '180.00', interest: '35.50', capital: '2000.00' });
     const { body } = await h.graphql(
       REGISTER,
@@ -124,7 +111,7 @@ describe('one domain behind both faces', () => {
     expect(c.body).toMatchObject({ remaining_costs: 0, remaining_interest: 15.5, remaining_capital: 2000, remaining_total: 2015.5 });
   });
 
-  it('treats a REST retry of a GraphQL registration as a replay (one idempotency for both faces)', async () => {
+  test('treats a REST retry of a GraphQL registration as a replay (one idempotency for both faces)', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const { body } = await h.graphql(
       REGISTER,

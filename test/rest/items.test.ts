@@ -1,17 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import type { Db } from '../../src/db/client.ts';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
+import { describe, expect, restTest } from '../support/fixtures.ts';
+import { paymentBody } from '../support/rest.ts';
 
-let h: RestHarness;
-let tenant: Tenant;
 let theCase: { id: string; invoiceNumber: string; referenceNumber: string };
 let created: Record<string, any>;
 
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Items');
+const test = restTest.extend(
+  'get',
+  ({ harness: h, tenant }) =>
+    (url: string, headers: Record<string, string> = {}) =>
+      h.rest.get(url, { apiKey: tenant.apiKey, headers }),
+);
+
+test.beforeAll(async ({ harness: h, tenant }) => {
   theCase = await tenant.openCase({ costs: '10.00', interest: '5.25', capital: '100.00' });
   const res = await h.rest.post(
     '/creditor--payments',
@@ -24,12 +26,9 @@ beforeAll(async () => {
   );
   created = res.body;
 });
-afterAll(() => h?.close());
-
-const get = (url: string, headers: Record<string, string> = {}) => h.rest.get(url, { apiKey: tenant.apiKey, headers });
 
 describe('GET /creditor--payments/{id}', () => {
-  it('returns the full stored document with its ETag', async () => {
+  test('returns the full stored document with its ETag', async ({ tenant, get }) => {
     const res = await get(`/creditor--payments/${created._id}`);
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe(`"${created._etag}"`);
@@ -60,14 +59,14 @@ describe('GET /creditor--payments/{id}', () => {
     });
   });
 
-  it('answers If-None-Match with the current ETag with 304 and no body', async () => {
+  test('answers If-None-Match with the current ETag with 304 and no body', async ({ get }) => {
     const res = await get(`/creditor--payments/${created._id}`, { 'if-none-match': `"${created._etag}"` });
     expect(res.status).toBe(304);
     expect(res.text).toBe('');
     expect(res.headers.etag).toBe(`"${created._etag}"`);
   });
 
-  it('matches weak, listed and * ETags, and answers 200 to another ETag', async () => {
+  test('matches weak, listed and * ETags, and answers 200 to another ETag', async ({ get }) => {
     const url = `/creditor--payments/${created._id}`;
     expect((await get(url, { 'if-none-match': `W/"${created._etag}"` })).status).toBe(304);
     expect((await get(url, { 'if-none-match': `"${'0'.repeat(40)}", "${created._etag}"` })).status).toBe(304);
@@ -77,10 +76,10 @@ describe('GET /creditor--payments/{id}', () => {
     expect(other.body._id).toBe(created._id);
   });
 
-  it.each([
+  test.for([
     ['an unknown id', 'ffffffffffffffffffffffff'],
     ['a malformed id', 'not-an-id'],
-  ])('answers %s with 404 in the _error envelope', async (_, id) => {
+  ])('answers %s with 404 in the _error envelope', async ([, id], { get }) => {
     const res = await get(`/creditor--payments/${id}`);
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ _status: 'ERR', _error: { code: 404, message: `No creditor payment with id "${id}" was found.` } });
@@ -88,7 +87,7 @@ describe('GET /creditor--payments/{id}', () => {
 });
 
 describe('unknown paths', () => {
-  it('answer 404 in the _error envelope', async () => {
+  test('answer 404 in the _error envelope', async ({ get }) => {
     const res = await get('/creditor--payment');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ _status: 'ERR', _error: { code: 404, message: 'The requested URL GET /creditor--payment was not found on the server.' } });
@@ -96,7 +95,7 @@ describe('unknown paths', () => {
 });
 
 describe('GET /cases/{id}', () => {
-  it('returns the case with what remains, and an ETag that changes when a payment is applied', async () => {
+  test('returns the case with what remains, and an ETag that changes when a payment is applied', async ({ harness: h, tenant, get }) => {
     const res = await get(`/cases/${theCase.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -126,7 +125,7 @@ describe('GET /cases/{id}', () => {
     expect(changed.body._etag).not.toBe(res.body._etag);
   });
 
-  it('answers an unknown case with 404', async () => {
+  test('answers an unknown case with 404', async ({ get }) => {
     const res = await get('/cases/ffffffffffffffffffffffff');
     expect(res.status).toBe(404);
     expect(res.body._error).toEqual({ code: 404, message: 'No case with id "ffffffffffffffffffffffff" was found.' });
@@ -134,7 +133,7 @@ describe('GET /cases/{id}', () => {
 });
 
 describe('an unexpected failure', () => {
-  it('is a 500 in the _error envelope that tells nothing of the cause', async () => {
+  test('is a 500 in the _error envelope that tells nothing of the cause', async ({ harness: h, tenant }) => {
     // The payments table "fails"; the key lookup still works.
     const failing = new Proxy(h.db, {
       get: (target, prop) =>

@@ -2,31 +2,24 @@ import { compileErrors, dereference, validate } from '@readme/openapi-parser';
 import Ajv2020 from 'ajv/dist/2020.js';
 import Fastify from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { closeCase } from '../../src/domain/cases.ts';
 import { restRoutes } from '../../src/rest/routes.ts';
 import { losingConnectionAtCommit } from '../support/faults.ts';
-import type { Tenant } from '../support/harness.ts';
+import { beforeAll, describe, expect, restTest as test } from '../support/fixtures.ts';
 import {
   checkAgainstDocument,
   checkedResponses,
   checkRequestAgainstDocument,
-  createRestHarness,
   paymentBody,
-  type RestHarness,
   restClient,
   seedRequestBody,
   servedDocument,
 } from '../support/rest.ts';
 
-let h: RestHarness;
-let tenant: Tenant;
 let openApiDocument: OpenAPIV3_1.Document;
 
 beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('OpenAPI');
   openApiDocument = await servedDocument();
 });
 
@@ -34,10 +27,9 @@ const operationsOf = (document: OpenAPIV3_1.Document) =>
   Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
     Object.entries(item ?? {}).map(([method, operation]) => ({ path, method, operation: operation as OpenAPIV3_1.OperationObject })),
   );
-afterAll(() => h?.close());
 
 describe('/openapi.json', () => {
-  it('is a valid OpenAPI 3.1 document by @readme/openapi-parser', async () => {
+  test('is a valid OpenAPI 3.1 document by @readme/openapi-parser', async ({ harness: h }) => {
     const res = await h.rest.get('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body).toEqual(openApiDocument);
@@ -47,7 +39,7 @@ describe('/openapi.json', () => {
     expect(res.body.openapi).toBe('3.1.0');
   });
 
-  it('documents exactly the operations the REST adapter serves', async () => {
+  test('documents exactly the operations the REST adapter serves', async ({ harness: h }) => {
     const probe = Fastify({ logger: false });
     const served: string[] = [];
     probe.addHook('onRoute', (route) => {
@@ -69,7 +61,7 @@ describe('/openapi.json', () => {
     }
   });
 
-  it("accepts the seed's example request under its PaymentRegistration schema, and refuses unknown fields", async () => {
+  test("accepts the seed's example request under its PaymentRegistration schema, and refuses unknown fields", async () => {
     const document = (await dereference(structuredClone(openApiDocument) as unknown as OpenAPIV3_1.Document)) as OpenAPIV3_1.Document;
     const validateBody = new Ajv2020({ allowUnionTypes: true }).compile(document.components!.schemas!.PaymentRegistration!);
     const seed = seedRequestBody({ account: '674dbeaf08847b9501cc9132', creditor: '674dbeb208847b9501cc9138', case: '68678eda88b9226bb78d7169' });
@@ -80,7 +72,7 @@ describe('/openapi.json', () => {
     expect(validateBody({ ...withoutCase, invoice_number: 'INV-1' })).toBe(true);
   });
 
-  it('describes every real response: each documented status of each operation, checked against its schema', async () => {
+  test('describes every real response: each documented status of each operation, checked against its schema', async ({ harness: h, tenant }) => {
     checkedResponses.clear();
     const key = { apiKey: tenant.apiKey };
     const theCase = await tenant.openCase({ capital: '100.00' });
@@ -143,7 +135,7 @@ describe('/openapi.json', () => {
     expect([...checkedResponses].sort()).toEqual(documented.sort());
   });
 
-  it('catches a response that strays from the document', async () => {
+  test('catches a response that strays from the document', async ({ harness: h, tenant }) => {
     const real = await h.rest.get('/cases?max_results=1', { apiKey: tenant.apiKey });
     const strayed = { ...real, body: { ...real.body, _meta: { ...real.body._meta, total: '1' } } };
     await expect(checkAgainstDocument('GET', '/cases', strayed)).rejects.toThrow(/does not match openapi.json/);
@@ -151,7 +143,7 @@ describe('/openapi.json', () => {
     await expect(checkAgainstDocument('GET', '/cases', undocumented)).rejects.toThrow(/not documented/);
   });
 
-  it('catches a registration the API accepted that the document would refuse', async () => {
+  test('catches a registration the API accepted that the document would refuse', async ({ harness: h, tenant }) => {
     const body = paymentBody(tenant.creditorId, (await tenant.openCase({ capital: '10.00' })).id, { amount: 1 });
     const created = await h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey });
     expect(created.status).toBe(201);

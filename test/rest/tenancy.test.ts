@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../../src/auth/apiKeys.ts';
+import { describe, expect, restTest as test } from '../support/fixtures.ts';
 import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
+import { paymentBody } from '../support/rest.ts';
 
-let h: RestHarness;
 let owner: Tenant;
 let stranger: Tenant;
 const paymentIds: string[] = [];
 const caseIds: string[] = [];
 
-beforeAll(async () => {
-  h = await createRestHarness();
+test.beforeAll(async ({ harness: h }) => {
   owner = await h.createTenant('Owner');
   stranger = await h.createTenant('Stranger');
   for (const capital of ['100.00', '200.00', '300.00']) {
@@ -26,10 +24,9 @@ beforeAll(async () => {
   const own = await stranger.openCase({ capital: '50.00' });
   await h.rest.post('/creditor--payments', paymentBody(stranger.creditorId, own.id, { amount: 5 }), { apiKey: stranger.apiKey });
 });
-afterAll(() => h?.close());
 
 describe("another account's key", () => {
-  it('gets 404 for every payment id of this account, as for an id that does not exist', async () => {
+  test('gets 404 for every payment id of this account, as for an id that does not exist', async ({ harness: h }) => {
     const unknown = await h.rest.get('/creditor--payments/ffffffffffffffffffffffff', { apiKey: stranger.apiKey });
     for (const id of paymentIds) {
       expect((await h.rest.get(`/creditor--payments/${id}`, { apiKey: owner.apiKey })).status).toBe(200);
@@ -44,7 +41,7 @@ describe("another account's key", () => {
     }
   });
 
-  it('gets 404 for every case id of this account', async () => {
+  test('gets 404 for every case id of this account', async ({ harness: h }) => {
     for (const id of caseIds) {
       expect((await h.rest.get(`/cases/${id}`, { apiKey: owner.apiKey })).status).toBe(200);
       const res = await h.rest.get(`/cases/${id}`, { apiKey: stranger.apiKey });
@@ -53,7 +50,7 @@ describe("another account's key", () => {
     }
   });
 
-  it("sees none of this account's payments or cases in its lists, even when filtering on their ids", async () => {
+  test("sees none of this account's payments or cases in its lists, even when filtering on their ids", async ({ harness: h }) => {
     const payments = await h.rest.get('/creditor--payments?max_results=100', { apiKey: stranger.apiKey });
     expect(payments.body._meta.total).toBe(1);
     expect(payments.body._items.map((p: { _id: string }) => p._id)).not.toContain(paymentIds[0]);
@@ -65,7 +62,7 @@ describe("another account's key", () => {
     expect((await h.rest.get(`/cases?where=${byCreditor}`, { apiKey: stranger.apiKey })).body._meta.total).toBe(0);
   });
 
-  it("cannot register on this account's creditor or case: not found, nothing stored", async () => {
+  test("cannot register on this account's creditor or case: not found, nothing stored", async ({ harness: h }) => {
     const before = await h.counts();
     const res = await h.rest.post('/creditor--payments', paymentBody(owner.creditorId, caseIds[0]!), { apiKey: stranger.apiKey });
     expect(res.status).toBe(422);
@@ -83,7 +80,7 @@ describe('without a valid key', () => {
     ['GET', `/cases/${caseIds[0]}`],
   ];
 
-  it('answers 401 on every endpoint without a key, in the _error envelope', async () => {
+  test('answers 401 on every endpoint without a key, in the _error envelope', async ({ harness: h }) => {
     for (const [method, url] of endpoints()) {
       const res = await h.rest.request(method!, url!, method === 'POST' ? { body: paymentBody(owner.creditorId, caseIds[0]!) } : {});
       expect(res.status, `${method} ${url}`).toBe(401);
@@ -92,7 +89,7 @@ describe('without a valid key', () => {
     }
   });
 
-  it('answers 401 to a malformed, unknown or revoked key, and stores nothing', async () => {
+  test('answers 401 to a malformed, unknown or revoked key, and stores nothing', async ({ harness: h }) => {
     const revoked = await createApiKey(h.db, owner.accountId);
     await revokeApiKey(h.db, revoked.id);
     const wrongSecret = owner.apiKey.slice(0, -4) + (owner.apiKey.endsWith('AAAA') ? 'BBBB' : 'AAAA');
@@ -106,12 +103,12 @@ describe('without a valid key', () => {
     expect(await h.counts()).toEqual(before);
   });
 
-  it('answers 401 before reading the body', async () => {
+  test('answers 401 before reading the body', async ({ harness: h }) => {
     const res = await h.rest.request('POST', '/creditor--payments', { body: '{not json' });
     expect(res.status).toBe(401);
   });
 
-  it('serves the OpenAPI document without a key', async () => {
+  test('serves the OpenAPI document without a key', async ({ harness: h }) => {
     const res = await h.rest.get('/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');

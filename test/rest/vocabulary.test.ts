@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
+import { vi } from 'vitest';
+import { describe, expect, restTest } from '../support/fixtures.ts';
+import { paymentBody } from '../support/rest.ts';
 
 /**
  * Each limit is written once, in src/domain/vocabulary.ts. Changed there (and only there), every
@@ -15,31 +15,27 @@ vi.mock('../../src/domain/vocabulary.ts', async (importOriginal) => ({
   MAX_PAGE_SIZE: 3,
 }));
 
-let h: RestHarness;
-let tenant: Tenant;
 let caseId: string;
 
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Vocabulary');
-  caseId = (await tenant.openCase({ capital: '400.00' })).id;
-});
-afterAll(() => h?.close());
-
-const REGISTER = `mutation Register($input: RegisterPaymentInput!) {
-  registerPayment(input: $input) { payment { id } userErrors { field message code } }
-}`;
-const graphqlInput = (overrides: Record<string, unknown>) => ({
+const test = restTest.extend('graphqlInput', ({ tenant }) => (overrides: Record<string, unknown>) => ({
   creditor: tenant.creditorId,
   case: caseId,
   currency: 'SEK',
   bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT',
   origin: 'creditor_system',
   ...overrides,
+}));
+
+test.beforeAll(async ({ tenant }) => {
+  caseId = (await tenant.openCase({ capital: '400.00' })).id;
 });
 
+const REGISTER = `mutation Register($input: RegisterPaymentInput!) {
+  registerPayment(input: $input) { payment { id } userErrors { field message code } }
+}`;
+
 describe('a limit changed in the vocabulary', () => {
-  it('is what the GraphQL schema describes', async () => {
+  test('is what the GraphQL schema describes', async ({ harness: h, tenant }) => {
     const res = await h.graphql(
       `{
       input: __type(name: "RegisterPaymentInput") { inputFields { name description } }
@@ -55,7 +51,7 @@ describe('a limit changed in the vocabulary', () => {
     expect(first.description).toBe('Page size: 2 when not given, at most 3.');
   });
 
-  it('is what /openapi.json documents', async () => {
+  test('is what /openapi.json documents', async ({ harness: h }) => {
     const document = (await h.rest.get('/openapi.json')).body;
     const registration = document.components.schemas.PaymentRegistration.properties;
     expect(registration.amount.maximum).toBe(500);
@@ -65,7 +61,7 @@ describe('a limit changed in the vocabulary', () => {
     expect(maxResults).toMatchObject({ schema: { default: 2 }, description: 'Page size; more than 3 is taken as 3.' });
   });
 
-  it('is what REST validates and pages by', async () => {
+  test('is what REST validates and pages by', async ({ harness: h, tenant }) => {
     const key = { apiKey: tenant.apiKey };
     const tooMuch = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, caseId, { amount: 500.01 }), key);
     expect(tooMuch.status).toBe(422);
@@ -79,7 +75,7 @@ describe('a limit changed in the vocabulary', () => {
     expect((await h.rest.get('/creditor--payments?max_results=100', key)).body._items).toHaveLength(3);
   });
 
-  it('is what GraphQL validates and pages by', async () => {
+  test('is what GraphQL validates and pages by', async ({ harness: h, tenant, graphqlInput }) => {
     const key = { apiKey: tenant.apiKey };
     const tooMuch = await h.graphql(REGISTER, { input: graphqlInput({ amount: '500.01' }) }, key);
     expect(tooMuch.body.data.registerPayment).toEqual({

@@ -1,19 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureDemo } from '../../src/demo.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
+import { expect, test } from '../support/fixtures.ts';
 
 // The README's example mutation, as printed, against the demo data a fresh start seeds.
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const example = /```graphql\n(mutation[\s\S]*?)```/.exec(readme)?.[1];
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(() => h.close());
-
-it("registers the README's example payment against the demo data", async () => {
+test("registers the README's example payment against the demo data", async ({ harness: h }) => {
   expect(example).toBeDefined();
   const demo = await ensureDemo(h.db);
   const response = await h.graphql(example!, {}, { apiKey: demo!.apiKey });

@@ -30,13 +30,31 @@ export async function createTestDatabase(kind: 'sqlite' | 'postgres' = onPostgre
   };
 }
 
-/** Runs one statement on the server's maintenance database (CREATE and DROP DATABASE). */
-export async function adminQuery(sql: string, serverUrl = POSTGRES_SERVER_URL): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
+/** Runs `work` over one connection to `url`, closed afterwards. */
+export async function withPostgres<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/** Runs one statement on the server's maintenance database (CREATE and DROP DATABASE). */
+export async function adminQuery(sql: string, serverUrl = POSTGRES_SERVER_URL): Promise<void> {
+  await withPostgres(serverUrl, (client) => client.query(sql));
+}
+
+/**
+ * Ends every session of `database` but the caller's, from a connection outside it: how many
+ * were ended, and how many of those were running a statement or a transaction.
+ */
+export async function terminateSessions(admin: pg.Client, database: string): Promise<{ ended: number; busy: number }> {
+  const result = await admin.query<{ ended: number; busy: number }>(
+    `SELECT count(*)::int AS ended, count(*) FILTER (WHERE state <> 'idle')::int AS busy
+       FROM (SELECT pg_terminate_backend(pid), state FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()) AS t`,
+    [database],
+  );
+  return result.rows[0]!;
 }

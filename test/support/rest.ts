@@ -171,29 +171,4 @@ export async function checkRequestAgainstDocument(method: string, url: string, p
   }
 }
 
-/** The seed's example request body, with ids that exist in this database. */
-export function seedRequestBody(ids: { account: string; creditor: string; case: string }) {
-  return {
-    account: ids.account,
-    creditor: ids.creditor,
-    case: ids.case,
-    currency: 'SEK',
-    amount: 100.0,
-    bank_transaction_date: 'Fri, 04 Jul 2025 16:20:41 GMT',
-    creditor_payment_reference: 'PAY-REF-001',
-    origin: 'creditor_system',
-  };
-}
-
-/** A valid registration body for a case of the tenant; override any field. */
-export function paymentBody(creditor: string, caseId: string, overrides: Record<string, unknown> = {}) {
-  return {
-    creditor,
-    case: caseId,
-    currency: 'SEK',
-    amount: 100,
-    bank_transaction_date: 'Fri, 04 Jul 2025 16:20:41 GMT',
-    origin: 'creditor_system',
-    ...overrides,
-  };
-}
+export { paymentBody, seedRequestBody } from './registration.ts';

@@ -1,26 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../../src/auth/apiKeys.ts';
 import { REGISTER, seedExample } from '../graphql/operations.ts';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { describe, expect, test } from '../support/fixtures.ts';
+import type { Tenant } from '../support/harness.ts';
 
-let h: Harness;
 let a: Tenant;
 let b: Tenant;
 let aCase: { id: string; invoiceNumber: string };
 let aPaymentId: string;
 
-beforeAll(async () => {
-  h = await createHarness();
+test.beforeAll(async ({ harness: h }) => {
   a = await h.createTenant('Alpha');
   b = await h.createTenant('Beta');
   aCase = await a.openCase({ capital: '500.00' });
   const r = await h.graphql(REGISTER, { input: seedExample(a.creditorId, aCase.id) }, { apiKey: a.apiKey });
   aPaymentId = r.body.data.registerPayment.payment.id;
 });
-afterAll(() => h.close());
 
 describe("account B with account A's ids", () => {
-  it('gets null for every single-item query', async () => {
+  test('gets null for every single-item query', async ({ harness: h }) => {
     const response = await h.graphql(
       `query($p: ID!, $c: ID!, $cr: ID!, $inv: String!) {
         payment(id: $p) { id } case(id: $c) { id } creditor(id: $cr) { id }
@@ -32,7 +29,7 @@ describe("account B with account A's ids", () => {
     expect(response.body).toEqual({ data: { payment: null, case: null, creditor: null, caseByInvoiceNumber: null } });
   });
 
-  it('gets empty lists, also when filtering by A ids', async () => {
+  test('gets empty lists, also when filtering by A ids', async ({ harness: h }) => {
     const response = await h.graphql(
       `query($c: ID!, $cr: ID!) {
         payments(filter: { case: $c }) { totalCount edges { node { id } } }
@@ -53,7 +50,7 @@ describe("account B with account A's ids", () => {
     });
   });
 
-  it("cannot register a payment on A's case, by id or by invoice number, and the answer is 'not found'", async () => {
+  test("cannot register a payment on A's case, by id or by invoice number, and the answer is 'not found'", async ({ harness: h }) => {
     const before = await h.counts();
     const caseBefore = await h.db.case.findUniqueOrThrow({ where: { id: aCase.id } });
     for (const input of [
@@ -71,7 +68,7 @@ describe("account B with account A's ids", () => {
     expect(await h.db.case.findUniqueOrThrow({ where: { id: aCase.id } })).toEqual(caseBefore);
   });
 
-  it("does not replay A's payment for B, even with A's reference", async () => {
+  test("does not replay A's payment for B, even with A's reference", async ({ harness: h }) => {
     const bCase = await b.openCase({ capital: '100.00' });
     const response = await h.graphql(REGISTER, { input: seedExample(b.creditorId, bCase.id) }, { apiKey: b.apiKey });
     const result = response.body.data.registerPayment;
@@ -82,7 +79,7 @@ describe("account B with account A's ids", () => {
 
 describe('API keys', () => {
   const QUERY = `{ creditors { totalCount } }`;
-  it('answers 401 UNAUTHENTICATED without a key, with a wrong key and with a malformed key', async () => {
+  test('answers 401 UNAUTHENTICATED without a key, with a wrong key and with a malformed key', async ({ harness: h }) => {
     const wrong = a.apiKey.slice(0, -4) + (a.apiKey.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     for (const apiKey of [null, wrong, 'hello', `cpk_${'0'.repeat(24)}_${'x'.repeat(43)}`]) {
       const response = await h.graphql(QUERY, {}, { apiKey });
@@ -92,7 +89,7 @@ describe('API keys', () => {
     }
   });
 
-  it('stores only a SHA-256 hash of the key', async () => {
+  test('stores only a SHA-256 hash of the key', async ({ harness: h }) => {
     const stored = await h.db.apiKey.findUniqueOrThrow({ where: { id: a.apiKeyId } });
     expect(stored.secretHash).toMatch(/^[0-9a-f]{64}$/);
     // The secret is what follows "cpk_<24 hex id>_" (it may itself contain "_").
@@ -101,7 +98,7 @@ describe('API keys', () => {
     expect(JSON.stringify(stored)).not.toContain(secret);
   });
 
-  it('refuses a revoked key', async () => {
+  test('refuses a revoked key', async ({ harness: h }) => {
     const c = await h.createTenant('Gamma');
     expect((await h.graphql(QUERY, {}, { apiKey: c.apiKey })).status).toBe(200);
     await revokeApiKey(h.db, c.apiKeyId);

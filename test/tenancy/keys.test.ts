@@ -1,11 +1,11 @@
 import * as crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { vi } from 'vitest';
 import { authenticate, createApiKey, revokeApiKey } from '../../src/auth/apiKeys.ts';
 import { connectDb } from '../../src/db/client.ts';
 import { createAccount } from '../../src/domain/accounts.ts';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { afterAll, describe, expect, restTest } from '../support/fixtures.ts';
+import { createHarness, type Harness } from '../support/harness.ts';
 import { runAdmin, startServer } from '../support/processes.ts';
-import { createRestHarness, type RestHarness } from '../support/rest.ts';
 
 // Watch the comparison itself: a key is checked with crypto.timingSafeEqual, never with ===.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -13,20 +13,16 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
 });
 
-let h: RestHarness;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Keys');
-});
-afterAll(() => h?.close());
-
 const QUERY = '{ creditors { totalCount } }';
-const rest = (apiKey: string) => h.rest.get('/cases', { apiKey });
+const test = restTest.extend(
+  'rest',
+  ({ harness: h }) =>
+    (apiKey: string) =>
+      h.rest.get('/cases', { apiKey }),
+);
 
 describe('API keys', () => {
-  it('compares every presented key in constant time, also when its id exists nowhere', async () => {
+  test('compares every presented key in constant time, also when its id exists nowhere', async ({ harness: h, tenant }) => {
     const compare = vi.mocked(crypto.timingSafeEqual);
     const [, id, secret] = /^cpk_([0-9a-f]{24})_(.+)$/.exec(tenant.apiKey)!;
     const flip = (s: string) => s.slice(0, -1) + (s.endsWith('A') ? 'B' : 'A');
@@ -43,7 +39,7 @@ describe('API keys', () => {
     }
   });
 
-  it('stops a key at once on both APIs when it is revoked, right after it was used', async () => {
+  test('stops a key at once on both APIs when it is revoked, right after it was used', async ({ harness: h, tenant, rest }) => {
     const key = await createApiKey(h.db, tenant.accountId);
     expect((await h.graphql(QUERY, {}, { apiKey: key.key })).status).toBe(200);
     expect((await rest(key.key)).status).toBe(200);
@@ -61,7 +57,7 @@ describe('a key revoked by the operator while a server process runs', () => {
   let server: Harness;
   afterAll(() => server?.close());
 
-  it('is refused by that server at its next request', async () => {
+  test('is refused by that server at its next request', async () => {
     server = await createHarness();
     const db = await connectDb(server.url);
     const account = await createAccount(db, 'Operator revokes');

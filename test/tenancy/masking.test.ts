@@ -1,40 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../support/database.ts';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
+import { describe, expect, restTest } from '../support/fixtures.ts';
+import { paymentBody } from '../support/rest.ts';
 
 /** What an answer must never carry: SQL, driver and ORM names, stack frames, file paths. */
 const INTERNALS =
   /prisma|\bSELECT\b|\bINSERT\b|\bUPDATE "|\bFROM "|no such table|relation "|does not exist|sqlite|postgres|P20\d\d|\bat [\w$.<>]+ \(|\.ts:\d+|\/work\/|node_modules|stack/i;
 
-let h: RestHarness;
-let tenant: Tenant;
 let caseId: string;
 let paymentId: string;
 
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Masked');
-  caseId = (await tenant.openCase({ capital: '100.00' })).id;
-  paymentId = (await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, caseId, { amount: 5 }), { apiKey: tenant.apiKey })).body._id;
-});
-afterAll(() => h?.close());
-
 /** Through the whole HTTP app, as a client sees it. */
-async function call(method: 'GET' | 'POST', url: string, payload?: unknown) {
-  const response = await h.app.inject({
-    method,
-    url,
-    headers: { 'x-api-key': tenant.apiKey, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
-  });
-  return { status: response.statusCode, text: response.body };
-}
-
-const graphql = (query: string, variables: Record<string, unknown> = {}) => call('POST', '/graphql', { query, variables });
+const test = restTest
+  .extend('call', ({ harness: h, tenant }) => async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    const response = await h.app.inject({
+      method,
+      url,
+      headers: { 'x-api-key': tenant.apiKey, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
+    });
+    return { status: response.statusCode, text: response.body };
+  })
+  .extend(
+    'graphql',
+    ({ call }) =>
+      (query: string, variables: Record<string, unknown> = {}) =>
+        call('POST', '/graphql', { query, variables }),
+  );
 
 describe('an unexpected database failure reaches no client: no SQL, no stack trace, no file path', () => {
-  it('masks GraphQL and REST answers when a table is gone', async () => {
+  test('masks GraphQL and REST answers when a table is gone', async ({ harness: h, tenant, call, graphql }) => {
     await h.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "Payment" CASCADE' : 'DROP TABLE "Payment"');
     const answers = [
       await graphql('{ payments { edges { node { id amount } } } }'),
@@ -55,7 +49,7 @@ describe('an unexpected database failure reaches no client: no SQL, no stack tra
     expect(answers.slice(4).map((a) => a.status)).toEqual([500, 500, 500]);
   });
 
-  it('masks them when the API keys cannot be read either', async () => {
+  test('masks them when the API keys cannot be read either', async ({ harness: h, tenant, call, graphql }) => {
     await h.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "ApiKey" CASCADE' : 'DROP TABLE "ApiKey"');
     const answers = [
       await graphql('{ creditors { totalCount } }'),
@@ -67,4 +61,9 @@ describe('an unexpected database failure reaches no client: no SQL, no stack tra
       expect(answer.text).not.toMatch(INTERNALS);
     }
   });
+});
+
+test.beforeAll(async ({ harness: h, tenant }) => {
+  caseId = (await tenant.openCase({ capital: '100.00' })).id;
+  paymentId = (await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, caseId, { amount: 5 }), { apiKey: tenant.apiKey })).body._id;
 });

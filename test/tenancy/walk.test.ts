@@ -4,6 +4,7 @@ import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
 import { encodeCursor } from '../../src/domain/paging.ts';
 import { schema } from '../../src/graphql/schema.ts';
+import { REGISTER } from '../graphql/operations.ts';
 import type { Tenant } from '../support/harness.ts';
 import { createRestHarness, paymentBody, type RestHarness, servedDocument } from '../support/rest.ts';
 
@@ -201,8 +202,6 @@ const QUERY_WALKS: Record<string, () => Promise<void>> = {
     expect(data.creditors.edges[0].node.id).toBe(b.creditorId);
   },
 };
-
-const REGISTER = `mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) { replayed userErrors { field code message } payment { id case { id } creditor { id } account { id } } } }`;
 
 const MUTATION_WALKS: Record<string, () => Promise<void>> = {
   registerPayment: async () => {
