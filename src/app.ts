@@ -109,6 +109,9 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
       if (req.method === 'POST' && (typeof body !== 'object' || body === null || Object.keys(body).length === 0)) {
         return graphqlFailure(reply, 400, 'The request body must be a JSON object holding the operation: {"query": "..."}.', 'BAD_REQUEST');
       }
+      // Yoga's own JSON.parse of a GET's `variables` or `extensions` throws unmasked: a 500 for a client's typo.
+      const unparsable = req.method === 'GET' ? unparsableJsonParam(req.query) : null;
+      if (unparsable) return graphqlFailure(reply, 400, `The "${unparsable}" parameter must be JSON.`, 'BAD_REQUEST');
       if (req.method === 'POST' && holdsExactNumber(body)) req.body = resolveExactNumbers(schema, body as Record<string, unknown>);
       return observability.runGraphQL(req, () => yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
     },
@@ -143,6 +146,20 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     return sendFailure(request, reply, 404, `The requested URL ${echoed(request.method)} ${echoed(path)} was not found on the server.`, 'NOT_FOUND');
   });
   return app;
+}
+
+/** The first of a GraphQL GET's JSON parameters that does not parse, if any. */
+function unparsableJsonParam(query: unknown): string | null {
+  for (const name of ['variables', 'extensions'] as const) {
+    const value = (query as Record<string, unknown> | undefined)?.[name];
+    if (typeof value !== 'string') continue;
+    try {
+      JSON.parse(value);
+    } catch {
+      return name;
+    }
+  }
+  return null;
 }
 
 function echoed(url: string): string {

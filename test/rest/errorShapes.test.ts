@@ -34,6 +34,29 @@ describe("error answers: in the face's envelope, not echoing the input, never mu
     expect(response.body.length).toBeLessThan(300);
   });
 
+  test('a GraphQL GET whose variables or extensions are not JSON is a 400 naming the parameter, not a 500', async ({ harness: h, tenant }) => {
+    for (const [param, value] of [
+      ['variables', '%7Bbroken'],
+      ['extensions', 'nope'],
+    ]) {
+      const response = await h.app.inject({
+        method: 'GET',
+        url: `/graphql?query=%7B__typename%7D&${param}=${value}`,
+        headers: { 'x-api-key': tenant.apiKey, accept: 'application/json' },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({
+        errors: [{ message: `The "${param}" parameter must be JSON.`, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } }],
+      });
+    }
+    const fine = await h.app.inject({
+      method: 'GET',
+      url: '/graphql?query=%7B__typename%7D&variables=%7B%7D',
+      headers: { 'x-api-key': tenant.apiKey, accept: 'application/json' },
+    });
+    expect(fine.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
   test("under /graphql, an unknown method or path answers in GraphQL's shape", async ({ harness: h, tenant, inject }) => {
     const put = await h.app.inject({ method: 'PUT', url: '/graphql', headers: { 'x-api-key': tenant.apiKey } });
     expect(put.statusCode).toBe(405);
