@@ -31,115 +31,163 @@ export interface RegisterOptions {
 }
 
 // Waiting for a hot case's lock under load is normal; Prisma's 2 s / 5 s defaults are not enough.
-const TRANSACTION_OPTIONS = { maxWait: 20_000, timeout: 20_000 };
+export const TRANSACTION_OPTIONS = { maxWait: 20_000, timeout: 20_000 };
 
 export function settledAmount(p: Payment): bigint {
   return p.settledCosts + p.settledInterest + p.settledCapital;
 }
 
+/** The case named by a registration did not resolve to one it can be applied to: the transaction is rolled back. */
+class CaseRefused extends Error {}
+
 /**
  * Registers a payment a debtor made straight to the creditor and applies it to its case.
- * Expected failures come back as field errors with nothing stored; a retry of a stored
- * registration returns the stored payment, marked as replayed. A settlement that lost its
- * database connection before COMMIT runs again on another; one that lost it during COMMIT is
- * looked up, and when it cannot be found, OutcomeUnknownError is thrown (the adapters' 503).
+ * Expected failures come back as field errors with nothing stored, all of them together; a
+ * retry of a stored registration returns the stored payment, marked as replayed. A settlement
+ * that lost its database connection before COMMIT runs again on another; one that lost it during
+ * COMMIT is looked up, and when it cannot be found, OutcomeUnknownError is thrown (the adapters' 503).
+ *
+ * A well-formed registration goes straight into the transaction: its first statement finds the
+ * case and locks it, the unique constraints tell an earlier registration of the same reference or
+ * key (looked up only then), so a new payment costs BEGIN, two UPDATEs, one INSERT and COMMIT.
  */
 export async function registerPayment(db: Db, accountId: string, input: Record<string, unknown>, options: RegisterOptions = {}): Promise<RegisterResult> {
   const now = new Date();
   const { registration, parsed, errors } = checkRegistration(input, now);
   const keyError = checkIdempotencyKey(options.idempotencyKey);
   if (keyError) errors.push(keyError);
-  const target = await resolveCase(db, accountId, parsed, registration);
-  errors.push(...target.errors);
-  if (!registration || !target.case || errors.length > 0) return { ok: false, errors };
+  const idempotencyKey = keyError ? null : identifyingKey(input, options.idempotencyKey);
+  if (registration && errors.length === 0) {
+    const settled = await settleRegistration(db, accountId, registration, idempotencyKey, now);
+    if (settled) return settled;
+  }
+  return { ok: false, errors: await registrationFailures(db, accountId, parsed, errors, idempotencyKey) };
+}
 
-  const theCase = target.case;
-  const fingerprint = registrationFingerprint(registration, theCase.id);
-  const idempotencyKey = registration.creditorPaymentReference === null ? (options.idempotencyKey ?? null) : null;
-  const earlier = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint, theCase);
-  if (earlier) return earlier;
+/** The Idempotency-Key identifies a registration only when it sends no reference. */
+export function identifyingKey(input: Record<string, unknown>, key: string | null | undefined): string | null {
+  const reference = input.creditorPaymentReference;
+  return reference === undefined || reference === null ? (key ?? null) : null;
+}
 
+/** The case a well-formed registration names, within the account: by id or by the creditor's invoice number. */
+function namedCase(accountId: string, r: CheckedRegistration): Prisma.CaseWhereInput {
+  return r.caseId !== null ? { id: r.caseId, accountId } : { creditorId: r.creditorId, invoiceNumber: r.invoiceNumber ?? '', accountId };
+}
+
+/** Stores a well-formed registration; null when its case does not resolve (registrationFailures says why). */
+async function settleRegistration(
+  db: Db,
+  accountId: string,
+  registration: CheckedRegistration,
+  idempotencyKey: string | null,
+  now: Date,
+): Promise<RegisterResult | null> {
   // The payment the last attempt stored and its case after it: after a lost COMMIT the id tells whether it was.
   let id = '';
-  let caseAfter: Case = theCase;
+  let caseAfter: Case | null = null;
+  let fingerprint = '';
   try {
     const payment = await runTransaction(
       db,
       async (tx) => {
-        // The version bump is the first write: it takes the case's row lock (Postgres) or the
-        // write lock (SQLite) before the balance is read, so concurrent payments on one case
-        // are applied one after another and never both spend the same remaining amount.
-        const current = await tx.case.update({ where: { id: theCase.id }, data: { version: { increment: 1 } } });
-        const settlement = settle(
-          {
-            state: caseStateOf(current),
-            remainingCosts: current.remainingCosts,
-            remainingInterest: current.remainingInterest,
-            remainingCapital: current.remainingCapital,
-          },
-          registration.amount,
-        );
-        caseAfter = current.state === CASE_STATE.OPEN ? await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter }) : current;
-        const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
-        id = newId();
-        const record = {
-          id,
-          accountId,
-          creditorId: registration.creditorId,
-          caseId: theCase.id,
-          currency: registration.currency,
-          amount: registration.amount,
-          settledCosts: settlement.settledCosts,
-          settledInterest: settlement.settledInterest,
-          settledCapital: settlement.settledCapital,
-          status: settlement.status,
-          statusReasonLocale: settlement.statusReasonLocale,
-          bankTransactionDate: registration.bankTransactionDate,
-          clientRegistrationDate: registration.clientRegistrationDate ?? now,
-          bookingDate: settled > 0n ? now : null,
-          creditorPaymentReference: registration.creditorPaymentReference,
-          idempotencyKey,
-          requestHash: fingerprint,
-          origin: registration.origin,
-          createdAt: now,
-          updatedAt: now,
-        };
-        return tx.payment.create({ data: { ...record, etag: etagOf(record) } });
+        // Finding the case is its version bump, the first write: it takes the case's row lock
+        // (Postgres) or the write lock (SQLite) before the balance is read, so concurrent payments
+        // on one case are applied one after another and never both spend the same remaining amount.
+        const [current] = await tx.case.updateManyAndReturn({ where: namedCase(accountId, registration), data: { version: { increment: 1 } } });
+        if (!current || caseFailures(registration, current, current.creditorId === registration.creditorId).length > 0) throw new CaseRefused();
+        fingerprint = registrationFingerprint(registration, current.id);
+        const { record, caseAfter: balance } = newPayment(accountId, registration, current, idempotencyKey, fingerprint, now);
+        id = record.id;
+        caseAfter = balance ? await tx.case.update({ where: { id: current.id }, data: balance }) : current;
+        return tx.payment.create({ data: record });
       },
       TRANSACTION_OPTIONS,
     );
-    return { ok: true, payment, case: caseAfter, replayed: false };
+    return { ok: true, payment, case: caseAfter as unknown as Case, replayed: false };
   } catch (error) {
+    if (error instanceof CaseRefused) return null;
     if (error instanceof CommitOutcomeUnknown) {
       // Found on another connection, it committed; not found, it may still (a network cut leaves
       // the server finishing it), so the client is told the outcome is unknown.
       const stored = await db.payment.findUnique({ where: { id } }).catch(() => null);
-      if (stored) return { ok: true, payment: stored, case: caseAfter, replayed: false };
+      if (stored && caseAfter) return { ok: true, payment: stored, case: caseAfter, replayed: false };
       const identifiedBy = registration.creditorPaymentReference !== null ? 'creditorPaymentReference' : idempotencyKey !== null ? 'idempotencyKey' : null;
       throw new OutcomeUnknownError(identifiedBy, { cause: error });
     }
-    // A concurrent retry of the same registration committed first: answer as a replay.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      const winner = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint, theCase);
-      if (winner) return winner;
+    // The reference (or key) is taken: a retry of a stored registration is answered as a replay,
+    // other content as a conflict. Its transaction rolled back, so nothing of this one is stored.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && fingerprint !== '') {
+      const earlier = await findEarlier(db, accountId, registration.creditorId, registration.creditorPaymentReference, idempotencyKey);
+      if (earlier) return earlierResult(earlier, fingerprint, registration.creditorPaymentReference !== null ? 'creditorPaymentReference' : 'idempotencyKey');
     }
     throw error;
   }
 }
 
+/** A new payment of a well-formed registration on its (locked) case, and the case's balance after it when it changed. */
+export function newPayment(
+  accountId: string,
+  registration: CheckedRegistration,
+  theCase: Case,
+  idempotencyKey: string | null,
+  fingerprint: string,
+  now: Date,
+): { record: Prisma.PaymentCreateManyInput & { id: string }; caseAfter: Prisma.CaseUpdateInput | null } {
+  const settlement = settle(
+    {
+      state: caseStateOf(theCase),
+      remainingCosts: theCase.remainingCosts,
+      remainingInterest: theCase.remainingInterest,
+      remainingCapital: theCase.remainingCapital,
+    },
+    registration.amount,
+  );
+  const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
+  const record = {
+    id: newId(),
+    accountId,
+    creditorId: registration.creditorId,
+    caseId: theCase.id,
+    currency: registration.currency,
+    amount: registration.amount,
+    settledCosts: settlement.settledCosts,
+    settledInterest: settlement.settledInterest,
+    settledCapital: settlement.settledCapital,
+    status: settlement.status,
+    statusReasonLocale: settlement.statusReasonLocale,
+    bankTransactionDate: registration.bankTransactionDate,
+    clientRegistrationDate: registration.clientRegistrationDate ?? now,
+    bookingDate: settled > 0n ? now : null,
+    creditorPaymentReference: registration.creditorPaymentReference,
+    idempotencyKey,
+    requestHash: fingerprint,
+    origin: registration.origin,
+    createdAt: now,
+    updatedAt: now,
+  };
+  // A case that is not open takes nothing and is not written beyond its version.
+  return { record: { ...record, etag: etagOf(record) }, caseAfter: theCase.state === CASE_STATE.OPEN ? settlement.caseAfter : null };
+}
+
 /**
- * Resolves the case the registration names, reporting unknown (or other accounts') ids as not
- * found; with what parsed, so those are reported beside other fields' failures.
+ * Every failure of a registration, together: the fields' own, the case's (looked up only with
+ * values that passed their checks, so a refused field never gets a second message), and a
+ * reference or key already used, beside the rest. A registration that failed a check cannot be
+ * a retry of a stored one (that one passed them all), so any earlier use is a conflict.
  */
-async function resolveCase(
+async function registrationFailures(
   db: Db,
   accountId: string,
   parsed: ParsedRegistration,
-  r: CheckedRegistration | null,
-): Promise<{ case: Case | null; errors: FieldError[] }> {
-  const errors: FieldError[] = [];
+  errors: FieldError[],
+  idempotencyKey: string | null,
+): Promise<FieldError[]> {
   const creditorId = parsed.creditorId;
-  if (!creditorId) return { case: null, errors };
+  if (!creditorId) {
+    const used = idempotencyKey !== null ? await findEarlier(db, accountId, null, null, idempotencyKey) : null;
+    return used ? [...errors, conflictError('idempotencyKey', used)] : errors;
+  }
   const caseId = parsed.caseId ?? null;
   const invoiceNumber = parsed.invoiceNumber ?? null;
   const theCase = caseId
@@ -148,72 +196,82 @@ async function resolveCase(
       ? await db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } })
       : null;
   // A case of this creditor in this account proves the creditor is there; only otherwise is it
-  // looked up, to tell an unknown creditor from an unknown case (one statement less per payment).
+  // looked up, to tell an unknown creditor from an unknown case.
   const creditorKnown =
     theCase?.creditorId === creditorId || (await db.creditor.findFirst({ where: { id: creditorId, accountId }, select: { id: true } })) !== null;
-  if (!creditorKnown) {
-    errors.push({ field: 'creditor', code: 'NOT_FOUND', message: message`${named('creditor')} ${creditorId} not found` });
-    return { case: null, errors };
+  const all = [...errors, ...caseFailures(parsed, theCase, creditorKnown)];
+  // Another account's creditor is "not found": its references are not looked at.
+  const reference = creditorKnown ? (parsed.creditorPaymentReference ?? null) : null;
+  if (reference !== null || idempotencyKey !== null) {
+    const used = await findEarlier(db, accountId, creditorId, reference, idempotencyKey);
+    if (used) all.push(conflictError(reference !== null ? 'creditorPaymentReference' : 'idempotencyKey', used));
   }
+  return all;
+}
+
+/**
+ * Why the case a registration names cannot take it: an unknown (or other account's) creditor or
+ * case, a case of another creditor, a currency or account that differs from the case's.
+ */
+export function caseFailures(parsed: ParsedRegistration, theCase: Case | null, creditorKnown: boolean): FieldError[] {
+  const creditorId = parsed.creditorId ?? '';
+  const caseId = parsed.caseId ?? null;
+  const invoiceNumber = parsed.invoiceNumber ?? null;
+  if (!creditorKnown) return [{ field: 'creditor', code: 'NOT_FOUND', message: message`${named('creditor')} ${creditorId} not found` }];
   if (caseId && (!theCase || theCase.creditorId !== creditorId)) {
     const text = theCase
       ? message`${named('case')} ${caseId} does not belong to ${named('creditor')} ${creditorId}`
       : message`${named('case')} ${caseId} not found`;
-    errors.push({ field: 'case', code: theCase ? 'INVALID' : 'NOT_FOUND', message: text });
-    return { case: null, errors };
+    return [{ field: 'case', code: theCase ? 'INVALID' : 'NOT_FOUND', message: text }];
   }
   if (!caseId && invoiceNumber && !theCase) {
+    return [
+      { field: 'invoiceNumber', code: 'NOT_FOUND', message: message`no case of ${named('creditor')} ${creditorId} has invoice number ${invoiceNumber}` },
+    ];
+  }
+  const errors: FieldError[] = [];
+  if (theCase && parsed.currency !== undefined && parsed.currency !== theCase.currency) {
     errors.push({
-      field: 'invoiceNumber',
-      code: 'NOT_FOUND',
-      message: message`no case of ${named('creditor')} ${creditorId} has invoice number ${invoiceNumber}`,
+      field: 'currency',
+      code: 'INVALID',
+      message: message`${named('currency')} ${parsed.currency} differs from the case's currency ${theCase.currency}`,
     });
-    return { case: null, errors };
   }
-  if (theCase && r) {
-    if (r.currency !== theCase.currency) {
-      errors.push({
-        field: 'currency',
-        code: 'INVALID',
-        message: message`${named('currency')} ${r.currency} differs from the case's currency ${theCase.currency}`,
-      });
-    }
-    if (r.account !== null && r.account !== theCase.accountId) {
-      errors.push({ field: 'account', code: 'READ_ONLY', message: message`${named('account')} is read-only: when sent it must be the case's account` });
-    }
+  if (theCase && parsed.account != null && parsed.account !== theCase.accountId) {
+    errors.push({ field: 'account', code: 'READ_ONLY', message: message`${named('account')} is read-only: when sent it must be the case's account` });
   }
-  return { case: theCase, errors };
+  return errors;
 }
 
-/** The payment an earlier send of this registration stored, as a replay, or a conflict when its content differs. */
-async function findEarlier(
+/** The payment stored earlier under this reference (of this creditor) or, without one, this key; with its case. */
+export function findEarlier(
   db: Db,
   accountId: string,
-  r: CheckedRegistration,
+  creditorId: string | null,
+  reference: string | null,
   idempotencyKey: string | null,
-  fingerprint: string,
-  theCase: Case,
-): Promise<RegisterResult | null> {
-  let earlier: Payment | null = null;
-  let field: string;
-  if (r.creditorPaymentReference !== null) {
-    field = 'creditorPaymentReference';
-    earlier = await db.payment.findUnique({
-      where: { creditorId_creditorPaymentReference: { creditorId: r.creditorId, creditorPaymentReference: r.creditorPaymentReference } },
-    });
-  } else if (idempotencyKey !== null) {
-    field = 'idempotencyKey';
-    earlier = await db.payment.findUnique({ where: { accountId_idempotencyKey: { accountId, idempotencyKey } } });
-  } else {
-    return null;
+): Promise<(Payment & { case: Case }) | null> {
+  if (reference !== null && creditorId !== null) {
+    return db.payment.findFirst({ where: { creditorId, creditorPaymentReference: reference, accountId }, include: { case: true } });
   }
-  if (!earlier) return null;
+  if (idempotencyKey !== null) {
+    return db.payment.findUnique({ where: { accountId_idempotencyKey: { accountId, idempotencyKey } }, include: { case: true } });
+  }
+  return Promise.resolve(null);
+}
+
+/** A stored registration sent again: the same content is a replay; other content a conflict. */
+export function earlierResult(earlier: Payment & { case: Case }, fingerprint: string, field: 'creditorPaymentReference' | 'idempotencyKey'): RegisterResult {
   // The same content names the same case (the fingerprint holds its id).
-  if (earlier.requestHash === fingerprint) return { ok: true, payment: earlier, case: theCase, replayed: true };
-  return {
-    ok: false,
-    errors: [{ field, code: 'CONFLICT', message: message`${named(field)} was already used for payment ${earlier.id} with different content` }],
-  };
+  if (earlier.requestHash === fingerprint) {
+    const { case: theCase, ...payment } = earlier;
+    return { ok: true, payment, case: theCase, replayed: true };
+  }
+  return { ok: false, errors: [conflictError(field, earlier)] };
+}
+
+export function conflictError(field: string, earlier: { id: string }): FieldError {
+  return { field, code: 'CONFLICT', message: message`${named(field)} was already used for payment ${earlier.id} with different content` };
 }
 
 /** 40 hex characters that change whenever the stored payment does (REST's _etag). */

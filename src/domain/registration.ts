@@ -60,7 +60,8 @@ export interface CheckedRegistration {
 
 /**
  * What of a registration is well-formed, field by field, even when other fields failed: the
- * case is still looked up, so an unknown creditor or case is reported beside the other failures.
+ * case is still looked up with what passed, so an unknown creditor or case is reported beside the
+ * other failures, and a refused value is never looked up.
  */
 export type ParsedRegistration = Partial<CheckedRegistration>;
 
@@ -179,9 +180,8 @@ export function checkRegistration(
   const parsed: ParsedRegistration = {
     ...(creditorId !== null && { creditorId }),
     ...(caseId !== null && { caseId }),
-    // An invoice number that breaks only a length or blank rule is still looked up, like any
-    // text the database can compare (a NUL would make Postgres fail the lookup).
-    ...(invoiceNumber !== null ? { invoiceNumber } : comparableText(value('invoiceNumber'))),
+    // Only a value that passed its checks is looked up: a refused field gets no second message.
+    ...(invoiceNumber !== null && !caseSent && { invoiceNumber }),
     ...(account !== null && { account }),
     ...(currency !== null && { currency }),
     ...(amount !== null && { amount }),
@@ -209,10 +209,6 @@ export function checkRegistration(
     parsed,
     errors,
   };
-}
-
-function comparableText(v: unknown): { invoiceNumber?: string } {
-  return typeof v === 'string' && v !== '' && isStorableText(v) ? { invoiceNumber: v } : {};
 }
 
 function isRegistrationField(key: string): key is RegistrationField {
