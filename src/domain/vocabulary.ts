@@ -45,6 +45,8 @@ export const MAX_PAYMENT = 100_000_000_000n;
 export const MAX_REFERENCE_LENGTH = 100;
 export const MAX_INVOICE_NUMBER_LENGTH = 100;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Most registrations one bulk insert (REST's JSON array) settles in one transaction. */
+export const MAX_BULK_REGISTRATIONS = 1_000;
 /** Page size of a list when the client gives none (GraphQL `first`, REST `max_results`). */
 export const DEFAULT_PAGE_SIZE = 25;
 /** Largest page: GraphQL refuses more, REST takes more as this (Eve's behaviour). */

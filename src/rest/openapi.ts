@@ -2,11 +2,23 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { type TSchema, Type } from 'typebox';
-import { CASE_STATE, DEFAULT_PAGE_SIZE, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_PAGE_SIZE, PAYMENT_STATUS } from '../domain/vocabulary.ts';
+import { CASE_STATE, DEFAULT_PAGE_SIZE, MAX_BULK_REGISTRATIONS, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_PAGE_SIZE, PAYMENT_STATUS } from '../domain/vocabulary.ts';
 import { MAX_PATH_SEGMENT_LENGTH } from '../http/transport.ts';
 import { INSERTION_FAILURE } from './envelope.ts';
 import { CASE_LIST, type ListSpec, MAX_PAGE, PAYMENT_LIST } from './listQuery.ts';
-import { Case, CaseList, DOCUMENT_SCHEMAS, ErrorBody, Payment, PaymentCreated, PaymentList, PaymentRegistration, refTo } from './schemas.ts';
+import {
+  BulkError,
+  Case,
+  CaseList,
+  DOCUMENT_SCHEMAS,
+  ErrorBody,
+  Payment,
+  PaymentCreated,
+  PaymentList,
+  PaymentRegistration,
+  PaymentsCreated,
+  refTo,
+} from './schemas.ts';
 
 /**
  * The OpenAPI 3.1 document of the REST API, served at /openapi.json, is made by @fastify/swagger
@@ -52,7 +64,12 @@ function withRequiredHeaders(document: OpenAPIV3_1.Document): OpenAPIV3_1.Docume
   for (const path of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(path ?? {})) {
       for (const response of Object.values((operation as OpenAPIV3_1.OperationObject).responses ?? {})) {
-        for (const header of Object.values((response as OpenAPIV3_1.ResponseObject).headers ?? {})) (header as OpenAPIV3_1.HeaderObject).required = true;
+        for (const header of Object.values((response as OpenAPIV3_1.ResponseObject).headers ?? {})) {
+          // Marked in its schema: sent for one document only (a bulk insert's answer has no Location).
+          const schema = (header as OpenAPIV3_1.HeaderObject).schema as { [ONE_DOCUMENT_ONLY]?: boolean } | undefined;
+          (header as OpenAPIV3_1.HeaderObject).required = !schema?.[ONE_DOCUMENT_ONLY];
+          if (schema) delete schema[ONE_DOCUMENT_ONLY];
+        }
       }
     }
   }
@@ -66,7 +83,10 @@ const described = (schema: TSchema) => Type.Unsafe<Record<string, unknown>>(sche
 const unchecked = (schema: TSchema) => Type.Unsafe<unknown>(schema);
 
 const failure = (description: string) => refTo(ErrorBody, { description });
-const location = { Location: Type.String({ description: 'The payment: /creditor--payments/{id}.' }) };
+const ONE_DOCUMENT_ONLY = 'x-one-document-only';
+const location = {
+  Location: Type.String({ description: 'The payment: /creditor--payments/{id}. Not sent for a bulk insert.', [ONE_DOCUMENT_ONLY]: true }),
+};
 const etag = { ETag: Type.String({ description: 'The quoted `_etag` of the document.' }) };
 const tooManyRequests = refTo(ErrorBody, {
   description: 'Over the rate limit of requests per minute for this API key (per client address without one), when the server sets one.',
@@ -142,9 +162,10 @@ function listOperation<Query extends TSchema, List extends TSchema>(operationId:
 
 export const registerPaymentSchema = {
   operationId: 'registerPayment',
-  summary: 'Register a payment',
-  description:
-    'Applies the payment to its case (costs, then interest, then capital). Sending a registration that was stored before (same `creditor_payment_reference`, or same `Idempotency-Key` without one) answers 200 with the original body and changes nothing.',
+  summary: 'Register a payment, or many at once',
+  description: `Applies the payment to its case (costs, then interest, then capital). Sending a registration that was stored before (same \`creditor_payment_reference\`, or same \`Idempotency-Key\` without one) answers 200 with the original body and changes nothing.
+
+A JSON array of up to ${MAX_BULK_REGISTRATIONS} payments is a bulk insert, as Eve takes it: every payment is checked, and only when all pass are they stored, in one transaction, applied in the order sent; the answer's \`_items\` has one entry per payment, in that order. A reference sent twice in one array is a replay of the first when the content is the same, a conflict otherwise. When any fails, nothing is stored and the answer is 422 with each payment's \`_status\` (and \`_issues\` for those that failed). An array of one answers as that payment alone; an empty array is 400. The \`Idempotency-Key\` header identifies one payment and is refused with an array of more.`,
   headers: described(
     Type.Object({
       'Idempotency-Key': Type.Optional(
@@ -156,16 +177,23 @@ export const registerPaymentSchema = {
       ),
     }),
   ),
-  body: unchecked(refTo(PaymentRegistration)),
+  body: unchecked(
+    Type.Union([refTo(PaymentRegistration), Type.Array(refTo(PaymentRegistration), { minItems: 1, maxItems: MAX_BULK_REGISTRATIONS })]),
+  ),
   response: {
-    201: refTo(PaymentCreated, { description: 'Registered.', headers: location }),
-    200: refTo(PaymentCreated, { description: 'A replay of a stored registration: the original body, nothing changed.', headers: location }),
-    400: badRequest,
+    201: Type.Union([refTo(PaymentCreated), refTo(PaymentsCreated)], { description: 'Registered (a bulk insert: all of it).', headers: location }),
+    200: Type.Union([refTo(PaymentCreated), refTo(PaymentsCreated)], {
+      description: 'A replay of a stored registration (a bulk insert: of every payment in it): the original body, nothing changed.',
+      headers: location,
+    }),
+    400: failure('Malformed JSON body, a body that is neither a payment nor an array of payments, an empty array, or an Idempotency-Key with a bulk insert.'),
     401: unauthorized,
     409: failure('The reference (or Idempotency-Key) was used before for a registration with other content; nothing stored.'),
-    413: failure('The body is larger than the server accepts.'),
+    413: failure(`The body is larger than the server accepts, or a bulk insert of more than ${MAX_BULK_REGISTRATIONS} payments; nothing stored.`),
     415: failure('The body is not application/json.'),
-    422: failure(`Validation failed; nothing stored. \`_error.message\` is "${INSERTION_FAILURE}", \`_issues\` names each field.`),
+    422: Type.Union([refTo(ErrorBody), refTo(BulkError)], {
+      description: `Validation failed; nothing stored. \`_error.message\` is "${INSERTION_FAILURE}" (a bulk insert: "N document(s)"), \`_issues\` names each field; a reference conflict beside other failures is one of them.`,
+    }),
     503: failure(
       'The database connection was lost while the payment was being stored and whether it was stored is unknown. Sending it again with the same creditor_payment_reference or Idempotency-Key is safe: a stored payment is returned as a replay.',
     ),

@@ -7,6 +7,7 @@ import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import { findPayment, listPaymentsByPage, registerPayment } from '../domain/payments.ts';
 import type { RegistrationObserver } from '../observability/metrics.ts';
+import { sendBulkRegistration } from './bulk.ts';
 import { caseDocument, createdPaymentDocument, paymentDocument, registrationFromRest } from './documentMapping.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
 import { BadQueryError, CASE_LIST, PAYMENT_LIST, parseListQuery } from './listQuery.ts';
@@ -82,8 +83,13 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
     });
 
     api.post(`/${PAYMENTS}`, { schema: registerPaymentSchema }, async (request, reply) => {
-      const body = request.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      // Eve answers an array of one as that document alone.
+      const body = Array.isArray(request.body) && request.body.length === 1 ? request.body[0] : request.body;
+      if (Array.isArray(body)) {
+        const bulk = { db, accountId: account(request), body, idempotencyKey: headerValue(request, 'idempotency-key'), onRegistered };
+        return sendBulkRegistration(reply, bulk);
+      }
+      if (typeof body !== 'object' || body === null) {
         return reply.code(400).send(errorBody(400, 'The request body must be a JSON object holding the payment (Content-Type: application/json).'));
       }
       const registration = registrationFromRest(body as Record<string, unknown>);
@@ -94,7 +100,8 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       onRegistered?.(result);
       if (!result.ok) {
         const issues = registration.issuesOf(result.errors);
-        const conflict = result.errors.some((e) => e.code === 'CONFLICT');
+        // A conflict alone is 409; beside other failures it is one of the 422's issues.
+        const conflict = result.errors.every((e) => e.code === 'CONFLICT');
         if (!conflict) return reply.code(422).send(errorBody(422, INSERTION_FAILURE, issues));
         const conflicts = registration.issuesOf(result.errors.filter((e) => e.code === 'CONFLICT'));
         return reply.code(409).send(errorBody(409, Object.values(conflicts).flat().join('; '), issues));

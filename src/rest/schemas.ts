@@ -193,8 +193,38 @@ export const ErrorBody = Type.Object(
   { $id: 'Error', additionalProperties: false },
 );
 
+/** A bulk insert (a JSON array on POST /creditor--payments), as Eve answers it: all stored. */
+export const PaymentsCreated = Type.Object(
+  {
+    _status: Type.Literal('OK'),
+    _items: Type.Array(refTo(PaymentCreated), { minItems: 2, description: 'One per payment sent, in the order sent; each as the answer to its single POST.' }),
+  },
+  { $id: 'PaymentsCreated', additionalProperties: false },
+);
+
+const issues = () =>
+  Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 2 })]), {
+    description: 'Per request field (the header `Idempotency-Key` by its name): what is wrong with it.',
+  });
+
+/** A bulk insert of which some payment failed: nothing stored; each payment's own status. */
+export const BulkError = Type.Object(
+  {
+    _status: Type.Literal('ERR'),
+    _items: Type.Array(
+      Type.Union([
+        Type.Object({ _status: Type.Literal('OK') }, { additionalProperties: false, description: 'This payment passed; it was not stored either.' }),
+        Type.Object({ _status: Type.Literal('ERR'), _issues: issues() }, { additionalProperties: false }),
+      ]),
+      { minItems: 2, description: 'One per payment sent, in the order sent.' },
+    ),
+    _error: Type.Object({ code: Type.Literal(422), message: Type.String() }, { additionalProperties: false }),
+  },
+  { $id: 'BulkError', additionalProperties: false },
+);
+
 /** Every document schema, for `addSchema`: each becomes one entry of the document's components. */
-export const DOCUMENT_SCHEMAS = [PaymentRegistration, PaymentCreated, Payment, Case, Link, Meta, ListLinks, PaymentList, CaseList, ErrorBody];
+export const DOCUMENT_SCHEMAS = [PaymentRegistration, PaymentCreated, Payment, Case, Link, Meta, ListLinks, PaymentList, CaseList, ErrorBody, PaymentsCreated, BulkError];
 
 /**
  * A reference to one of DOCUMENT_SCHEMAS by its `$id`, typed as the schema it names: the
@@ -211,3 +241,5 @@ export type LinkDocument = Static<typeof Link>;
 export type ListLinksDocument = Static<typeof ListLinks>;
 export type MetaDocument = Static<typeof Meta>;
 export type ErrorDocument = Static<typeof ErrorBody>;
+export type PaymentsCreatedDocument = Static<typeof PaymentsCreated>;
+export type BulkErrorDocument = Static<typeof BulkError>;

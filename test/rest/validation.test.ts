@@ -150,7 +150,7 @@ describe('POST /creditor--payments validation: 422 with the field in _issues, no
 describe('POST /creditor--payments with a body that is not a payment: 400/413/415 in the _error envelope, never 500', () => {
   it.each([
     { what: 'malformed JSON', payload: '{"creditor": "abc", ', status: 400, message: /^Malformed JSON body/ },
-    { what: 'a JSON array', payload: '[{"amount": 1}]', status: 400, message: /must be a JSON object/ },
+    { what: 'a JSON array holding other than payments', payload: '[{"amount": 1}, 2]', status: 400, message: /must be a JSON object/ },
     { what: 'a JSON string', payload: '"payment"', status: 400, message: /must be a JSON object/ },
     { what: 'JSON null', payload: 'null', status: 400, message: /must be a JSON object/ },
     { what: 'an empty body', payload: '', status: 400, message: /empty/ },
