@@ -114,7 +114,8 @@ async function planBulk(
     let theCase: Case | null = null;
     let creditorKnown = false;
     if (creditorId) {
-      theCase = (parsed.caseId ? caseById.get(parsed.caseId) : parsed.invoiceNumber ? caseByInvoice.get(`${creditorId}\n${parsed.invoiceNumber}`) : null) ?? null;
+      theCase =
+        (parsed.caseId ? caseById.get(parsed.caseId) : parsed.invoiceNumber ? caseByInvoice.get(`${creditorId}\n${parsed.invoiceNumber}`) : null) ?? null;
       creditorKnown = knownCreditors.has(creditorId);
       failures.push(...caseFailures(parsed, theCase, creditorKnown));
     }
@@ -122,7 +123,8 @@ async function planBulk(
     const reference = creditorKnown ? (parsed.creditorPaymentReference ?? null) : null;
     const field = reference !== null ? 'creditorPaymentReference' : 'idempotencyKey';
     const identity = reference !== null ? `r\n${creditorId}\n${reference}` : idempotencyKey !== null ? `k\n${idempotencyKey}` : null;
-    const stored = reference !== null ? storedByReference.get(`${creditorId}\n${reference}`) : idempotencyKey !== null ? storedByKey.get(idempotencyKey) : undefined;
+    const stored =
+      reference !== null ? storedByReference.get(`${creditorId}\n${reference}`) : idempotencyKey !== null ? storedByKey.get(idempotencyKey) : undefined;
     const fingerprint = registration && theCase && failures.length === 0 ? registrationFingerprint(registration, theCase.id) : null;
     const first = identity !== null ? firstOf.get(identity) : undefined;
     if (stored) {

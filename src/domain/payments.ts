@@ -225,9 +225,7 @@ export function caseFailures(parsed: ParsedRegistration, theCase: Case | null, c
     return [{ field: 'case', code: theCase ? 'INVALID' : 'NOT_FOUND', message: text }];
   }
   if (!caseId && invoiceNumber && !theCase) {
-    return [
-      { field: 'invoiceNumber', code: 'NOT_FOUND', message: message`no case of ${named('creditor')} ${creditorId} has invoice number ${invoiceNumber}` },
-    ];
+    return [{ field: 'invoiceNumber', code: 'NOT_FOUND', message: message`no case of ${named('creditor')} ${creditorId} has invoice number ${invoiceNumber}` }];
   }
   const errors: FieldError[] = [];
   if (theCase && parsed.currency !== undefined && parsed.currency !== theCase.currency) {

@@ -19,19 +19,32 @@ export function insertionFailure(documents: number): string {
  */
 export async function sendBulkRegistration(
   reply: FastifyReply,
-  { db, accountId, body, idempotencyKey, onRegistered }: { db: Db; accountId: string; body: unknown[]; idempotencyKey: string | null; onRegistered?: RegistrationObserver },
+  {
+    db,
+    accountId,
+    body,
+    idempotencyKey,
+    onRegistered,
+  }: { db: Db; accountId: string; body: unknown[]; idempotencyKey: string | null; onRegistered?: RegistrationObserver },
 ) {
   // Eve's own words for an empty array.
   if (body.length === 0) return reply.code(400).send(errorBody(400, 'Empty bulk insert'));
   if (body.length > MAX_BULK_REGISTRATIONS) {
     return reply
       .code(413)
-      .send(errorBody(413, `A bulk insert holds at most ${MAX_BULK_REGISTRATIONS} payments; this one holds ${body.length}. Nothing was stored: send them in parts.`));
+      .send(
+        errorBody(
+          413,
+          `A bulk insert holds at most ${MAX_BULK_REGISTRATIONS} payments; this one holds ${body.length}. Nothing was stored: send them in parts.`,
+        ),
+      );
   }
   if (idempotencyKey !== null) {
     return reply
       .code(400)
-      .send(errorBody(400, 'The Idempotency-Key header identifies one payment: give each payment of a bulk insert its own creditor_payment_reference instead.'));
+      .send(
+        errorBody(400, 'The Idempotency-Key header identifies one payment: give each payment of a bulk insert its own creditor_payment_reference instead.'),
+      );
   }
   const notObject = body.findIndex((d) => typeof d !== 'object' || d === null || Array.isArray(d));
   if (notObject >= 0) {
@@ -47,7 +60,9 @@ export async function sendBulkRegistration(
     for (const errors of result.items) if (errors.length > 0) onRegistered?.({ ok: false, errors });
     const answer: BulkErrorDocument = {
       _status: 'ERR',
-      _items: result.items.map((errors, i) => (errors.length > 0 ? { _status: 'ERR' as const, _issues: registrations[i]!.issuesOf(errors) } : { _status: 'OK' as const })),
+      _items: result.items.map((errors, i) =>
+        errors.length > 0 ? { _status: 'ERR' as const, _issues: registrations[i]!.issuesOf(errors) } : { _status: 'OK' as const },
+      ),
       _error: { code: 422, message: insertionFailure(result.failures) },
     };
     return reply.code(422).send(answer);

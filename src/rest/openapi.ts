@@ -177,9 +177,7 @@ A JSON array of up to ${MAX_BULK_REGISTRATIONS} payments is a bulk insert, as Ev
       ),
     }),
   ),
-  body: unchecked(
-    Type.Union([refTo(PaymentRegistration), Type.Array(refTo(PaymentRegistration), { minItems: 1, maxItems: MAX_BULK_REGISTRATIONS })]),
-  ),
+  body: unchecked(Type.Union([refTo(PaymentRegistration), Type.Array(refTo(PaymentRegistration), { minItems: 1, maxItems: MAX_BULK_REGISTRATIONS })])),
   response: {
     201: Type.Union([refTo(PaymentCreated), refTo(PaymentsCreated)], { description: 'Registered (a bulk insert: all of it).', headers: location }),
     200: Type.Union([refTo(PaymentCreated), refTo(PaymentsCreated)], {

@@ -224,7 +224,20 @@ export const BulkError = Type.Object(
 );
 
 /** Every document schema, for `addSchema`: each becomes one entry of the document's components. */
-export const DOCUMENT_SCHEMAS = [PaymentRegistration, PaymentCreated, Payment, Case, Link, Meta, ListLinks, PaymentList, CaseList, ErrorBody, PaymentsCreated, BulkError];
+export const DOCUMENT_SCHEMAS = [
+  PaymentRegistration,
+  PaymentCreated,
+  Payment,
+  Case,
+  Link,
+  Meta,
+  ListLinks,
+  PaymentList,
+  CaseList,
+  ErrorBody,
+  PaymentsCreated,
+  BulkError,
+];
 
 /**
  * A reference to one of DOCUMENT_SCHEMAS by its `$id`, typed as the schema it names: the

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { closeCase } from '../../src/domain/cases.ts';
-import { registerPayment } from '../../src/domain/payments.ts';
 import { fieldMessage } from '../../src/domain/errors.ts';
+import { registerPayment } from '../../src/domain/payments.ts';
 import { describe, expect, restTest as test } from '../support/fixtures.ts';
 import { paymentBody } from '../support/registration.ts';
 
@@ -41,14 +41,20 @@ const input = (creditor: string, caseId: string, overrides: Record<string, unkno
 describe('statements per registerPayment', () => {
   test('a new payment: BEGIN, the case found and locked in one UPDATE, its balance, the INSERT, COMMIT', async ({ harness: h, tenant }) => {
     const c = await tenant.openCase({ capital: '100.00' });
-    const { result, statements: n } = await counted(() => registerPayment(h.db, tenant.accountId, input(tenant.creditorId, c.id, { creditorPaymentReference: 'S-1' })));
+    const { result, statements: n } = await counted(() =>
+      registerPayment(h.db, tenant.accountId, input(tenant.creditorId, c.id, { creditorPaymentReference: 'S-1' })),
+    );
     expect(result).toMatchObject({ ok: true, replayed: false, payment: { settledCapital: 4000n, status: 'completed' } });
     expect(n).toBe(5);
     expect(await h.db.case.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ remainingCapital: 6000n, version: 1 });
 
     // By invoice number: the same statements.
     const byInvoice = await counted(() =>
-      registerPayment(h.db, tenant.accountId, input(tenant.creditorId, '', { case: undefined, invoiceNumber: c.invoiceNumber, creditorPaymentReference: 'S-2' })),
+      registerPayment(
+        h.db,
+        tenant.accountId,
+        input(tenant.creditorId, '', { case: undefined, invoiceNumber: c.invoiceNumber, creditorPaymentReference: 'S-2' }),
+      ),
     );
     expect(byInvoice.result).toMatchObject({ ok: true, payment: { caseId: c.id, settledCapital: 4000n } });
     expect(byInvoice.statements).toBe(5);
@@ -76,7 +82,9 @@ describe('statements per registerPayment', () => {
     expect(conflict).toMatchObject({ ok: false, errors: [{ field: 'creditorPaymentReference', code: 'CONFLICT' }] });
     if (!conflict.ok) {
       expect(conflict.errors).toHaveLength(1);
-      expect(fieldMessage(conflict.errors[0]!.message, (f) => f)).toBe(`creditorPaymentReference was already used for payment ${first.payment.id} with different content`);
+      expect(fieldMessage(conflict.errors[0]!.message, (f) => f)).toBe(
+        `creditorPaymentReference was already used for payment ${first.payment.id} with different content`,
+      );
     }
     // The same through the Idempotency-Key.
     const keyed = await registerPayment(h.db, tenant.accountId, input(tenant.creditorId, c.id), { idempotencyKey: 'K-1' });
@@ -89,7 +97,10 @@ describe('statements per registerPayment', () => {
     });
     expect(await h.counts()).toEqual({ ...before, payments: before.payments + 1 });
     // The replays and the conflict rolled back their settlements: only the keyed payment's 40.00 was taken.
-    expect(await h.db.case.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ remainingCapital: caseBefore.remainingCapital - 4000n, version: caseBefore.version + 1 });
+    expect(await h.db.case.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({
+      remainingCapital: caseBefore.remainingCapital - 4000n,
+      version: caseBefore.version + 1,
+    });
   });
 
   test("another account's case is not found, and not locked or changed", async ({ harness: h, tenant }) => {

@@ -28,7 +28,9 @@ describe('POST /creditor--payments with a JSON array (bulk insert)', () => {
       [40, 'warning', 'creditor_payment.status_reason.overpayment', a.invoiceNumber],
     ]);
     // Each item is what a single POST answers: the same keys, and the stored payment behind it.
-    const single = await h.rest.post(PAYMENTS, paymentBody(tenant.creditorId, b.id, { amount: 1, creditor_payment_reference: ref() }), { apiKey: tenant.apiKey });
+    const single = await h.rest.post(PAYMENTS, paymentBody(tenant.creditorId, b.id, { amount: 1, creditor_payment_reference: ref() }), {
+      apiKey: tenant.apiKey,
+    });
     for (const item of items) expect(Object.keys(item)).toEqual(Object.keys(single.body));
     for (const item of items) expect((await h.rest.get(`${PAYMENTS}/${item._id}`, { apiKey: tenant.apiKey })).body._etag).toBe(item._etag);
     expect(await h.counts()).toEqual({ ...before, payments: before.payments + 4 });
@@ -87,12 +89,18 @@ describe('POST /creditor--payments with a JSON array (bulk insert)', () => {
     expect(conflict.status).toBe(422);
     expect(conflict.body._items).toEqual([
       { _status: 'OK' },
-      { _status: 'ERR', _issues: { creditor_payment_reference: 'creditor_payment_reference was already used by payment 1 of this request with different content' } },
+      {
+        _status: 'ERR',
+        _issues: { creditor_payment_reference: 'creditor_payment_reference was already used by payment 1 of this request with different content' },
+      },
     ]);
     expect(await h.counts()).toEqual({ ...before, payments: before.payments + 1 });
   });
 
-  test('across arrays and single POSTs: a stored payment sent again is a replay (200 when all are), other content a conflict', async ({ harness: h, tenant }) => {
+  test('across arrays and single POSTs: a stored payment sent again is a replay (200 when all are), other content a conflict', async ({
+    harness: h,
+    tenant,
+  }) => {
     const c = await tenant.openCase({ capital: '100.00' });
     const body = [1, 2].map((n) => paymentBody(tenant.creditorId, c.id, { amount: n, creditor_payment_reference: ref() }));
     const first = await h.rest.post(PAYMENTS, body, { apiKey: tenant.apiKey });
@@ -115,12 +123,19 @@ describe('POST /creditor--payments with a JSON array (bulk insert)', () => {
     expect(mixed.body._items[0]).toEqual(first.body._items[0]);
     expect(await h.counts()).toEqual({ ...before, payments: before.payments + 1 });
 
-    const changed = await h.rest.post(PAYMENTS, [{ ...body[0], amount: 9 }, paymentBody(tenant.creditorId, c.id, { amount: 3, creditor_payment_reference: ref() })], {
-      apiKey: tenant.apiKey,
-    });
+    const changed = await h.rest.post(
+      PAYMENTS,
+      [{ ...body[0], amount: 9 }, paymentBody(tenant.creditorId, c.id, { amount: 3, creditor_payment_reference: ref() })],
+      {
+        apiKey: tenant.apiKey,
+      },
+    );
     expect(changed.status).toBe(422);
     expect(changed.body._items).toEqual([
-      { _status: 'ERR', _issues: { creditor_payment_reference: `creditor_payment_reference was already used for payment ${first.body._items[0]._id} with different content` } },
+      {
+        _status: 'ERR',
+        _issues: { creditor_payment_reference: `creditor_payment_reference was already used for payment ${first.body._items[0]._id} with different content` },
+      },
       { _status: 'OK' },
     ]);
     expect(await h.counts()).toEqual({ ...before, payments: before.payments + 1 });
@@ -145,7 +160,10 @@ describe('POST /creditor--payments with a JSON array (bulk insert)', () => {
     expect((await h.db.case.findUniqueOrThrow({ where: { id: c.id } })).remainingCapital).toBe(10_000_000n - 100_000n);
   }, 60_000);
 
-  test('an empty array, an array with a non-object, and an Idempotency-Key with an array are 400; an array of one answers as that payment', async ({ harness: h, tenant }) => {
+  test('an empty array, an array with a non-object, and an Idempotency-Key with an array are 400; an array of one answers as that payment', async ({
+    harness: h,
+    tenant,
+  }) => {
     const c = await tenant.openCase({ capital: '100.00' });
     const before = await h.counts();
     const empty = await h.rest.post(PAYMENTS, [], { apiKey: tenant.apiKey });
@@ -160,7 +178,9 @@ describe('POST /creditor--payments with a JSON array (bulk insert)', () => {
     expect(keyed.body._error.message).toMatch(/Idempotency-Key header identifies one payment/);
     expect(await h.counts()).toEqual(before);
 
-    const one = await h.rest.post(PAYMENTS, [paymentBody(tenant.creditorId, c.id, { amount: 5, creditor_payment_reference: ref() })], { apiKey: tenant.apiKey });
+    const one = await h.rest.post(PAYMENTS, [paymentBody(tenant.creditorId, c.id, { amount: 5, creditor_payment_reference: ref() })], {
+      apiKey: tenant.apiKey,
+    });
     expect(one.status).toBe(201);
     expect(one.headers.location).toBe(`${PAYMENTS}/${one.body._id}`);
     expect(one.body).toMatchObject({ _status: 'OK', settled_amount: 5 });

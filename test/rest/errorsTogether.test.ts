@@ -43,7 +43,10 @@ describe('every failure of a registration together (REST and GraphQL)', () => {
       ['input.creditorPaymentReference', 'CONFLICT'],
     ]);
     // The same for a key: an Idempotency-Key used before, beside an unknown case.
-    const keyed = await h.rest.post(PAYMENTS, paymentBody(tenant.creditorId, c.id, { amount: 1 }), { apiKey: tenant.apiKey, headers: { 'idempotency-key': 'TK-1' } });
+    const keyed = await h.rest.post(PAYMENTS, paymentBody(tenant.creditorId, c.id, { amount: 1 }), {
+      apiKey: tenant.apiKey,
+      headers: { 'idempotency-key': 'TK-1' },
+    });
     expect(keyed.status).toBe(201);
     const keyedAgain = await h.rest.post(PAYMENTS, paymentBody(tenant.creditorId, 'a'.repeat(24), { amount: 1 }), {
       apiKey: tenant.apiKey,
@@ -101,7 +104,11 @@ describe('every failure of a registration together (REST and GraphQL)', () => {
       creditor: `creditor ${other.creditorId} not found`,
       amount: 'amount must be greater than 0',
     });
-    const graphql = await h.graphql(REGISTER, { input: seedExample(tenant.creditorId, 'nope', { creditorPaymentReference: 'G-1' }) }, { apiKey: tenant.apiKey });
+    const graphql = await h.graphql(
+      REGISTER,
+      { input: seedExample(tenant.creditorId, 'nope', { creditorPaymentReference: 'G-1' }) },
+      { apiKey: tenant.apiKey },
+    );
     expect(graphql.body.data.registerPayment.userErrors).toEqual([{ field: ['input', 'case'], code: 'NOT_FOUND', message: 'case nope not found' }]);
     expect(await h.counts()).toEqual(before);
   });
