@@ -1,6 +1,9 @@
+import { createApp } from '../../src/app.ts';
 import { MAX_BULK_REGISTRATIONS } from '../../src/domain/vocabulary.ts';
+import { losingConnectionAtCommit } from '../support/faults.ts';
 import { describe, expect, restTest as test } from '../support/fixtures.ts';
 import { paymentBody } from '../support/registration.ts';
+import { restClient } from '../support/rest.ts';
 
 const PAYMENTS = '/creditor--payments';
 let refs = 0;
@@ -228,4 +231,35 @@ describe('POST /creditor--payments with a JSON array (bulk insert)', () => {
     expect(settled).toBe(200);
     for (const c of [a, b]) expect(await h.db.case.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ state: 'PAID', remainingCapital: 0n });
   });
+});
+
+describe('a bulk insert that loses its database connection at COMMIT', () => {
+  for (const committed of [true, false]) {
+    test(
+      committed ? 'committed: found on another connection, answered 201 with every payment' : 'not committed: 503, nothing stored, and a resend stores it once',
+      async ({ harness: h, tenant }) => {
+        const c = await tenant.openCase({ capital: '100.00' });
+        const body = [10, 20].map((amount) => paymentBody(tenant.creditorId, c.id, { amount, creditor_payment_reference: ref() }));
+        const before = await h.counts();
+        const cut = await createApp({ db: losingConnectionAtCommit(h.db, { committed }), logLevel: 'silent' });
+        try {
+          const res = await restClient(cut).post(PAYMENTS, body, { apiKey: tenant.apiKey });
+          if (committed) {
+            expect(res.status).toBe(201);
+            expect(res.body._items.map((i: any) => i.settled_amount)).toEqual([10, 20]);
+          } else {
+            expect(res.status).toBe(503);
+            expect(res.body._error.message).toMatch(/same creditorPaymentReference is safe/);
+            expect(await h.counts()).toEqual(before);
+          }
+        } finally {
+          await cut.close();
+        }
+        const resend = await h.rest.post(PAYMENTS, body, { apiKey: tenant.apiKey });
+        expect(resend.status).toBe(committed ? 200 : 201);
+        expect(await h.counts()).toEqual({ ...before, payments: before.payments + 2 });
+        expect((await h.db.case.findUniqueOrThrow({ where: { id: c.id } })).remainingCapital).toBe(7000n);
+      },
+    );
+  }
 });
