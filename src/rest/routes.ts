@@ -84,7 +84,7 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
 
     api.post(`/${PAYMENTS}`, { schema: registerPaymentSchema }, async (request, reply) => {
       // Eve answers an array of one as that document alone.
-      const body = Array.isArray(request.body) && request.body.length === 1 ? request.body[0] : request.body;
+      const body = Array.isArray(request.body) && request.body.length === 1 && !Array.isArray(request.body[0]) ? request.body[0] : request.body;
       if (Array.isArray(body)) {
         const bulk = { db, accountId: account(request), body, idempotencyKey: headerValue(request, 'idempotency-key'), onRegistered };
         return sendBulkRegistration(reply, bulk);
