@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
+import { countPayments, type PaymentRowFilter, paymentRows } from '../db/keysetRows.ts';
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
@@ -8,7 +9,6 @@ import {
   type CheckedPageRequest,
   keysetPage,
   keysetPages,
-  NEWEST_FIRST,
   type NumberedPageRequest,
   numberedPage,
   type Page,
@@ -258,16 +258,23 @@ function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentW
   return where;
 }
 
+/** The list's filter as the typed statement takes it; null when it can match nothing (see paymentWhere). */
+function paymentRowFilter(f: PaymentFilter): PaymentRowFilter | null {
+  if ([f.creditorId, f.caseId, f.creditorPaymentReference].some((v) => v && !isStorableText(v))) return null;
+  return f;
+}
+
 export function findPayment(db: Db, accountId: string, id: string): Promise<Payment | null> {
   return db.payment.findFirst({ where: { id, accountId } });
 }
 
+/** A newest-first page of the account's payments; the page and its count are typed statements (the hot path). */
 export function listPayments(db: Db, accountId: string, filter: PaymentFilter, page: PageRequest): Promise<Page<Payment>> {
+  const rows = paymentRowFilter(filter);
   return keysetPage(
-    paymentWhere(accountId, filter),
     page,
-    (where, take) => db.payment.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
-    (where) => db.payment.count({ where }),
+    async (range, take) => (rows ? paymentRows(db, accountId, rows, range, take) : []),
+    async () => (rows ? countPayments(db, accountId, rows) : 0),
   );
 }
 
@@ -285,7 +292,7 @@ export function listPaymentsOfCases(
   return keysetPages(
     caseIds,
     request,
-    (parents, cursor, take) => newestPerParent(db, 'Payment', 'caseId', accountId, parents, cursor, take),
+    (parents, range, take) => newestPerParent(db, 'Payment', 'caseId', accountId, parents, range, take),
     (payment) => payment.caseId,
     count,
   );

@@ -1,6 +1,7 @@
 import { authenticate } from '../../src/auth/apiKeys.ts';
 import { Prisma } from '../../src/db/client.ts';
 import { listCasesOfCreditors } from '../../src/domain/cases.ts';
+import { checkPageRequest } from '../../src/domain/paging.ts';
 import { listPaymentsOfCases, registerPayment } from '../../src/domain/payments.ts';
 import { createLoaders } from '../../src/graphql/loaders.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
@@ -26,7 +27,7 @@ function expectSameRow(typed: object | null | undefined, prisma: object | null, 
   expect(typed).toStrictEqual(prisma);
 }
 
-const FIRST_PAGE = { size: 10, after: null, cursor: null };
+const FIRST_PAGE = checkPageRequest({ first: 10 });
 
 test.beforeAll(async ({ harness: h, tenant }) => {
   const open = await tenant.openCase({ capital: '300.00', costs: '12.50', interest: '3.25' });
