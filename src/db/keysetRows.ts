@@ -67,7 +67,12 @@ export function paymentRows(db: Db, accountId: string, filter: PaymentRowFilter,
 }
 
 export async function countPayments(db: Db, accountId: string, filter: PaymentRowFilter): Promise<number> {
-  return countOf(await runTyped(db, paymentsOf(db, accountId, filter).select((eb) => eb.fn.countAll<number | bigint>().as('count'))));
+  return countOf(
+    await runTyped(
+      db,
+      paymentsOf(db, accountId, filter).select((eb) => eb.fn.countAll<number | bigint>().as('count')),
+    ),
+  );
 }
 
 export interface CaseRowFilter {
@@ -97,7 +102,12 @@ export function caseRows(db: Db, accountId: string, filter: CaseRowFilter, range
 }
 
 export async function countCases(db: Db, accountId: string, filter: CaseRowFilter): Promise<number> {
-  return countOf(await runTyped(db, casesOf(db, accountId, filter).select((eb) => eb.fn.countAll<number | bigint>().as('count'))));
+  return countOf(
+    await runTyped(
+      db,
+      casesOf(db, accountId, filter).select((eb) => eb.fn.countAll<number | bigint>().as('count')),
+    ),
+  );
 }
 
 /** At most `take` creditors of the account in the range, in its read order, in one typed statement. */

@@ -5,15 +5,7 @@ import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { type Ore, parseAmount } from './money.ts';
-import {
-  type CheckedPageRequest,
-  keysetPage,
-  keysetPages,
-  type NumberedPageRequest,
-  numberedPage,
-  type Page,
-  type PageRequest,
-} from './paging.ts';
+import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 

@@ -130,7 +130,11 @@ export async function keysetPages<T extends Ordered>(
   const byParent = new Map<string, T[]>(parents.map((id) => [id, []]));
   for (const row of rows) byParent.get(parentOf(row))?.push(row);
   const pages = new Map<string, Page<T>>();
-  for (const [parentId, fetched] of byParent) pages.set(parentId, pageOf(fetched, request, () => count(parentId)));
+  for (const [parentId, fetched] of byParent)
+    pages.set(
+      parentId,
+      pageOf(fetched, request, () => count(parentId)),
+    );
   return pages;
 }
 

@@ -5,15 +5,7 @@ import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { newId } from './ids.ts';
-import {
-  type CheckedPageRequest,
-  keysetPage,
-  keysetPages,
-  type NumberedPageRequest,
-  numberedPage,
-  type Page,
-  type PageRequest,
-} from './paging.ts';
+import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
 import { isStorableText } from './text.ts';

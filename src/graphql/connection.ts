@@ -25,7 +25,10 @@ const pageArgs = builder.args((t) => ({
     description: `Page size, paging forward: ${DEFAULT_PAGE_SIZE} when neither first nor last is given, at most ${MAX_PAGE_SIZE}. Not with last.`,
   }),
   after: t.string({ required: false, description: 'Only items after this cursor (the endCursor of the previous page).' }),
-  last: t.int({ required: false, description: `Page size, paging backward: the last items before the before cursor, at most ${MAX_PAGE_SIZE}. Not with first.` }),
+  last: t.int({
+    required: false,
+    description: `Page size, paging backward: the last items before the before cursor, at most ${MAX_PAGE_SIZE}. Not with first.`,
+  }),
   before: t.string({ required: false, description: 'Only items before this cursor (the startCursor of the next page).' }),
 }));
 
