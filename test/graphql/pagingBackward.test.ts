@@ -61,8 +61,11 @@ async function allPages(read: (cursor: string | null) => Promise<Connection>, ba
 
 describe('paging backward', () => {
   test('last/before through 250 payments returns exactly the forward pages, reversed', async ({ ask }) => {
-    const read = (variables: Record<string, unknown>) =>
-      ask(PAYMENTS, variables).then((r) => (expect(r.errors).toBeUndefined(), r.data.payments as Connection));
+    const read = async (variables: Record<string, unknown>) => {
+      const { data, errors } = await ask(PAYMENTS, variables);
+      expect(errors).toBeUndefined();
+      return data.payments as Connection;
+    };
     const forward = await allPages((after) => read({ first: 25, after }), false);
     const backward = await allPages((before) => read({ last: 25, before }), true);
     expect(forward).toHaveLength(10);
