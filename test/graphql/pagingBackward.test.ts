@@ -165,7 +165,7 @@ describe('bad page arguments', () => {
         { c: caseIds[0], ...variables },
       );
       expect(nested.errors?.[0]?.extensions, JSON.stringify(variables)).toMatchObject({ code: 'BAD_USER_INPUT', field });
-      expect(nested.errors?.[0]?.path).toEqual(['case', 'payments']);
+      expect((nested.errors?.[0] as { path?: unknown } | undefined)?.path).toEqual(['case', 'payments']);
     }
   });
 
