@@ -40,7 +40,14 @@ if (mode === 'seed') {
   const creditor = await createCreditor(db, account.id, 'Other Creditor AB');
   const theCase = await openCase(db, { creditorId: creditor.id, invoiceNumber: 'O-1', referenceNumber: 'OR-1', capital: '500.00' });
   for (let i = 0; i < 3; i++) {
-    const input = { creditor: creditor.id, case: theCase.id, currency: 'SEK', amount: '10.00', bankTransactionDate: '2025-07-04T16:20:41Z', origin: 'creditor_system' };
+    const input = {
+      creditor: creditor.id,
+      case: theCase.id,
+      currency: 'SEK',
+      amount: '10.00',
+      bankTransactionDate: '2025-07-04T16:20:41Z',
+      origin: 'creditor_system',
+    };
     const r = await registerPayment(db, account.id, { ...input, creditorPaymentReference: `O-${i}` });
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
   }
@@ -69,7 +76,14 @@ if (mode === 'seed') {
   await record('bench list', BENCH_LIST);
   const LIST = `query($first: Int, $after: String, $filter: PaymentFilter) { payments(first: $first, after: $after, filter: $filter) { totalCount edges { cursor node { ${PAYMENT} } } ${INFO} } }`;
   let after: string | null = null;
-  let sample: { id: string; status: string; creditorPaymentReference: string | null; case: { id: string }; creditor: { id: string }; bankTransactionDate: string } | null = null;
+  let sample: {
+    id: string;
+    status: string;
+    creditorPaymentReference: string | null;
+    case: { id: string };
+    creditor: { id: string };
+    bankTransactionDate: string;
+  } | null = null;
   for (let page = 1; page <= 3; page++) {
     const body = await record(`payments page ${page}`, LIST, { first: 40, after });
     after = body.data.payments.pageInfo.endCursor;
