@@ -142,6 +142,15 @@ describe('paging backward', () => {
 });
 
 describe('bad page arguments', () => {
+  test('a list of lists costed by last: past the cost limit it is refused before any read', async ({ ask }) => {
+    const costly = await ask(`{ cases(last: 100) { edges { node { payments(last: 100) { edges { node { id } } } } } } }`, {});
+    expect(costly.data ?? null).toBeNull();
+    expect(costly.errors?.[0]?.message).toMatch(/complexity/i);
+    expect(costly.trips.filter((sql) => !/ApiKey/.test(sql))).toEqual([]);
+    const cheap = await ask(`{ cases(last: 10) { edges { node { payments(last: 10) { edges { node { id } } } } } } }`, {});
+    expect(cheap.errors).toBeUndefined();
+  });
+
   test('are refused naming the argument, on the root and on nested connections', async ({ ask }) => {
     const hostile = [
       Buffer.from('1;DROP TABLE "Payment";--:000000000000000000000000').toString('base64url'),
