@@ -20,14 +20,11 @@ const listComplexity = (args: { first?: number | null; last?: number | null }) =
 
 /** The arguments of every list (Relay): a page of `first` after a cursor, or of `last` before one. */
 const pageArgs = builder.args((t) => ({
-  first: t.int({
-    required: false,
-    description: `Page size, paging forward: ${DEFAULT_PAGE_SIZE} when neither first nor last is given, at most ${MAX_PAGE_SIZE}. Not with last.`,
-  }),
+  first: t.int({ required: false, description: `Page size: ${DEFAULT_PAGE_SIZE} when not given, at most ${MAX_PAGE_SIZE}.` }),
   after: t.string({ required: false, description: 'Only items after this cursor (the endCursor of the previous page).' }),
   last: t.int({
     required: false,
-    description: `Page size, paging backward: the last items before the before cursor, at most ${MAX_PAGE_SIZE}. Not with first.`,
+    description: `Page size paging backward (the last items before the before cursor), at most ${MAX_PAGE_SIZE}; not with first.`,
   }),
   before: t.string({ required: false, description: 'Only items before this cursor (the startCursor of the next page).' }),
 }));
