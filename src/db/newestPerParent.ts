@@ -1,6 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { Db } from './client.ts';
 import type { DB } from './generated/kysely/tables.ts';
+import { inRange, type KeysetRange, type Listed, readOrder } from './keysetRows.ts';
 import { runTyped, typedSql } from './typedSql.ts';
 
 /** The child tables listed per parent, each with the column that names its parent. */
@@ -10,9 +11,9 @@ export interface ParentColumnOf {
 }
 
 /**
- * The rows of many parents in the account, at most `take` per parent, each parent's newest first
- * and older than `cursor` when one is given, in one statement: the rows numbered per parent in
- * the list's order, cut at `take`. It reads every row of those parents after the cursor (as their
+ * The rows of many parents in the account, at most `take` per parent in `range` (see KeysetRange),
+ * each parent's in the range's read order, in one statement: the rows numbered per parent in
+ * that order, cut at `take`. It reads every row of those parents after the cursor (as their
  * totalCount does), which here measured faster than one LIMITed branch per parent: those made a
  * statement as long as the page and took longer to plan than to run.
  */
@@ -22,7 +23,7 @@ export async function newestPerParent<Table extends keyof ParentColumnOf>(
   parentColumn: ParentColumnOf[Table],
   accountId: string,
   parentIds: readonly string[],
-  cursor: { createdAt: Date; id: string } | null,
+  range: KeysetRange,
   take: number,
 ): Promise<Selectable<DB[Table]>[]> {
   // Kysely checks the statement against the listed tables together: every column named below
@@ -30,23 +31,22 @@ export async function newestPerParent<Table extends keyof ParentColumnOf>(
   const from: keyof ParentColumnOf = table;
   const parent: ParentColumnOf[keyof ParentColumnOf] = parentColumn;
   const sql = typedSql(db);
+  const order = readOrder(range);
   const ranked = sql
     .selectFrom(from)
     .selectAll()
     .select((eb) =>
       eb.fn
         .agg<number>('row_number')
-        .over((over) => over.partitionBy(parent).orderBy('createdAt', 'desc').orderBy('id', 'desc'))
+        .over((over) => over.partitionBy(parent).orderBy('createdAt', order).orderBy('id', order))
         .as('rank'),
     )
     .where('accountId', '=', accountId)
     .where(parent, 'in', [...parentIds])
-    .$if(cursor !== null, (q) =>
-      q.where((eb) => eb.or([eb('createdAt', '<', cursor!.createdAt), eb.and([eb('createdAt', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
-    );
+    .where((eb) => inRange(eb as ExpressionBuilder<DB, Listed>, range));
   const rows = await runTyped(
     db,
-    sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy(parent).orderBy('createdAt', 'desc').orderBy('id', 'desc'),
+    sql.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', take).orderBy(parent).orderBy('createdAt', order).orderBy('id', order),
   );
   // The statement selects every column of `table` and nothing else but the rank.
   return rows.map(({ rank: _, ...row }) => row) as Selectable<DB[Table]>[];

@@ -1,19 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Case, Db, Prisma } from '../db/client.ts';
+import { type CaseRowFilter, caseRows, countCases } from '../db/keysetRows.ts';
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { type Ore, parseAmount } from './money.ts';
-import {
-  type CheckedPageRequest,
-  keysetPage,
-  keysetPages,
-  NEWEST_FIRST,
-  type NumberedPageRequest,
-  numberedPage,
-  type Page,
-  type PageRequest,
-} from './paging.ts';
+import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 
@@ -72,12 +64,17 @@ export function findCaseByInvoiceNumber(db: Db, accountId: string, creditorId: s
   return db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } });
 }
 
+/** The list's filter as the typed statement takes it; null when it can match nothing (see caseWhere). */
+function caseRowFilter(f: CaseFilter): CaseRowFilter | null {
+  return [f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v)) ? null : f;
+}
+
 export function listCases(db: Db, accountId: string, filter: CaseFilter, page: PageRequest): Promise<Page<Case>> {
+  const rows = caseRowFilter(filter);
   return keysetPage(
-    caseWhere(accountId, filter),
     page,
-    (where, take) => db.case.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
-    (where) => db.case.count({ where }),
+    async (range, take) => (rows ? caseRows(db, accountId, rows, range, take) : []),
+    async () => (rows ? countCases(db, accountId, rows) : 0),
   );
 }
 
@@ -96,7 +93,7 @@ export function listCasesOfCreditors(
   return keysetPages(
     creditorIds,
     request,
-    (parents, cursor, take) => newestPerParent(db, 'Case', 'creditorId', accountId, parents, cursor, take),
+    (parents, range, take) => newestPerParent(db, 'Case', 'creditorId', accountId, parents, range, take),
     (c) => c.creditorId,
     count,
   );

@@ -1,7 +1,8 @@
 import type { Creditor, Db } from '../db/client.ts';
+import { countCreditors, creditorRows } from '../db/keysetRows.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
-import { keysetPage, NEWEST_FIRST, type Page, type PageRequest } from './paging.ts';
+import { keysetPage, type Page, type PageRequest } from './paging.ts';
 
 export function findCreditor(db: Db, accountId: string, id: string): Promise<Creditor | null> {
   return db.creditor.findFirst({ where: { id, accountId } });
@@ -9,10 +10,9 @@ export function findCreditor(db: Db, accountId: string, id: string): Promise<Cre
 
 export function listCreditors(db: Db, accountId: string, page: PageRequest): Promise<Page<Creditor>> {
   return keysetPage(
-    { accountId },
     page,
-    (where, take) => db.creditor.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
-    (where) => db.creditor.count({ where }),
+    (range, take) => creditorRows(db, accountId, range, take),
+    () => countCreditors(db, accountId),
   );
 }
 

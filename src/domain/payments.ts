@@ -1,19 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
+import { countPayments, type PaymentRowFilter, paymentRows } from '../db/keysetRows.ts';
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { newId } from './ids.ts';
-import {
-  type CheckedPageRequest,
-  keysetPage,
-  keysetPages,
-  NEWEST_FIRST,
-  type NumberedPageRequest,
-  numberedPage,
-  type Page,
-  type PageRequest,
-} from './paging.ts';
+import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
 import { isStorableText } from './text.ts';
@@ -314,16 +306,23 @@ function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentW
   return where;
 }
 
+/** The list's filter as the typed statement takes it; null when it can match nothing (see paymentWhere). */
+function paymentRowFilter(f: PaymentFilter): PaymentRowFilter | null {
+  if ([f.creditorId, f.caseId, f.creditorPaymentReference].some((v) => v && !isStorableText(v))) return null;
+  return f;
+}
+
 export function findPayment(db: Db, accountId: string, id: string): Promise<Payment | null> {
   return db.payment.findFirst({ where: { id, accountId } });
 }
 
+/** A newest-first page of the account's payments; the page and its count are typed statements (the hot path). */
 export function listPayments(db: Db, accountId: string, filter: PaymentFilter, page: PageRequest): Promise<Page<Payment>> {
+  const rows = paymentRowFilter(filter);
   return keysetPage(
-    paymentWhere(accountId, filter),
     page,
-    (where, take) => db.payment.findMany({ where, orderBy: [...NEWEST_FIRST], take }),
-    (where) => db.payment.count({ where }),
+    async (range, take) => (rows ? paymentRows(db, accountId, rows, range, take) : []),
+    async () => (rows ? countPayments(db, accountId, rows) : 0),
   );
 }
 
@@ -341,7 +340,7 @@ export function listPaymentsOfCases(
   return keysetPages(
     caseIds,
     request,
-    (parents, cursor, take) => newestPerParent(db, 'Payment', 'caseId', accountId, parents, cursor, take),
+    (parents, range, take) => newestPerParent(db, 'Payment', 'caseId', accountId, parents, range, take),
     (payment) => payment.caseId,
     count,
   );

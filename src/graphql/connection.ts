@@ -13,12 +13,20 @@ const PageInfo = builder.objectRef<Page<unknown>>('PageInfo').implement({
 });
 
 /** The cost of a list field: its items' selection counts once per row it may return. */
-const listComplexity = (args: { first?: number | null }) => ({ field: 1, multiplier: Math.max(1, args.first ?? DEFAULT_PAGE_SIZE) });
+const listComplexity = (args: { first?: number | null; last?: number | null }) => ({
+  field: 1,
+  multiplier: Math.max(1, args.first ?? args.last ?? DEFAULT_PAGE_SIZE),
+});
 
-/** The arguments of every list: a page of `first` after a cursor. */
+/** The arguments of every list (Relay): a page of `first` after a cursor, or of `last` before one. */
 const pageArgs = builder.args((t) => ({
   first: t.int({ required: false, description: `Page size: ${DEFAULT_PAGE_SIZE} when not given, at most ${MAX_PAGE_SIZE}.` }),
-  after: t.string({ required: false, description: 'The endCursor of the previous page.' }),
+  after: t.string({ required: false, description: 'Only items after this cursor (the endCursor of the previous page).' }),
+  last: t.int({
+    required: false,
+    description: `Page size paging backward (the last items before the before cursor), at most ${MAX_PAGE_SIZE}; not with first.`,
+  }),
+  before: t.string({ required: false, description: 'Only items before this cursor (the startCursor of the next page).' }),
 }));
 
 /** A Relay connection over a domain page; totalCount runs its count query only when selected. */

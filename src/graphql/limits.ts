@@ -18,7 +18,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
  * Page sizes are capped by the domain (MAX_PAGE_SIZE in src/domain/vocabulary.ts); these bound the shape of the query.
  */
 export const LIMITS = {
-  /** Cost: every field 1, a list's selection multiplied by its page size (`first`, or DEFAULT_PAGE_SIZE). */
+  /** Cost: every field 1, a list's selection multiplied by its page size (`first` or `last`, else DEFAULT_PAGE_SIZE). */
   complexity: 5_000,
   depth: 12,
   /** Fields selected, all levels together. */

@@ -43,7 +43,7 @@ export function createLoaders(db: Db, accountId: string, account?: Account) {
   ) =>
     new DataLoader<ChildPageKey, Page<T>, string>(
       async (keys) => {
-        // Siblings of one list share their page arguments: one statement per distinct (first, after).
+        // Siblings of one list share their page arguments: one statement per distinct (first/last, after, before).
         const byRequest = new Map<string, ChildPageKey[]>();
         for (const key of keys) {
           const group = byRequest.get(requestKey(key));
@@ -91,7 +91,7 @@ export interface ChildPageKey extends CheckedPageRequest {
   parentId: string;
 }
 
-const requestKey = (key: CheckedPageRequest) => `${key.size}:${key.after ?? ''}`;
+const requestKey = (key: CheckedPageRequest) => `${key.backward ? 'last' : 'first'}:${key.size}:${key.after ?? ''}:${key.before ?? ''}`;
 const childPageKey = (key: ChildPageKey) => `${key.parentId}:${requestKey(key)}`;
 
 type CaseWithCreditor = Case & { creditorName: string; creditorCreatedAt: Date };

@@ -1,7 +1,9 @@
 import { authenticate } from '../../src/auth/apiKeys.ts';
 import { Prisma } from '../../src/db/client.ts';
-import { listCasesOfCreditors } from '../../src/domain/cases.ts';
-import { listPaymentsOfCases, registerPayment } from '../../src/domain/payments.ts';
+import { listCases, listCasesOfCreditors } from '../../src/domain/cases.ts';
+import { listCreditors } from '../../src/domain/creditors.ts';
+import { checkPageRequest } from '../../src/domain/paging.ts';
+import { listPayments, listPaymentsOfCases, type PaymentFilter, registerPayment } from '../../src/domain/payments.ts';
 import { createLoaders } from '../../src/graphql/loaders.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 
@@ -26,7 +28,7 @@ function expectSameRow(typed: object | null | undefined, prisma: object | null, 
   expect(typed).toStrictEqual(prisma);
 }
 
-const FIRST_PAGE = { size: 10, after: null, cursor: null };
+const FIRST_PAGE = checkPageRequest({ first: 10 });
 
 test.beforeAll(async ({ harness: h, tenant }) => {
   const open = await tenant.openCase({ capital: '300.00', costs: '12.50', interest: '3.25' });
@@ -83,5 +85,37 @@ describe('rows read by typed statements', () => {
     const caller = await authenticate(h.db, tenant.apiKey);
     expect(caller?.accountId).toBe(tenant.accountId);
     expectSameRow(caller?.account, await h.db.account.findUnique({ where: { id: tenant.accountId } }), FIELDS.account);
+  });
+
+  test('the list pages, forward and backward: payments, cases, creditors', async ({ harness: h, tenant }) => {
+    for (const request of [{ first: 10 }, { last: 10 }]) {
+      const payments = (await listPayments(h.db, tenant.accountId, {}, request)).nodes;
+      expect(payments).toHaveLength(2);
+      for (const p of payments) expectSameRow(p, await h.db.payment.findUnique({ where: { id: p.id } }), FIELDS.payment);
+      const cases = (await listCases(h.db, tenant.accountId, {}, request)).nodes;
+      expect(cases.map((c) => c.id).sort()).toEqual([...caseIds].sort());
+      for (const c of cases) expectSameRow(c, await h.db.case.findUnique({ where: { id: c.id } }), FIELDS.case);
+      const [creditor] = (await listCreditors(h.db, tenant.accountId, request)).nodes;
+      expectSameRow(creditor, await h.db.creditor.findUnique({ where: { id: tenant.creditorId } }), FIELDS.creditor);
+    }
+  });
+
+  test('the list pages read what Prisma reads, in its order, for every filter', async ({ harness: h, tenant }) => {
+    const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+    const filters: PaymentFilter[] = [
+      {},
+      { caseId: caseIds[0] },
+      { status: 'completed' as const },
+      { creditorPaymentReference: 'T-1' },
+      { bankTransactionDateTo: new Date('2025-07-04T16:20:41.123Z') },
+    ];
+    for (const filter of filters) {
+      const page = await listPayments(h.db, tenant.accountId, filter, { first: 10 });
+      const { bankTransactionDateTo, ...equal } = filter as { bankTransactionDateTo?: Date };
+      const where = { accountId: tenant.accountId, ...equal, ...(bankTransactionDateTo ? { bankTransactionDate: { lte: bankTransactionDateTo } } : {}) };
+      const prisma = await h.db.payment.findMany({ where, orderBy: newestFirst });
+      expect(page.nodes, JSON.stringify(filter)).toStrictEqual(prisma);
+      expect(await page.totalCount()).toBe(prisma.length);
+    }
   });
 });

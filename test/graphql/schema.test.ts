@@ -23,12 +23,12 @@ describe('schema.graphql', () => {
     expect(signature('Query').sort()).toEqual(
       [
         'payment(id: ID!): Payment',
-        'payments(after: String, filter: PaymentFilter, first: Int): PaymentConnection!',
+        'payments(after: String, before: String, filter: PaymentFilter, first: Int, last: Int): PaymentConnection!',
         'case(id: ID!): Case',
         'caseByInvoiceNumber(creditor: ID!, invoiceNumber: String!): Case',
-        'cases(after: String, filter: CaseFilter, first: Int): CaseConnection!',
+        'cases(after: String, before: String, filter: CaseFilter, first: Int, last: Int): CaseConnection!',
         'creditor(id: ID!): Creditor',
-        'creditors(after: String, first: Int): CreditorConnection!',
+        'creditors(after: String, before: String, first: Int, last: Int): CreditorConnection!',
       ].sort(),
     );
     expect(signature('Mutation')).toEqual(['registerPayment(input: RegisterPaymentInput!): RegisterPaymentPayload!']);

@@ -54,7 +54,7 @@ builder.queryFields((t) => ({
     type: CaseConnection,
     description: 'Cases of your account, newest first.',
     args: { filter: t.arg({ type: CaseFilter, required: false }) },
-    load: (_, { first, after, filter }, ctx) =>
-      listCases(ctx.db, ctx.accountId, { creditorId: filter?.creditor, state: filter?.state, invoiceNumber: filter?.invoiceNumber }, { first, after }),
+    load: (_, { filter, ...page }, ctx) =>
+      listCases(ctx.db, ctx.accountId, { creditorId: filter?.creditor, state: filter?.state, invoiceNumber: filter?.invoiceNumber }, page),
   }),
 }));

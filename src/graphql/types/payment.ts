@@ -71,7 +71,7 @@ builder.queryFields((t) => ({
     type: PaymentConnection,
     description: 'Payments of your account, newest first.',
     args: { filter: t.arg({ type: PaymentFilter, required: false }) },
-    load: (_, { first, after, filter }, ctx) =>
+    load: (_, { filter, ...page }, ctx) =>
       listPayments(
         ctx.db,
         ctx.accountId,
@@ -83,7 +83,7 @@ builder.queryFields((t) => ({
           bankTransactionDateTo: parseDateArg('filter.bankTransactionDateTo', filter?.bankTransactionDateTo),
           creditorPaymentReference: filter?.creditorPaymentReference,
         },
-        { first, after },
+        page,
       ),
   }),
 }));
