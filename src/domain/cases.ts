@@ -14,6 +14,7 @@ import {
   type Page,
   type PageRequest,
 } from './paging.ts';
+import { caseWhereOf, type FilterExpression } from './listFilter.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 
@@ -107,14 +108,15 @@ export function countCasesOfCreditors(db: Db, accountId: string, creditorIds: re
   return countPerParent(db, 'Case', 'creditorId', accountId, creditorIds);
 }
 
+/** A numbered page of the account's cases that the filter selects (REST's lists). */
 export function listCasesByPage(
   db: Db,
   accountId: string,
-  filter: CaseFilter,
+  filter: FilterExpression,
   request: NumberedPageRequest<Prisma.CaseOrderByWithRelationInput>,
 ): Promise<{ items: Case[]; total: number }> {
   return numberedPage(
-    caseWhere(accountId, filter),
+    caseWhereOf(accountId, filter),
     { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
     (args) => db.case.findMany(args),
     (where) => db.case.count({ where }),

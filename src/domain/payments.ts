@@ -16,6 +16,7 @@ import {
 } from './paging.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
+import { type FilterExpression, paymentWhereOf } from './listFilter.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, caseStateOf, type PaymentStatus } from './vocabulary.ts';
 
@@ -98,6 +99,7 @@ export async function registerPayment(db: Db, accountId: string, input: Record<s
           clientRegistrationDate: registration.clientRegistrationDate ?? now,
           bookingDate: settled > 0n ? now : null,
           creditorPaymentReference: registration.creditorPaymentReference,
+          invoiceNumber: registration.invoiceNumber,
           idempotencyKey,
           requestHash: fingerprint,
           origin: registration.origin,
@@ -296,14 +298,15 @@ export function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonl
   return countPerParent(db, 'Payment', 'caseId', accountId, caseIds);
 }
 
+/** A numbered page of the account's payments that the filter selects (REST's lists). */
 export function listPaymentsByPage(
   db: Db,
   accountId: string,
-  filter: PaymentFilter,
+  filter: FilterExpression,
   request: NumberedPageRequest<Prisma.PaymentOrderByWithRelationInput>,
 ): Promise<{ items: Payment[]; total: number }> {
   return numberedPage(
-    paymentWhere(accountId, filter),
+    paymentWhereOf(accountId, filter),
     { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
     (args) => db.payment.findMany(args),
     (where) => db.payment.count({ where }),
