@@ -231,8 +231,9 @@ export const homeSchema = {
 } satisfies FastifySchema;
 
 /** OPTIONS of a path: the methods it answers, without a key. */
-export function optionsSchema(allow: string) {
+export function optionsSchema(operationId: string, allow: string) {
   return {
+    operationId,
     summary: 'The methods this path answers',
     security: [],
     response: {

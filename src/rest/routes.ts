@@ -72,14 +72,14 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
   app.get('/openapi.json', { schema: openApiDocumentSchema }, async () => restApiDocument(app));
 
   // OPTIONS answers without a key, as Eve's does (browsers send it before the real request).
-  for (const [url, allow] of [
-    ['/', ALLOWED.home],
-    [`/${PAYMENTS}`, ALLOWED.collection],
-    [`/${PAYMENTS}/:id`, ALLOWED.item],
-    [`/${CASES}`, ALLOWED.readOnlyCollection],
-    [`/${CASES}/:id`, ALLOWED.item],
+  for (const [url, operationId, allow] of [
+    ['/', 'optionsHome', ALLOWED.home],
+    [`/${PAYMENTS}`, 'optionsPayments', ALLOWED.collection],
+    [`/${PAYMENTS}/:id`, 'optionsPayment', ALLOWED.item],
+    [`/${CASES}`, 'optionsCases', ALLOWED.readOnlyCollection],
+    [`/${CASES}/:id`, 'optionsCase', ALLOWED.item],
   ] as const) {
-    app.options(url, { schema: optionsSchema(allow) }, async (_, reply) => reply.code(200).header('allow', allow).send());
+    app.options(url, { schema: optionsSchema(operationId, allow) }, async (_, reply) => reply.code(200).header('allow', allow).send());
   }
 
   await app.register(async (plugin) => {
