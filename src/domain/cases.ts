@@ -3,6 +3,7 @@ import type { Case, Db, Prisma } from '../db/client.ts';
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
+import { caseWhereOf, type FilterExpression } from './listFilter.ts';
 import { type Ore, parseAmount } from './money.ts';
 import {
   type CheckedPageRequest,
@@ -14,7 +15,6 @@ import {
   type Page,
   type PageRequest,
 } from './paging.ts';
-import { caseWhereOf, type FilterExpression } from './listFilter.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 

@@ -2,16 +2,7 @@ import type { Prisma } from '../db/client.ts';
 import { readDate } from './dates.ts';
 import { parseAmount } from './money.ts';
 import { isStorableText } from './text.ts';
-import {
-  CASE_STATES,
-  CURRENCIES,
-  MAX_FILTER_DEPTH,
-  MAX_FILTER_TERMS,
-  MAX_FILTER_VALUES,
-  MAX_PAYMENT,
-  PAYMENT_STATUSES,
-  STATUS_REASONS,
-} from './vocabulary.ts';
+import { CASE_STATES, CURRENCIES, MAX_FILTER_DEPTH, MAX_FILTER_TERMS, MAX_FILTER_VALUES, MAX_PAYMENT, PAYMENT_STATUSES, STATUS_REASONS } from './vocabulary.ts';
 
 /**
  * The filter of a numbered list (REST's `where`): conditions on a resource's fields, combined
@@ -29,12 +20,7 @@ export type FilterExpression =
   | { field: string; operator: FilterOperator; value: FilterValue | FilterValue[] };
 
 /** What a field holds, which decides the values a condition on it accepts. */
-export type FieldKind =
-  | { type: 'id' }
-  | { type: 'text' }
-  | { type: 'money' }
-  | { type: 'date' }
-  | { type: 'enum'; values: readonly string[] };
+export type FieldKind = { type: 'id' } | { type: 'text' } | { type: 'money' } | { type: 'date' } | { type: 'enum'; values: readonly string[] };
 
 export interface FilterableField {
   kind: FieldKind;

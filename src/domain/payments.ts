@@ -4,6 +4,7 @@ import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { newId } from './ids.ts';
+import { type FilterExpression, paymentWhereOf } from './listFilter.ts';
 import {
   type CheckedPageRequest,
   keysetPage,
@@ -16,7 +17,6 @@ import {
 } from './paging.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
-import { type FilterExpression, paymentWhereOf } from './listFilter.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, caseStateOf, type PaymentStatus } from './vocabulary.ts';
 

@@ -1,15 +1,15 @@
 import type { Prisma } from '../db/client.ts';
 import {
   CASE_FILTER_FIELDS,
+  checkFilterSize,
   type FilterableField,
   type FilterExpression,
   type FilterOperator,
   type FilterValue,
-  RefusedFilterError,
-  checkFilterSize,
   kindDescription,
   NO_FILTER,
   PAYMENT_FILTER_FIELDS,
+  RefusedFilterError,
   readFilterValue,
 } from '../domain/listFilter.ts';
 import { DEFAULT_PAGE_SIZE, MAX_FILTER_DEPTH, MAX_PAGE_SIZE, PAYMENT_STATUS } from '../domain/vocabulary.ts';

@@ -141,7 +141,11 @@ const conditional = described(
   }),
 );
 const lastModified = { 'Last-Modified': Type.String({ description: 'When the document last changed (`_updated`), RFC 1123.' }) };
-const notModified = { description: 'The client holds this version already (If-None-Match, If-Modified-Since).', type: 'null', headers: { ...etag, ...lastModified } } as const;
+const notModified = {
+  description: 'The client holds this version already (If-None-Match, If-Modified-Since).',
+  type: 'null',
+  headers: { ...etag, ...lastModified },
+} as const;
 
 /** GET of one document of the account by id, with its ETag (304 when the client holds it). */
 function getOperation<Document extends TSchema>(operationId: string, summary: string, document: Document, description: string) {

@@ -1,6 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import { oreToNumber } from '../domain/money.ts';
-import type { MoneyNumber } from './decimalJson.ts';
 import {
   CASE_STATES,
   CREDITOR_SYSTEM_ORIGIN,
@@ -14,6 +13,7 @@ import {
   PAYMENT_STATUSES,
   STATUS_REASONS,
 } from '../domain/vocabulary.ts';
+import type { MoneyNumber } from './decimalJson.ts';
 
 /**
  * The documents of the REST face, as JSON Schemas (TypeBox): the route schemas refer to them,
@@ -54,7 +54,7 @@ export const ItemLinks = Type.Object(
 const stored = () => ({ _id: id(), _created: rfc1123(), _updated: rfc1123(), _links: refTo(ItemLinks) });
 const dateInput = (rule: string) =>
   Type.String({
-    description: `RFC 1123 (\`Fri, 04 Jul 2025 16:20:41 GMT\`) or ISO 8601 with a time zone. ${rule}`,
+    description: `RFC 1123 (\`Fri, 04 Jul 2025 16:20:41 GMT\`; also a one-digit day or hour, names in any case, any weekday) or ISO 8601 with a time zone. ${rule}`,
     examples: ['Fri, 04 Jul 2025 16:20:41 GMT'],
   });
 

@@ -7,7 +7,12 @@ import { paymentBody } from '../support/rest.ts';
 
 let theCase: { id: string };
 
-const test = restTest.extend('post', ({ harness: h, tenant }) => (body: Record<string, unknown>) => h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey }));
+const test = restTest.extend(
+  'post',
+  ({ harness: h, tenant }) =>
+    (body: Record<string, unknown>) =>
+      h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey }),
+);
 
 test.beforeAll(async ({ tenant }) => {
   theCase = await tenant.openCase({ capital: '1000000.00' });

@@ -78,7 +78,10 @@ describe("Eve's document extras", () => {
     expect(at.text).toBe('');
     expect(at.headers['last-modified']).toBe(item.body._updated);
     // Eve's own date forms work here too.
-    const later = new Date(updated + 3_600_000).toUTCString().replace(/^(\w+), 0/, '$1, ').toLowerCase();
+    const later = new Date(updated + 3_600_000)
+      .toUTCString()
+      .replace(/^(\w+), 0/, '$1, ')
+      .toLowerCase();
     expect((await get(url, { 'if-modified-since': later })).status).toBe(304);
     const before = await get(url, { 'if-modified-since': new Date(updated - 1000).toUTCString() });
     expect(before.status).toBe(200);

@@ -8,7 +8,12 @@ import { describe, expect, restTest } from '../support/fixtures.ts';
 /** 30 payments: amounts 1..30, bank dates cycling over 3 days, newest first by default. */
 let amountsNewestFirst: number[];
 
-const test = restTest.extend('get', ({ harness: h, tenant }) => (url: string) => h.rest.get(url, { apiKey: tenant.apiKey }));
+const test = restTest.extend(
+  'get',
+  ({ harness: h, tenant }) =>
+    (url: string) =>
+      h.rest.get(url, { apiKey: tenant.apiKey }),
+);
 
 test.beforeAll(async ({ tenant, harness: h }) => {
   const theCase = await tenant.openCase({ capital: '1000000.00' });
@@ -94,7 +99,9 @@ describe('paging as Eve pages', () => {
     const document = (await h.rest.get('/openapi.json')).body;
     const parameters = document.paths['/creditor--payments'].get.parameters as Array<{ name: string; description: string; schema: object }>;
     expect(parameters.find((p) => p.name === 'page')?.description).toMatch(/absolute value .* 0 or anything that is not an integer is page 1/);
-    expect(parameters.find((p) => p.name === 'max_results')?.description).toMatch(/`10\.5` is 10\); 0, a negative number or anything that is not a number is the default 25/);
+    expect(parameters.find((p) => p.name === 'max_results')?.description).toMatch(
+      /`10\.5` is 10\); 0, a negative number or anything that is not a number is the default 25/,
+    );
     expect(parameters.find((p) => p.name === 'sort')?.description).toContain('[("amount", -1), ("_created", 1)]');
   });
 });

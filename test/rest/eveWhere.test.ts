@@ -2,8 +2,8 @@ import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
 import { registerPayment } from '../../src/domain/payments.ts';
 import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS, MAX_FILTER_VALUES } from '../../src/domain/vocabulary.ts';
-import type { Tenant } from '../support/harness.ts';
 import { describe, expect, restTest } from '../support/fixtures.ts';
+import type { Tenant } from '../support/harness.ts';
 
 // Eve passes `where` to Mongo: a field's value is what it must equal, or an object of operators
 // ($ne, $in, $nin, $gt, $gte, $lt, $lte); $and and $or combine objects of conditions.
@@ -25,7 +25,12 @@ let secondCreditor: string;
 let stranger: Tenant;
 let strangerPayment: string;
 
-const test = restTest.extend('get', ({ harness: h, tenant }) => (url: string) => h.rest.get(url, { apiKey: tenant.apiKey }));
+const test = restTest.extend(
+  'get',
+  ({ harness: h, tenant }) =>
+    (url: string) =>
+      h.rest.get(url, { apiKey: tenant.apiKey }),
+);
 const where = (w: unknown) => `where=${encodeURIComponent(typeof w === 'string' ? w : JSON.stringify(w))}`;
 const ids = (body: { _items: Array<{ _id: string }> }) => body._items.map((p) => p._id).sort();
 const idsOf = (selected: Row[]) => selected.map((r) => r.id).sort();
@@ -85,10 +90,22 @@ describe('where with Eve operators on payments', () => {
     { name: 'case $nin', w: () => ({ case: { $nin: [caseA, caseOther] } }), pick: (r: Row) => r.caseId === caseClosed },
     { name: 'creditor $ne', w: () => ({ creditor: { $ne: secondCreditor } }), pick: (r: Row) => r.creditorId !== secondCreditor },
     { name: '_id $in', w: () => ({ _id: { $in: [rows[0]!.id, rows[3]!.id] } }), pick: (r: Row) => r.id === rows[0]!.id || r.id === rows[3]!.id },
-    { name: 'reference $ne keeps those without one', w: () => ({ creditor_payment_reference: { $ne: 'W-REF-0' } }), pick: (r: Row) => r.reference !== 'W-REF-0' },
+    {
+      name: 'reference $ne keeps those without one',
+      w: () => ({ creditor_payment_reference: { $ne: 'W-REF-0' } }),
+      pick: (r: Row) => r.reference !== 'W-REF-0',
+    },
     { name: 'reference null', w: () => ({ creditor_payment_reference: null }), pick: (r: Row) => r.reference === null },
-    { name: 'reference $nin keeps nulls', w: () => ({ creditor_payment_reference: { $nin: ['W-REF-0', 'W-REF-2'] } }), pick: (r: Row) => r.reference !== 'W-REF-0' && r.reference !== 'W-REF-2' },
-    { name: 'bank date $lt', w: () => ({ bank_transaction_date: { $lt: 'Thu, 3 Jul 2025 00:00:00 GMT' } }), pick: (r: Row) => r.bankDate < new Date('2025-07-03T00:00:00Z') },
+    {
+      name: 'reference $nin keeps nulls',
+      w: () => ({ creditor_payment_reference: { $nin: ['W-REF-0', 'W-REF-2'] } }),
+      pick: (r: Row) => r.reference !== 'W-REF-0' && r.reference !== 'W-REF-2',
+    },
+    {
+      name: 'bank date $lt',
+      w: () => ({ bank_transaction_date: { $lt: 'Thu, 3 Jul 2025 00:00:00 GMT' } }),
+      pick: (r: Row) => r.bankDate < new Date('2025-07-03T00:00:00Z'),
+    },
     { name: '_created $lte now', w: () => ({ _created: { $lte: new Date(Date.now() + 60_000).toISOString() } }), pick: () => true },
     { name: '_updated $gt long ago', w: () => ({ _updated: { $gt: '2000-01-01' } }), pick: () => true },
     { name: 'case_invoice_number', w: () => ({ case_invoice_number: 'W-1' }), pick: (r: Row) => r.caseId === caseOther },
@@ -99,7 +116,7 @@ describe('where with Eve operators on payments', () => {
     },
     {
       name: '$and inside $or beside a field',
-      w: () => ({ creditor: tenant_creditor(), $or: [{ $and: [{ amount: { $gte: 2 } }, { amount: { $lte: 3 } }] }, { status: 'error' }] }),
+      w: () => ({ creditor: firstCreditor(), $or: [{ $and: [{ amount: { $gte: 2 } }, { amount: { $lte: 3 } }] }, { status: 'error' }] }),
       pick: (r: Row) => r.creditorId !== secondCreditor && ((r.amount >= 200 && r.amount <= 300) || r.status === 'error'),
     },
   ])('filters on $name', async ({ w, pick }, { get }) => {
@@ -223,6 +240,6 @@ describe('where on cases', () => {
   });
 });
 
-function tenant_creditor(): string {
+function firstCreditor(): string {
   return rows.find((r) => r.caseId === caseA)!.creditorId;
 }

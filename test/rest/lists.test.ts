@@ -250,7 +250,9 @@ describe('where and sort', () => {
   it('refuses where and sort that are not for cases with 400', async () => {
     const bad = await get(`/cases?${where({ status: 'error' })}`);
     expect(bad.status).toBe(400);
-    expect(bad.body._error.message).toMatch(/unknown field "status"; the fields are _id, _created, _updated, creditor, invoice_number, reference_number, currency, state, remaining_costs, remaining_interest, remaining_capital/);
+    expect(bad.body._error.message).toMatch(
+      /unknown field "status"; the fields are _id, _created, _updated, creditor, invoice_number, reference_number, currency, state, remaining_costs, remaining_interest, remaining_capital/,
+    );
     expect((await get('/cases?sort=amount')).status).toBe(400);
     expect((await get(`/cases?${where({ state: 'DONE' })}`)).status).toBe(400);
   });
