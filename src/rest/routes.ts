@@ -9,6 +9,7 @@ import { isId } from '../domain/ids.ts';
 import { RefusedFilterError } from '../domain/listFilter.ts';
 import { findPayment, listPaymentsByPage, registerPayment } from '../domain/payments.ts';
 import type { RegistrationObserver } from '../observability/metrics.ts';
+import { stringifyDocument } from './decimalJson.ts';
 import { CASES, caseDocument, createdPaymentDocument, itemLinks, PAYMENTS, paymentDocument, registrationFromRest } from './documentMapping.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
 import { BadQueryError, CASE_LIST, PAYMENT_LIST, parseListQuery } from './listQuery.ts';
@@ -56,6 +57,8 @@ const ALLOWED = {
 export async function restRoutes(app: FastifyInstance, { db, onRegistered }: RestOptions): Promise<void> {
   // First: the routes below, with their schemas, make the OpenAPI document.
   await describeRestApi(app);
+  // Replies without a response schema too (errors, 304): amounts are written one way only.
+  app.setReplySerializer(stringifyDocument);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error instanceof BadQueryError || error instanceof InvalidArgumentError || error instanceof RefusedFilterError ? 400 : error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
