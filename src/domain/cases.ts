@@ -4,6 +4,7 @@ import { type CaseRowFilter, caseRows, countCases } from '../db/keysetRows.ts';
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
+import { caseWhereOf, type FilterExpression } from './listFilter.ts';
 import { type Ore, parseAmount } from './money.ts';
 import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
 import { isStorableText } from './text.ts';
@@ -38,16 +39,6 @@ export interface CaseFilter {
   creditorId?: string | null;
   state?: CaseState | null;
   invoiceNumber?: string | null;
-}
-
-function caseWhere(accountId: string, f: CaseFilter = {}): Prisma.CaseWhereInput {
-  // No stored value can equal such text, and Postgres fails a query that merely holds a NUL: match nothing.
-  if ([f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v))) return { accountId, id: { in: [] } };
-  const where: Prisma.CaseWhereInput = { accountId };
-  if (f.creditorId) where.creditorId = f.creditorId;
-  if (f.state) where.state = f.state;
-  if (f.invoiceNumber) where.invoiceNumber = f.invoiceNumber;
-  return where;
 }
 
 export function findCase(db: Db, accountId: string, id: string): Promise<Case | null> {
@@ -104,14 +95,15 @@ export function countCasesOfCreditors(db: Db, accountId: string, creditorIds: re
   return countPerParent(db, 'Case', 'creditorId', accountId, creditorIds);
 }
 
+/** A numbered page of the account's cases that the filter selects (REST's lists). */
 export function listCasesByPage(
   db: Db,
   accountId: string,
-  filter: CaseFilter,
+  filter: FilterExpression,
   request: NumberedPageRequest<Prisma.CaseOrderByWithRelationInput>,
 ): Promise<{ items: Case[]; total: number }> {
   return numberedPage(
-    caseWhere(accountId, filter),
+    caseWhereOf(accountId, filter),
     { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
     (args) => db.case.findMany(args),
     (where) => db.case.count({ where }),

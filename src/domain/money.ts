@@ -54,3 +54,13 @@ export function formatOre(ore: Ore): string {
 export function oreToNumber(ore: Ore): number {
   return Number(formatOre(ore));
 }
+
+/**
+ * "100.0", "971.4", "0.05": the amount as Python's json prints a float, which REST clients of
+ * the system this API mirrors parse (a decimal point, no trailing zeros beyond the first).
+ * Written from the integer öre, so it is exact for every amount.
+ */
+export function formatOreAsFloatText(ore: Ore): string {
+  const text = formatOre(ore);
+  return text.endsWith('0') ? text.slice(0, -1) : text;
+}

@@ -5,6 +5,7 @@ import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { newId } from './ids.ts';
+import { type FilterExpression, paymentWhereOf } from './listFilter.ts';
 import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
@@ -152,6 +153,7 @@ export function newPayment(
     clientRegistrationDate: registration.clientRegistrationDate ?? now,
     bookingDate: settled > 0n ? now : null,
     creditorPaymentReference: registration.creditorPaymentReference,
+    invoiceNumber: registration.invoiceNumber,
     idempotencyKey,
     requestHash: fingerprint,
     origin: registration.origin,
@@ -289,24 +291,7 @@ export interface PaymentFilter {
   creditorPaymentReference?: string | null;
 }
 
-function paymentWhere(accountId: string, f: PaymentFilter = {}): Prisma.PaymentWhereInput {
-  // No stored value can equal such text, and Postgres fails a query that merely holds a NUL: match nothing.
-  if ([f.creditorId, f.caseId, f.creditorPaymentReference].some((v) => v && !isStorableText(v))) return { accountId, id: { in: [] } };
-  const where: Prisma.PaymentWhereInput = { accountId };
-  if (f.creditorId) where.creditorId = f.creditorId;
-  if (f.caseId) where.caseId = f.caseId;
-  if (f.status) where.status = f.status;
-  if (f.creditorPaymentReference) where.creditorPaymentReference = f.creditorPaymentReference;
-  if (f.bankTransactionDateFrom || f.bankTransactionDateTo) {
-    where.bankTransactionDate = {
-      ...(f.bankTransactionDateFrom ? { gte: f.bankTransactionDateFrom } : {}),
-      ...(f.bankTransactionDateTo ? { lte: f.bankTransactionDateTo } : {}),
-    };
-  }
-  return where;
-}
-
-/** The list's filter as the typed statement takes it; null when it can match nothing (see paymentWhere). */
+/** The list's filter as the typed statement takes it; null when it can match nothing . */
 function paymentRowFilter(f: PaymentFilter): PaymentRowFilter | null {
   if ([f.creditorId, f.caseId, f.creditorPaymentReference].some((v) => v && !isStorableText(v))) return null;
   return f;
@@ -351,14 +336,15 @@ export function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonl
   return countPerParent(db, 'Payment', 'caseId', accountId, caseIds);
 }
 
+/** A numbered page of the account's payments that the filter selects (REST's lists). */
 export function listPaymentsByPage(
   db: Db,
   accountId: string,
-  filter: PaymentFilter,
+  filter: FilterExpression,
   request: NumberedPageRequest<Prisma.PaymentOrderByWithRelationInput>,
 ): Promise<{ items: Payment[]; total: number }> {
   return numberedPage(
-    paymentWhere(accountId, filter),
+    paymentWhereOf(accountId, filter),
     { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
     (args) => db.payment.findMany(args),
     (where) => db.payment.count({ where }),

@@ -75,3 +75,12 @@ export const caseStateOf = (row: { state: string }): CaseState => stored('case s
 export const statusReasonOf = (row: { statusReasonLocale: string | null }): StatusReason | null =>
   row.statusReasonLocale === null ? null : stored('status reason', row.statusReasonLocale, isStatusReason);
 export const currencyOf = (row: { currency: string }): Currency => stored('currency', row.currency, isCurrency);
+
+// --- list filters (src/domain/listFilter.ts) ---
+
+/** How deep `and`/`or` may nest in one filter: enough for any real query, and a bound on the work. */
+export const MAX_FILTER_DEPTH = 4;
+/** Conditions in one filter, counted over all its `and`/`or` branches. */
+export const MAX_FILTER_TERMS = 50;
+/** Values one `in`/`not in` list may hold. */
+export const MAX_FILTER_VALUES = 100;

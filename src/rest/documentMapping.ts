@@ -2,12 +2,12 @@ import type { Case, Payment } from '../db/client.ts';
 import { caseEtag, remainingTotal } from '../domain/cases.ts';
 import { formatRfc1123 } from '../domain/dates.ts';
 import { type FieldError, fieldMessage, shortName } from '../domain/errors.ts';
-import { oreToNumber } from '../domain/money.ts';
 import { settledAmount } from '../domain/payments.ts';
 import { REGISTRATION_FIELDS } from '../domain/registration.ts';
 import { caseStateOf, currencyOf, paymentStatusOf, statusReasonOf } from '../domain/vocabulary.ts';
 import { ExactNumber } from '../http/jsonBody.ts';
-import type { CaseDocument, PaymentCreatedDocument, PaymentDocument } from './schemas.ts';
+import { MoneyNumber } from './decimalJson.ts';
+import type { CaseDocument, ItemLinksDocument, LinkDocument, PaymentCreatedDocument, PaymentDocument } from './schemas.ts';
 
 /**
  * The REST face speaks the seed's snake_case; the domain speaks camelCase. Only the
@@ -76,16 +76,37 @@ export function registrationFromRest(body: Record<string, unknown>): DomainRegis
   };
 }
 
-const money = oreToNumber;
+const money = (ore: bigint) => new MoneyNumber(ore);
 const date = (value: Date | null): string | null => (value ? formatRfc1123(value) : null);
 
-/** The 201 (and replay) body of POST /creditor--payments: exactly the contract's fields. */
+/** The seed's resource names; hrefs and the Location header are built from them. */
+export const PAYMENTS = 'creditor--payments';
+export const CASES = 'cases';
+
+/** Eve's title of one document of a resource: `resource.rstrip("s").capitalize()`. */
+function itemTitle(resource: string): string {
+  const name = resource.replace(/s+$/, '');
+  return name.charAt(0).toUpperCase() + name.slice(1).toLowerCase();
+}
+
+/** Eve's link to one document, relative to the API root. */
+export function documentLink(resource: string, id: string): LinkDocument {
+  return { title: itemTitle(resource), href: `${resource}/${id}` };
+}
+
+/** The links of a document on GET of the item: Eve adds its home and its collection. */
+export function itemLinks(resource: string, id: string): ItemLinksDocument {
+  return { self: documentLink(resource, id), parent: { title: 'home', href: '/' }, collection: { title: resource, href: resource } };
+}
+
+/** The 201 (and replay) body of POST /creditor--payments: the contract's fields and Eve's `_links`. */
 export function createdPaymentDocument(payment: Payment, theCase: Case): PaymentCreatedDocument {
   const status = paymentStatusOf(payment);
   return {
     _id: payment.id,
     _created: formatRfc1123(payment.createdAt),
     _updated: formatRfc1123(payment.updatedAt),
+    _links: { self: documentLink(PAYMENTS, payment.id) },
     _etag: payment.etag,
     _status: 'OK',
     _payment_status: status,
@@ -100,11 +121,14 @@ export function createdPaymentDocument(payment: Payment, theCase: Case): Payment
 
 /** GET /creditor--payments/{id} and the list's items: the stored payment, with the case's projections. */
 export function paymentDocument(payment: Payment, theCase: Case): PaymentDocument {
+  const status = paymentStatusOf(payment);
   return {
     _id: payment.id,
     _created: formatRfc1123(payment.createdAt),
     _updated: formatRfc1123(payment.updatedAt),
+    _links: { self: documentLink(PAYMENTS, payment.id) },
     _etag: payment.etag,
+    _payment_status: status,
     account: payment.accountId,
     creditor: payment.creditorId,
     case: payment.caseId,
@@ -114,7 +138,7 @@ export function paymentDocument(payment: Payment, theCase: Case): PaymentDocumen
     settled_costs: money(payment.settledCosts),
     settled_interest: money(payment.settledInterest),
     settled_capital: money(payment.settledCapital),
-    status: paymentStatusOf(payment),
+    status,
     status_reason_locale: statusReasonOf(payment),
     bank_transaction_date: formatRfc1123(payment.bankTransactionDate),
     client_registration_date: formatRfc1123(payment.clientRegistrationDate),
@@ -124,6 +148,8 @@ export function paymentDocument(payment: Payment, theCase: Case): PaymentDocumen
     file_import_report: payment.fileImportReport,
     case_invoice_number: theCase.invoiceNumber,
     case_reference_number: theCase.referenceNumber,
+    // Eve keeps every field a registration sent: one that named its case by invoice number shows it.
+    ...(payment.invoiceNumber !== null ? { invoice_number: payment.invoiceNumber } : {}),
   };
 }
 
@@ -133,6 +159,7 @@ export function caseDocument(theCase: Case): CaseDocument {
     _id: theCase.id,
     _created: formatRfc1123(theCase.createdAt),
     _updated: formatRfc1123(theCase.updatedAt),
+    _links: { self: documentLink(CASES, theCase.id) },
     creditor: theCase.creditorId,
     invoice_number: theCase.invoiceNumber,
     reference_number: theCase.referenceNumber,

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE } from '../domain/vocabulary.ts';
 import type { Issues } from './documentMapping.ts';
 import type { ErrorDocument, ListLinksDocument, MetaDocument } from './schemas.ts';
 
@@ -19,12 +20,12 @@ export interface ListEnvelope<T> {
 export interface CarriedQuery {
   where?: string;
   sort?: string;
-  max_results?: number;
 }
 
 /**
- * Eve's list envelope. Hrefs are relative to the API root, as Eve writes them
- * ("creditor--payments?page=2"); each carries the request's where, sort and max_results.
+ * Eve's list envelope, its links written as Eve's `querydef` writes them: relative to the API
+ * root ("creditor--payments?page=2"), max_results then where, sort and page, leaving out the
+ * default max_results and page 1. `self` carries the query only when something matched.
  */
 export function listEnvelope<T>(
   resource: string,
@@ -32,21 +33,21 @@ export function listEnvelope<T>(
   page: { page: number; maxResults: number; total: number },
   carried: CarriedQuery,
 ): ListEnvelope<T> {
-  const href = (pageNumber?: number) => {
+  const href = (pageNumber: number) => {
     const query = new URLSearchParams();
-    if (carried.where !== undefined) query.set('where', carried.where);
-    if (carried.sort !== undefined) query.set('sort', carried.sort);
-    if (carried.max_results !== undefined) query.set('max_results', String(carried.max_results));
-    if (pageNumber !== undefined) query.set('page', String(pageNumber));
+    if (page.maxResults !== DEFAULT_PAGE_SIZE) query.set('max_results', String(page.maxResults));
+    if (carried.where) query.set('where', carried.where);
+    if (carried.sort) query.set('sort', carried.sort);
+    if (pageNumber > 1) query.set('page', String(pageNumber));
     const text = query.toString();
     return text ? `${resource}?${text}` : resource;
   };
   const lastPage = Math.max(1, Math.ceil(page.total / page.maxResults));
   const links: ListLinksDocument = {
     parent: { title: 'home', href: '/' },
-    self: { title: resource, href: href(page.page === 1 ? undefined : page.page) },
+    self: { title: resource, href: page.total > 0 ? href(page.page) : resource },
   };
-  if (page.page < lastPage) {
+  if (page.total > 0 && page.page * page.maxResults < page.total) {
     links.next = { title: 'next page', href: href(page.page + 1) };
     links.last = { title: 'last page', href: href(lastPage) };
   }

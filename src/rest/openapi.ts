@@ -2,8 +2,20 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { type TSchema, Type } from 'typebox';
-import { CASE_STATE, DEFAULT_PAGE_SIZE, MAX_BULK_REGISTRATIONS, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_PAGE_SIZE, PAYMENT_STATUS } from '../domain/vocabulary.ts';
+import { kindDescription } from '../domain/listFilter.ts';
+import {
+  CASE_STATE,
+  DEFAULT_PAGE_SIZE,
+  MAX_BULK_REGISTRATIONS,
+  MAX_FILTER_DEPTH,
+  MAX_FILTER_TERMS,
+  MAX_FILTER_VALUES,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_PAGE_SIZE,
+  PAYMENT_STATUS,
+} from '../domain/vocabulary.ts';
 import { MAX_PATH_SEGMENT_LENGTH } from '../http/transport.ts';
+import { stringifyDocument } from './decimalJson.ts';
 import { INSERTION_FAILURE } from './envelope.ts';
 import { CASE_LIST, type ListSpec, MAX_PAGE, PAYMENT_LIST } from './listQuery.ts';
 import {
@@ -12,6 +24,7 @@ import {
   CaseList,
   DOCUMENT_SCHEMAS,
   ErrorBody,
+  Home,
   Payment,
   PaymentCreated,
   PaymentList,
@@ -48,10 +61,10 @@ export async function describeRestApi(app: FastifyInstance): Promise<void> {
     transformObject: (documents) => withRequiredHeaders(('openapiObject' in documents ? documents.openapiObject : {}) as OpenAPIV3_1.Document),
   });
   // The domain validates: Fastify's Ajv would strip unknown keys and coerce types before the domain
-  // could name them in `_issues`. JSON.stringify keeps the bytes of every answer as they were
-  // (a compiled serializer orders keys by the schema and drops what it does not list).
+  // could name them in `_issues`. Answers are written as built (a compiled serializer orders keys
+  // by the schema and drops what it does not list), amounts as exact number text (`100.0`).
   app.setValidatorCompiler(() => () => true);
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setSerializerCompiler(() => stringifyDocument);
 }
 
 /** The document as served; built once, after the routes are registered. */
@@ -81,6 +94,7 @@ function withRequiredHeaders(document: OpenAPIV3_1.Document): OpenAPIV3_1.Docume
 /** A request part the schema describes and the domain checks: the handler gets it unchecked. */
 const described = (schema: TSchema) => Type.Unsafe<Record<string, unknown>>(schema);
 const unchecked = (schema: TSchema) => Type.Unsafe<unknown>(schema);
+const Optional = Type.Optional;
 
 const failure = (description: string) => refTo(ErrorBody, { description });
 const ONE_DOCUMENT_ONLY = 'x-one-document-only';
@@ -100,25 +114,40 @@ const uriTooLong = failure(`A path segment (the id) is over ${MAX_PATH_SEGMENT_L
 const fieldList = (fields: string[]) => fields.map((field) => `\`${field}\``).join(', ');
 
 /** The query of a list: `where` and `sort` name exactly the fields the list's spec (listQuery.ts) takes. */
-function listQuery(spec: ListSpec<never, unknown>, whereDetail: string, whereExample: string, sortExample: string) {
+function listQuery(spec: ListSpec<unknown>, whereExample: string, sortExample: string) {
+  const fields = Object.entries(spec.whereFields)
+    .map(([name, { field }]) => `\`${name}\` (${kindDescription(field.kind)}${field.nullable ? ', or null' : ''})`)
+    .join(', ');
   return described(
     Type.Object({
-      where: Type.Optional(
+      where: Optional(
         Type.String({
-          description: `A JSON object of conditions, all of which must hold, on the fields ${fieldList(Object.keys(spec.whereFields))}${whereDetail}. Any other field is 400.`,
+          description:
+            `A JSON object of conditions, all of which must hold (Eve's Mongo syntax). A field's value is the value it must equal, or an object of operators \`$eq\`, \`$ne\`, \`$gt\`, \`$gte\`, \`$lt\`, \`$lte\`, \`$in\`, \`$nin\` (the last two take an array of at most ${MAX_FILTER_VALUES} values); \`$and\` and \`$or\` take an array of such objects and nest at most ${MAX_FILTER_DEPTH} deep, with at most ${MAX_FILTER_TERMS} conditions in all. ` +
+            `A plain date (\`2025-07-04\`) as \`$lte\` or \`$gt\` stands for the end of that day. The fields: ${fields}. Anything else is 400.`,
           examples: [whereExample],
         }),
       ),
-      sort: Type.Optional(
+      sort: Optional(
         Type.String({
           default: spec.defaultSort,
-          description: `Comma-separated fields, \`-\` for descending: ${fieldList(Object.keys(spec.sortFields))}.`,
+          description: `Comma-separated fields, \`-\` for descending, or Eve's list of tuples (\`[("amount", -1), ("_created", 1)]\`, direction 1 or -1): ${fieldList(Object.keys(spec.sortFields))}.`,
           examples: [sortExample],
         }),
       ),
-      page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
-      max_results: Type.Optional(
-        Type.Integer({ minimum: 1, default: DEFAULT_PAGE_SIZE, description: `Page size; more than ${MAX_PAGE_SIZE} is taken as ${MAX_PAGE_SIZE}.` }),
+      page: Optional(
+        Type.String({
+          default: '1',
+          description: `The page, read as Eve reads it: an integer's absolute value (\`-2\` is page 2); 0 or anything that is not an integer is page 1. At most ${MAX_PAGE}.`,
+          examples: ['2'],
+        }),
+      ),
+      max_results: Optional(
+        Type.String({
+          default: String(DEFAULT_PAGE_SIZE),
+          description: `Page size, read as Eve reads it: a number, its fraction dropped (\`10.5\` is 10); 0, a negative number or anything that is not a number is the default ${DEFAULT_PAGE_SIZE}; more than ${MAX_PAGE_SIZE} is taken as ${MAX_PAGE_SIZE}.`,
+          examples: ['50'],
+        }),
       ),
     }),
   );
@@ -126,9 +155,19 @@ function listQuery(spec: ListSpec<never, unknown>, whereDetail: string, whereExa
 
 const item = Type.Object({ id: Type.String({ description: 'The `_id`.' }) });
 const conditional = described(
-  Type.Object({ 'If-None-Match': Type.Optional(Type.String({ description: 'The ETag you hold: 304 without a body when it is still current.' })) }),
+  Type.Object({
+    'If-None-Match': Optional(Type.String({ description: 'The ETag you hold: 304 without a body when it is still current.' })),
+    'If-Modified-Since': Optional(
+      Type.String({ description: 'An RFC 1123 date: 304 without a body when the document did not change after it. With If-None-Match, both must hold.' }),
+    ),
+  }),
 );
-const notModified = { description: 'The client holds this version already (If-None-Match).', type: 'null', headers: etag } as const;
+const lastModified = { 'Last-Modified': Type.String({ description: 'When the document last changed (`_updated`), RFC 1123.' }) };
+const notModified = {
+  description: 'The client holds this version already (If-None-Match, If-Modified-Since).',
+  type: 'null',
+  headers: { ...etag, ...lastModified },
+} as const;
 
 /** GET of one document of the account by id, with its ETag (304 when the client holds it). */
 function getOperation<Document extends TSchema>(operationId: string, summary: string, document: Document, description: string) {
@@ -138,7 +177,7 @@ function getOperation<Document extends TSchema>(operationId: string, summary: st
     params: item,
     headers: conditional,
     response: {
-      200: refTo(document, { description, headers: etag }),
+      200: refTo(document, { description, headers: { ...etag, ...lastModified } }),
       304: notModified,
       401: unauthorized,
       404: notFound,
@@ -202,12 +241,7 @@ A JSON array of up to ${MAX_BULK_REGISTRATIONS} payments is a bulk insert, as Ev
 export const listPaymentsSchema = listOperation(
   'listPayments',
   "List your account's payments",
-  listQuery(
-    PAYMENT_LIST,
-    ' (equality; `bank_transaction_date` also takes a range: `{"$gte": date, "$lte": date}`)',
-    `{"status": "${PAYMENT_STATUS.warning}"}`,
-    'bank_transaction_date,-amount',
-  ),
+  listQuery(PAYMENT_LIST, `{"status": "${PAYMENT_STATUS.warning}", "amount": {"$gte": 100.0}}`, 'bank_transaction_date,-amount'),
   PaymentList,
 );
 
@@ -216,11 +250,30 @@ export const getPaymentSchema = getOperation('getPayment', 'Get a payment', Paym
 export const listCasesSchema = listOperation(
   'listCases',
   "List your account's cases",
-  listQuery(CASE_LIST, ' (equality)', `{"state": "${CASE_STATE.OPEN}"}`, '-_updated'),
+  listQuery(CASE_LIST, `{"state": "${CASE_STATE.OPEN}"}`, '-_updated'),
   CaseList,
 );
 
 export const getCaseSchema = getOperation('getCase', 'Get a case', Case, 'The case.');
+
+export const homeSchema = {
+  operationId: 'getHome',
+  summary: 'The API root: a link to each resource',
+  response: { 200: refTo(Home, { description: "Eve's home document." }), 401: unauthorized, 429: tooManyRequests },
+} satisfies FastifySchema;
+
+/** OPTIONS of a path: the methods it answers, without a key. */
+export function optionsSchema(operationId: string, allow: string) {
+  return {
+    operationId,
+    summary: 'The methods this path answers',
+    security: [],
+    response: {
+      200: { description: `No body; \`Allow: ${allow}\`.`, type: 'null', headers: { Allow: Type.String({ description: 'The methods.' }) } },
+      429: tooManyRequests,
+    },
+  } satisfies FastifySchema;
+}
 
 export const openApiDocumentSchema = {
   operationId: 'getOpenApiDocument',

@@ -3,21 +3,26 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPM
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Case, Db } from '../db/client.ts';
 import { findCase, findCases, listCasesByPage } from '../domain/cases.ts';
+import { formatRfc1123, readDate } from '../domain/dates.ts';
 import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
+import { RefusedFilterError } from '../domain/listFilter.ts';
 import { findPayment, listPaymentsByPage, registerPayment } from '../domain/payments.ts';
 import type { RegistrationObserver } from '../observability/metrics.ts';
 import { sendBulkRegistration } from './bulk.ts';
-import { caseDocument, createdPaymentDocument, paymentDocument, registrationFromRest } from './documentMapping.ts';
+import { stringifyDocument } from './decimalJson.ts';
+import { CASES, caseDocument, createdPaymentDocument, itemLinks, PAYMENTS, paymentDocument, registrationFromRest } from './documentMapping.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
 import { BadQueryError, CASE_LIST, PAYMENT_LIST, parseListQuery } from './listQuery.ts';
 import {
   describeRestApi,
   getCaseSchema,
   getPaymentSchema,
+  homeSchema,
   listCasesSchema,
   listPaymentsSchema,
   openApiDocumentSchema,
+  optionsSchema,
   registerPaymentSchema,
   restApiDocument,
 } from './openapi.ts';
@@ -35,9 +40,15 @@ export interface RestOptions {
   onRegistered?: RegistrationObserver;
 }
 
-/** The seed's resource names; hrefs and the Location header are built from them. */
-export const PAYMENTS = 'creditor--payments';
-export const CASES = 'cases';
+export { CASES, PAYMENTS };
+
+/** The methods each path answers (OPTIONS and 405 say so in `Allow`). */
+const ALLOWED = {
+  home: 'GET, HEAD, OPTIONS',
+  collection: 'GET, HEAD, OPTIONS, POST',
+  readOnlyCollection: 'GET, HEAD, OPTIONS',
+  item: 'GET, HEAD, OPTIONS',
+} as const;
 
 /**
  * The REST face compatible with the seed (Eve-style envelopes): parse, call the domain,
@@ -47,8 +58,10 @@ export const CASES = 'cases';
 export async function restRoutes(app: FastifyInstance, { db, onRegistered }: RestOptions): Promise<void> {
   // First: the routes below, with their schemas, make the OpenAPI document.
   await describeRestApi(app);
+  // Replies without a response schema too (errors, 304): amounts are written one way only.
+  app.setReplySerializer(stringifyDocument);
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error instanceof BadQueryError || error instanceof InvalidArgumentError ? 400 : error.statusCode;
+    const status = error instanceof BadQueryError || error instanceof InvalidArgumentError || error instanceof RefusedFilterError ? 400 : error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       return reply.code(status).send(errorBody(status, clientErrorMessage(error, status, request)));
     }
@@ -61,6 +74,17 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
   });
 
   app.get('/openapi.json', { schema: openApiDocumentSchema }, async () => restApiDocument(app));
+
+  // OPTIONS answers without a key, as Eve's does (browsers send it before the real request).
+  for (const [url, operationId, allow] of [
+    ['/', 'optionsHome', ALLOWED.home],
+    [`/${PAYMENTS}`, 'optionsPayments', ALLOWED.collection],
+    [`/${PAYMENTS}/:id`, 'optionsPayment', ALLOWED.item],
+    [`/${CASES}`, 'optionsCases', ALLOWED.readOnlyCollection],
+    [`/${CASES}/:id`, 'optionsCase', ALLOWED.item],
+  ] as const) {
+    app.options(url, { schema: optionsSchema(operationId, allow) }, async (_, reply) => reply.code(200).header('allow', allow).send());
+  }
 
   await app.register(async (plugin) => {
     // Each reply is type-checked against its status's response schema.
@@ -81,6 +105,11 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       }
       accountOf.set(request, caller.accountId);
     });
+
+    // Eve's home document: a link to each resource.
+    api.get('/', { schema: homeSchema }, async () => ({
+      _links: { child: [PAYMENTS, CASES].map((resource) => ({ href: resource, title: resource })) },
+    }));
 
     api.post(`/${PAYMENTS}`, { schema: registerPaymentSchema }, async (request, reply) => {
       // Eve answers an array of one as that document alone.
@@ -135,7 +164,8 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       const payment = isId(id) ? await findPayment(db, accountId, id) : null;
       if (!payment) return notFound(reply, 'creditor payment', id);
       const theCase = await caseOf(db, accountId, payment.caseId);
-      return sendItem(request, reply, payment.etag, paymentDocument(payment, theCase));
+      const document = { ...paymentDocument(payment, theCase), _links: itemLinks(PAYMENTS, payment.id) };
+      return sendItem(request, reply, { etag: payment.etag, updatedAt: payment.updatedAt }, document);
     });
 
     api.get(`/${CASES}`, { schema: listCasesSchema }, async (request) => {
@@ -152,8 +182,8 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
       const { id } = request.params;
       const theCase = isId(id) ? await findCase(db, account(request), id) : null;
       if (!theCase) return notFound(reply, 'case', id);
-      const document = caseDocument(theCase);
-      return sendItem(request, reply, document._etag, document);
+      const document = { ...caseDocument(theCase), _links: itemLinks(CASES, theCase.id) };
+      return sendItem(request, reply, { etag: document._etag, updatedAt: theCase.updatedAt }, document);
     });
 
     // The ledger is append-only and cases are the agency's: say so instead of a bare 404.
@@ -164,10 +194,10 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
         .send(errorBody(405, `The method is not allowed for the requested URL; allowed: ${allow}`));
     const refuse = (url: string, method: HTTPMethods[], allow: string) =>
       api.route({ method, url, handler: notAllowed(allow), config: { methodNotAllowed: true }, schema: { hide: true } });
-    refuse(`/${PAYMENTS}`, ['PUT', 'PATCH', 'DELETE'], 'GET, HEAD, POST');
-    refuse(`/${PAYMENTS}/:id`, ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET, HEAD');
-    refuse(`/${CASES}`, ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET, HEAD');
-    refuse(`/${CASES}/:id`, ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET, HEAD');
+    refuse(`/${PAYMENTS}`, ['PUT', 'PATCH', 'DELETE'], ALLOWED.collection);
+    refuse(`/${PAYMENTS}/:id`, ['POST', 'PUT', 'PATCH', 'DELETE'], ALLOWED.item);
+    refuse(`/${CASES}`, ['POST', 'PUT', 'PATCH', 'DELETE'], ALLOWED.readOnlyCollection);
+    refuse(`/${CASES}/:id`, ['POST', 'PUT', 'PATCH', 'DELETE'], ALLOWED.item);
   });
 }
 
@@ -199,10 +229,20 @@ function notFound(reply: FastifyReply, what: string, id: string) {
   return reply.code(404).send(errorBody(404, `No ${what} with id ${JSON.stringify(id)} was found.`));
 }
 
-/** An item with its ETag; a client that already holds this version gets 304 and no body. */
-function sendItem(request: FastifyRequest, reply: FastifyReply, etag: string, document: object) {
-  reply.header('etag', `"${etag}"`);
-  if (matchesEtag(headerValue(request, 'if-none-match'), etag)) return reply.code(304).send();
+/**
+ * An item with its ETag and Last-Modified. As Eve: 304 and no body when every validator the
+ * client sent holds (If-None-Match names this version; If-Modified-Since is not before its
+ * last change, compared in whole seconds as the header has no finer ones).
+ */
+function sendItem(request: FastifyRequest, reply: FastifyReply, version: { etag: string; updatedAt: Date }, document: object) {
+  reply.header('etag', `"${version.etag}"`).header('last-modified', formatRfc1123(version.updatedAt));
+  const validators: boolean[] = [];
+  const ifNoneMatch = headerValue(request, 'if-none-match');
+  if (ifNoneMatch) validators.push(matchesEtag(ifNoneMatch, version.etag));
+  // An unreadable date is ignored, as HTTP asks.
+  const since = readDate(headerValue(request, 'if-modified-since'))?.date;
+  if (since) validators.push(Math.floor(version.updatedAt.getTime() / 1000) * 1000 <= since.getTime());
+  if (validators.length > 0 && validators.every(Boolean)) return reply.code(304).send();
   return reply.send(document);
 }
 

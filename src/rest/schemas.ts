@@ -13,6 +13,7 @@ import {
   PAYMENT_STATUSES,
   STATUS_REASONS,
 } from '../domain/vocabulary.ts';
+import type { MoneyNumber } from './decimalJson.ts';
 
 /**
  * The documents of the REST face, as JSON Schemas (TypeBox): the route schemas refer to them,
@@ -31,16 +32,29 @@ const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 const id = (description?: string) =>
   Type.String({ pattern: '^[0-9a-f]{24}$', examples: ['6867e6b174dfc89e006084d1'], ...(description ? { description } : {}) });
 const etag = () => Type.String({ pattern: '^[0-9a-f]{40}$', description: 'Entity tag of this version of the document.' });
-const MONEY = `${CURRENCIES.join(' or ')}, at most 2 decimals.`;
-const money = (description = MONEY) => Type.Number({ minimum: 0, description });
+const MONEY = `${CURRENCIES.join(' or ')}, at most 2 decimals; always written with a decimal point (\`100.0\`, \`971.4\`), exact to the öre.`;
+/** An amount of a document: a JSON number written from integer öre (decimalJson.ts). */
+const money = (description = MONEY, options: { exclusiveMinimum?: number } = {}) =>
+  Type.Unsafe<MoneyNumber>(Type.Number(options.exclusiveMinimum === undefined ? { minimum: 0, description } : { ...options, description }));
 const currency = () => Type.Enum(CURRENCIES);
 const paymentStatus = () => Type.Enum(PAYMENT_STATUSES);
 const statusReason = () => Type.Union([Type.Enum(STATUS_REASONS), Type.Null()], { description: `Why the status is not \`${PAYMENT_STATUS.completed}\`.` });
+export const Link = Type.Object(
+  { title: Type.String(), href: Type.String({ description: 'Relative to the API root.' }) },
+  { $id: 'Link', additionalProperties: false },
+);
+
+/** Eve's HATEOAS links of one document: `self` always; `parent` and `collection` on GET of the item. */
+export const ItemLinks = Type.Object(
+  { self: refTo(Link), parent: Type.Optional(refTo(Link)), collection: Type.Optional(refTo(Link)) },
+  { $id: 'ItemLinks', additionalProperties: false },
+);
+
 /** What every stored document carries first. */
-const stored = () => ({ _id: id(), _created: rfc1123(), _updated: rfc1123() });
+const stored = () => ({ _id: id(), _created: rfc1123(), _updated: rfc1123(), _links: refTo(ItemLinks) });
 const dateInput = (rule: string) =>
   Type.String({
-    description: `RFC 1123 (\`Fri, 04 Jul 2025 16:20:41 GMT\`) or ISO 8601 with a time zone. ${rule}`,
+    description: `RFC 1123 (\`Fri, 04 Jul 2025 16:20:41 GMT\`; also a one-digit day or hour, names in any case, any weekday) or ISO 8601 with a time zone. ${rule}`,
     examples: ['Fri, 04 Jul 2025 16:20:41 GMT'],
   });
 
@@ -109,11 +123,12 @@ export const Payment = Type.Object(
   {
     ...stored(),
     _etag: etag(),
+    _payment_status: paymentStatus(),
     account: id(),
     creditor: id(),
     case: id(),
     currency: currency(),
-    amount: Type.Number({ exclusiveMinimum: 0, description: MONEY }),
+    amount: money(MONEY, { exclusiveMinimum: 0 }),
     settled_amount: money(),
     settled_costs: money(),
     settled_interest: money(),
@@ -128,6 +143,7 @@ export const Payment = Type.Object(
     file_import_report: nullable(Type.String()),
     case_invoice_number: Type.String(),
     case_reference_number: Type.String(),
+    invoice_number: Type.Optional(Type.String({ description: 'The `invoice_number` the registration named its case by, when it did.' })),
   },
   { $id: 'Payment', additionalProperties: false },
 );
@@ -149,11 +165,6 @@ export const Case = Type.Object(
   { $id: 'Case', additionalProperties: false },
 );
 
-export const Link = Type.Object(
-  { title: Type.String(), href: Type.String({ description: 'Relative to the API root.' }) },
-  { $id: 'Link', additionalProperties: false },
-);
-
 export const Meta = Type.Object(
   {
     page: Type.Integer({ minimum: 1 }),
@@ -161,6 +172,12 @@ export const Meta = Type.Object(
     total: Type.Integer({ minimum: 0, description: 'Items matching the query, on all pages.' }),
   },
   { $id: 'Meta', additionalProperties: false },
+);
+
+/** GET /: Eve's home document, a link to each resource. */
+export const Home = Type.Object(
+  { _links: Type.Object({ child: Type.Array(refTo(Link)) }, { additionalProperties: false }) },
+  { $id: 'Home', additionalProperties: false },
 );
 
 export const ListLinks = Type.Object(
@@ -237,6 +254,8 @@ export const DOCUMENT_SCHEMAS = [
   ErrorBody,
   PaymentsCreated,
   BulkError,
+  ItemLinks,
+  Home,
 ];
 
 /**
@@ -251,6 +270,8 @@ export type PaymentCreatedDocument = Static<typeof PaymentCreated>;
 export type PaymentDocument = Static<typeof Payment>;
 export type CaseDocument = Static<typeof Case>;
 export type LinkDocument = Static<typeof Link>;
+export type ItemLinksDocument = Static<typeof ItemLinks>;
+export type HomeDocument = Static<typeof Home>;
 export type ListLinksDocument = Static<typeof ListLinks>;
 export type MetaDocument = Static<typeof Meta>;
 export type ErrorDocument = Static<typeof ErrorBody>;

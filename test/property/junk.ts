@@ -230,10 +230,10 @@ const impossibleDates = fc.constantFrom(
   '20250704',
   '04/07/2025',
   '4 Jul 2025',
-  'Thu, 04 Jul 2025 16:20:41 GMT',
-  'Fri, 4 Jul 2025 16:20:41 GMT',
+  // (A one-digit day, any case and a weekday that does not match are accepted, as the existing REST system's strptime does.)
   'Fri, 04 Jul 2025 16:20:41 CET',
-  'fri, 04 jul 2025 16:20:41 gmt',
+  'Fri, 004 Jul 2025 16:20:41 GMT',
+  'Fry, 04 Jul 2025 16:20:41 GMT',
   'Fri, 31 Feb 2025 00:00:00 GMT',
   'Fri, 04 Jul 2025 24:00:00 GMT',
   `2025-07-04${' '.repeat(80)}`,

@@ -43,7 +43,7 @@ describe('/openapi.json', () => {
     const probe = Fastify({ logger: false });
     const served: string[] = [];
     probe.addHook('onRoute', (route) => {
-      const methods = [route.method].flat().filter((m) => m === 'GET' || m === 'POST');
+      const methods = [route.method].flat().filter((m) => m === 'GET' || m === 'POST' || m === 'OPTIONS');
       if ((route.config as { methodNotAllowed?: boolean } | undefined)?.methodNotAllowed) return;
       for (const m of methods) served.push(`${m} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
     });
@@ -109,11 +109,17 @@ describe('/openapi.json', () => {
       const found = await h.rest.get(item, key);
       expect(found.status).toBe(200);
       expect((await h.rest.get(item, { ...key, headers: { 'if-none-match': found.headers.etag as string } })).status).toBe(304);
+      expect((await h.rest.get(item, { ...key, headers: { 'if-modified-since': found.headers['last-modified'] as string } })).status).toBe(304);
       expect((await h.rest.get(item)).status).toBe(401);
       expect((await h.rest.get(item.replace(/[0-9a-f]{24}$/, 'f'.repeat(24)), key)).status).toBe(404);
     }
     expect((await h.rest.get(`/creditor--payments/${onClosed.body._id}`, key)).status).toBe(200);
     expect((await h.rest.get('/openapi.json')).status).toBe(200);
+    // Eve's home document, and OPTIONS on every path (no key needed).
+    expect((await h.rest.get('/', key)).status).toBe(200);
+    expect((await h.rest.get('/')).status).toBe(401);
+    const optionPaths = ['/', '/creditor--payments', `/creditor--payments/${created.body._id}`, '/cases', `/cases/${theCase.id}`];
+    for (const url of optionPaths) expect((await h.rest.request('OPTIONS', url)).status).toBe(200);
     // 414: an id over 100 characters, refused by the router.
     for (const item of ['/creditor--payments/', '/cases/']) expect((await h.rest.get(item + 'a'.repeat(101), key)).status).toBe(414);
     // 429: a server with a rate limit of 1 a minute, whose one request is spent first.
@@ -122,9 +128,10 @@ describe('/openapi.json', () => {
       const client = restClient(limited);
       expect((await client.get('/cases', key)).status).toBe(200);
       expect((await client.post('/creditor--payments', body, key)).status).toBe(429);
-      for (const url of ['/creditor--payments', `/creditor--payments/${created.body._id}`, '/cases', `/cases/${theCase.id}`, '/openapi.json']) {
+      for (const url of ['/', '/creditor--payments', `/creditor--payments/${created.body._id}`, '/cases', `/cases/${theCase.id}`, '/openapi.json']) {
         expect((await client.get(url, key)).status).toBe(429);
       }
+      for (const url of optionPaths) expect((await client.request('OPTIONS', url, key)).status).toBe(429);
     } finally {
       await limited.close();
     }

@@ -37,6 +37,7 @@ describe('POST /creditor--payments', () => {
         '_created',
         '_etag',
         '_id',
+        '_links',
         '_payment_status',
         '_status',
         '_updated',

@@ -174,7 +174,7 @@ describe('POST /creditor--payments with a body that is not a payment: 400/413/41
   it('refuses to edit or delete the ledger with 405', async () => {
     const res = await h.rest.request('DELETE', `/creditor--payments/${caseId}`, { apiKey: tenant.apiKey });
     expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
     expect(res.body._error.code).toBe(405);
   });
 });

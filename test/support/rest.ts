@@ -113,8 +113,8 @@ export const checkedResponses = new Set<string>();
 /** Throws when a response to a documented operation is not what the document says. */
 export async function checkAgainstDocument(method: string, url: string, response: RestResponse): Promise<void> {
   const template = await documentedPath(url);
-  const verb = method.toLowerCase() as 'get' | 'post';
-  if (!template || (verb !== 'get' && verb !== 'post')) return;
+  const verb = method.toLowerCase() as 'get' | 'post' | 'options';
+  if (!template || (verb !== 'get' && verb !== 'post' && verb !== 'options')) return;
   const document = await documentOnce();
   const operation = document.paths?.[template]?.[verb] as OpenAPIV3_1.OperationObject | undefined;
   if (!operation) return;

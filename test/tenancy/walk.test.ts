@@ -333,6 +333,19 @@ describe("account B walks every query, the mutation and every REST route with ac
       bPaymentIds.push(res.body._id);
     }
     expect((await asBRest('GET', '/openapi.json', '/openapi.json')).status).toBe(200);
+    // The home document and OPTIONS hold no account's data, whatever ids the path names.
+    expect((await asBRest('GET', '/', '/')).body._links.child.map((l: { href: string }) => l.href)).toEqual(['creditor--payments', 'cases']);
+    for (const [template, url] of [
+      ['/', '/'],
+      ['/creditor--payments', '/creditor--payments'],
+      ['/creditor--payments/{id}', `/creditor--payments/${A.payments[0]!.id}`],
+      ['/cases', '/cases'],
+      ['/cases/{id}', `/cases/${A.cases[0]!.id}`],
+    ] as const) {
+      const res = await asBRest('OPTIONS', template, url);
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('');
+    }
 
     const documented = Object.entries((await servedDocument()).paths ?? {}).flatMap(([path, operations]) =>
       Object.keys(operations ?? {}).map((method) => `${method.toUpperCase()} ${path}`),

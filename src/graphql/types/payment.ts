@@ -55,7 +55,7 @@ const PaymentFilter = builder.inputType('PaymentFilter', {
     case: t.id({ required: false }),
     status: t.field({ type: PaymentStatus, required: false }),
     bankTransactionDateFrom: t.field({ type: 'DateTime', required: false, description: 'Inclusive.' }),
-    bankTransactionDateTo: t.field({ type: 'DateTime', required: false, description: 'Inclusive.' }),
+    bankTransactionDateTo: t.field({ type: 'DateTime', required: false, description: 'Inclusive; a plain date (2025-07-04) includes that whole day.' }),
     creditorPaymentReference: t.string({ required: false }),
   }),
 });
@@ -80,7 +80,7 @@ builder.queryFields((t) => ({
           caseId: filter?.case,
           status: filter?.status,
           bankTransactionDateFrom: parseDateArg('filter.bankTransactionDateFrom', filter?.bankTransactionDateFrom),
-          bankTransactionDateTo: parseDateArg('filter.bankTransactionDateTo', filter?.bankTransactionDateTo),
+          bankTransactionDateTo: parseDateArg('filter.bankTransactionDateTo', filter?.bankTransactionDateTo, { upperBound: true }),
           creditorPaymentReference: filter?.creditorPaymentReference,
         },
         page,
