@@ -29,6 +29,8 @@ describe('schema.graphql', () => {
         'cases(after: String, filter: CaseFilter, first: Int): CaseConnection!',
         'creditor(id: ID!): Creditor',
         'creditors(after: String, first: Int): CreditorConnection!',
+        'node(id: ID!): Node',
+        'nodes(ids: [ID!]!): [Node]!',
       ].sort(),
     );
     expect(signature('Mutation')).toEqual(['registerPayment(input: RegisterPaymentInput!): RegisterPaymentPayload!']);
