@@ -11,6 +11,7 @@ import type { GraphQLContext } from './context.ts';
 import { LIMITS, requestLimits } from './limits.ts';
 import { createLoaders, type LoaderFactory } from './loaders.ts';
 import { schema } from './schema.ts';
+import { type TrustedDocuments, trustedDocumentsPlugin } from './trustedDocuments.ts';
 
 export interface GraphQLOptions {
   db: Db;
@@ -23,6 +24,8 @@ export interface GraphQLOptions {
   plugins?: Plugin[];
   /** Told the result of every registerPayment (metrics count them). */
   onRegistered?: RegistrationObserver;
+  /** The frontends' operations by hash; unset: any document runs. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 const EXAMPLE_OPERATION = `# Payments of your account, newest first, with the case each was applied to.
@@ -84,6 +87,7 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
     batching: false,
     plugins: [
       ...(options.plugins ?? []),
+      ...(options.trustedDocuments ? [trustedDocumentsPlugin(db, options.trustedDocuments)] : []),
       // Size limits on the document, checked while it is parsed and validated (cost, depth and
       // breadth are Pothos' complexity plugin, which knows page sizes).
       EnvelopArmorPlugin({

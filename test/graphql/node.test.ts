@@ -40,7 +40,11 @@ const test = base.extend('seeded', { scope: 'file' }, async ({ harness: h }): Pr
   const aCase = await a.openCase({ capital: '1000.00' });
   const aPayments: string[] = [];
   for (let i = 0; i < 60; i++) {
-    const r = await h.graphql(REGISTER, { input: seedExample(a.creditorId, aCase.id, { creditorPaymentReference: `N-${i}`, amount: `${i + 1}.00` }) }, { apiKey: a.apiKey });
+    const r = await h.graphql(
+      REGISTER,
+      { input: seedExample(a.creditorId, aCase.id, { creditorPaymentReference: `N-${i}`, amount: `${i + 1}.00` }) },
+      { apiKey: a.apiKey },
+    );
     expect(r.body.data.registerPayment.userErrors).toEqual([]);
     aPayments.push(r.body.data.registerPayment.payment.id);
   }
