@@ -4,8 +4,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { DestinationStream } from 'pino';
 import { type Db, poolOf } from './db/client.ts';
 import type { LoaderFactory } from './graphql/loaders.ts';
-import type { TrustedDocuments } from './graphql/trustedDocuments.ts';
 import { schema } from './graphql/schema.ts';
+import type { TrustedDocuments } from './graphql/trustedDocuments.ts';
 import { createGraphQL } from './graphql/yoga.ts';
 import { graphiqlPage } from './http/graphiql.ts';
 import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
