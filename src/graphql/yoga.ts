@@ -1,4 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -99,6 +100,8 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
         // Suggestions help people in GraphiQL, and the schema is public through introspection anyway.
         blockFieldSuggestion: { enabled: false },
       }),
+      // @defer and @stream: such operations run on graphql-js's executor (compiledExecution leaves them), within the same limits.
+      useDeferStream() as Plugin,
       // createGraphQL appends compiled execution after these: nothing is compiled or run for a request past a limit.
       requestLimits(),
     ],
