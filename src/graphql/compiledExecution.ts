@@ -81,7 +81,11 @@ export function compiledExecution(schema: GraphQLSchema, logger: Logger): Envelo
  * graphql-jit has no incremental delivery: an operation with @defer or @stream runs on the
  * graphql-js executor Yoga brings (@graphql-tools/executor), which answers in parts.
  */
+const incremental = new WeakMap<DocumentNode, boolean>();
 function deliversIncrementally(document: DocumentNode): boolean {
+  // Parsed documents are cached by Yoga: each is looked through once.
+  const known = incremental.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     Directive(node) {
@@ -92,6 +96,7 @@ function deliversIncrementally(document: DocumentNode): boolean {
       return undefined;
     },
   });
+  incremental.set(document, found);
   return found;
 }
 

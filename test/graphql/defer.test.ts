@@ -148,3 +148,15 @@ describe('@defer', () => {
     expect(await h.counts()).toEqual(before);
   });
 });
+
+describe('@defer for a client that accepts only JSON', () => {
+  test('answers 406 Not Acceptable: the parts need multipart/mixed (or text/event-stream)', async ({ harness: h, seeded }) => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': seeded.tenant.apiKey },
+      payload: JSON.stringify({ query: DEFERRED }),
+    });
+    expect(response.statusCode).toBe(406);
+  });
+});
