@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { type Db, poolOf } from './db/client.ts';
 import type { LoaderFactory } from './graphql/loaders.ts';
 import { schema } from './graphql/schema.ts';
+import type { TrustedDocuments } from './graphql/trustedDocuments.ts';
 import { createGraphQL } from './graphql/yoga.ts';
 import { graphiqlPage } from './http/graphiql.ts';
 import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
@@ -26,6 +27,8 @@ export interface AppConfig {
   /** Builds each GraphQL request's loaders (default: the batched ones); the benchmark injects its naive variant. */
   createLoaders?: LoaderFactory;
   graphiqlApiKey?: string;
+  /** Run the frontends' operations by hash, and only those when so configured (src/graphql/trustedDocuments.ts). */
+  trustedDocuments?: TrustedDocuments;
   /** Where log lines go (default stdout). */
   logStream?: DestinationStream;
   /** Serve Prometheus text at /metrics, without an API key (default true). */
@@ -91,6 +94,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     logger: app.log as never,
     createLoaders: config.createLoaders,
     graphiqlApiKey: config.graphiqlApiKey,
+    trustedDocuments: config.trustedDocuments,
     plugins: observability.graphqlPlugins,
     onRegistered: observability.registrationObserver('graphql'),
   });

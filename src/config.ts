@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DATABASE_URL } from './db/client.ts';
+import { readManifest, type TrustedDocuments } from './graphql/trustedDocuments.ts';
 
 /** Everything the service reads from its environment, in one place, checked at start. */
 export interface ServiceConfig {
@@ -23,6 +24,8 @@ export interface ServiceConfig {
   tracing: { endpoint: string; serviceName: string } | null;
   /** Hard deadline for draining requests on SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
+  /** The frontends' operations by hash (a manifest file); null: any document runs. */
+  trustedDocuments: TrustedDocuments | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -82,11 +85,28 @@ const Environment = z
     OTEL_EXPORTER_OTLP_ENDPOINT: setting(z.url({ protocol: /^https?$/ }).optional()),
     OTEL_SERVICE_NAME: setting(z.string().trim().default('creditor-payments')),
     SHUTDOWN_TIMEOUT_MS: setting(whole(1, MAX_MS).default(10_000)),
+    TRUSTED_DOCUMENTS_MANIFEST: setting(z.string().trim().optional()),
+    TRUSTED_DOCUMENTS_ONLY: setting(z.stringbool().default(false)),
+    TRUSTED_DOCUMENTS_OPEN_KEYS: setting(
+      z
+        .string()
+        .transform((list) =>
+          list
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+        )
+        .pipe(z.array(z.string().regex(/^[0-9a-f]{24}$/)))
+        .default([]),
+    ),
   })
   .superRefine((env, context) => {
     // Node refuses a headers timeout longer than the whole request's.
     if (env.REQUEST_TIMEOUT_MS > 0 && env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
       context.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'headers' });
+    }
+    if (env.TRUSTED_DOCUMENTS_ONLY && !env.TRUSTED_DOCUMENTS_MANIFEST) {
+      context.addIssue({ code: 'custom', path: ['TRUSTED_DOCUMENTS_ONLY'], message: 'manifest' });
     }
   });
 
@@ -114,10 +134,14 @@ const EXPECTED: Record<Variable, string> = {
   OTEL_EXPORTER_OTLP_ENDPOINT: 'the http:// or https:// URL of an OTLP/HTTP collector (unset: tracing off)',
   OTEL_SERVICE_NAME: 'a service name (default creditor-payments)',
   SHUTDOWN_TIMEOUT_MS: 'a whole number of milliseconds, at least 1 (default 10000)',
+  TRUSTED_DOCUMENTS_MANIFEST: 'the path of a JSON file mapping each operation hash to its document (unset: no trusted documents)',
+  TRUSTED_DOCUMENTS_ONLY: `${BOOLEAN} (default false; true needs TRUSTED_DOCUMENTS_MANIFEST)`,
+  TRUSTED_DOCUMENTS_OPEN_KEYS: 'comma-separated API key ids (24 hex characters each) that may send any document',
 };
 
 /** Values that may hold a password are never echoed. */
-const SECRET: ReadonlySet<Variable> = new Set(['DATABASE_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+// An open-keys list may hold a whole key pasted by mistake.
+const SECRET: ReadonlySet<Variable> = new Set(['DATABASE_URL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'TRUSTED_DOCUMENTS_OPEN_KEYS']);
 
 /** Reads and checks every variable; throws a ConfigError listing each bad one. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -128,6 +152,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]) as Variable;
       if (problems.has(name)) continue;
+      if (issue.message === 'manifest') {
+        problems.set(name, 'TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS_MANIFEST: set the manifest path, or unset TRUSTED_DOCUMENTS_ONLY.');
+        continue;
+      }
       if (issue.message === 'headers') {
         problems.set(
           name,
@@ -160,7 +188,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     metrics: e.METRICS,
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME } : null,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    trustedDocuments: e.TRUSTED_DOCUMENTS_MANIFEST
+      ? { documents: manifestOf(e.TRUSTED_DOCUMENTS_MANIFEST), only: e.TRUSTED_DOCUMENTS_ONLY, openKeyIds: new Set(e.TRUSTED_DOCUMENTS_OPEN_KEYS) }
+      : null,
   };
+}
+
+/** The manifest is read at start: a missing or broken file stops the start like any bad setting. */
+function manifestOf(path: string): Map<string, string> {
+  try {
+    return readManifest(path);
+  } catch (error) {
+    throw new ConfigError([`TRUSTED_DOCUMENTS_MANIFEST: ${(error as Error).message}; fix the file or unset the variable.`]);
+  }
 }
 
 /** DATABASE_URL alone, for the admin and migrate CLIs (they need none of the HTTP settings). */

@@ -47,6 +47,7 @@ async function start(): Promise<Running> {
     rateLimitPerMinute: config.rateLimitPerMinute,
     metrics: config.metrics,
     tracing: config.tracing ? { otlpEndpoint: config.tracing.endpoint, serviceName: config.tracing.serviceName } : undefined,
+    trustedDocuments: config.trustedDocuments ?? undefined,
     shuttingDown: () => shuttingDown,
     serverFactory: adopted.factory,
   });

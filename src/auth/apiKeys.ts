@@ -35,7 +35,7 @@ export async function revokeApiKey(db: Db, keyId: string): Promise<{ id: string;
  * One statement reads the key with its account (a JOIN, where Prisma's include would send
  * two), so GraphQL's account loader starts primed and `account { name }` costs no round trip.
  */
-export async function authenticate(db: Db, key: string | null | undefined): Promise<{ accountId: string; account: Account } | null> {
+export async function authenticate(db: Db, key: string | null | undefined): Promise<{ accountId: string; account: Account; keyId: string } | null> {
   const match = key ? KEY_FORMAT.exec(key) : null;
   if (!key || !match) return null;
   const [stored] = await readKey(db, match[1]!);
@@ -45,7 +45,7 @@ export async function authenticate(db: Db, key: string | null | undefined): Prom
   const equal = expected.length === presented.length && timingSafeEqual(expected, presented);
   if (!stored || !equal || stored.keyRevokedAt) return null;
   const { keySecretHash: _, keyRevokedAt: __, ...account } = stored;
-  return { accountId: account.id, account };
+  return { accountId: account.id, account, keyId: match[1]! };
 }
 
 /** The key's hash and revocation with every column of its account, in one typed statement. */

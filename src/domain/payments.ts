@@ -301,6 +301,11 @@ export function findPayment(db: Db, accountId: string, id: string): Promise<Paym
   return db.payment.findFirst({ where: { id, accountId } });
 }
 
+/** Payments of the account by id, in one query whatever the number. */
+export function findPayments(db: Db, accountId: string, ids: readonly string[]): Promise<Payment[]> {
+  return ids.length === 0 ? Promise.resolve([]) : db.payment.findMany({ where: { id: { in: [...ids] }, accountId } });
+}
+
 /** A newest-first page of the account's payments; the page and its count are typed statements (the hot path). */
 export function listPayments(db: Db, accountId: string, filter: PaymentFilter, page: PageRequest): Promise<Page<Payment>> {
   const rows = paymentRowFilter(filter);

@@ -51,6 +51,8 @@ export const MAX_BULK_REGISTRATIONS = 1_000;
 export const DEFAULT_PAGE_SIZE = 25;
 /** Largest page: GraphQL refuses more, REST takes more as this (Eve's behaviour). */
 export const MAX_PAGE_SIZE = 100;
+/** Ids in one GraphQL `nodes(ids:)` lookup: as many as a page holds. */
+export const MAX_NODE_IDS = MAX_PAGE_SIZE;
 
 // --- reading stored values ---
 

@@ -1,5 +1,6 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import {
+  BREAK,
   type DocumentNode,
   GraphQLError,
   type GraphQLLeafType,
@@ -8,6 +9,7 @@ import {
   getVariableValues,
   isEnumType,
   isScalarType,
+  visit,
 } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -23,6 +25,7 @@ import type { Logger } from 'pino';
  * - jit's errors carry locations but no AST nodes or source, and Yoga rebuilds errors from
  *   those when it masks and serialises them: they are rebuilt here with the document's source
  *   and positions, so locations survive. And errors come first again, as graphql-js puts them.
+ * - operations with @defer or @stream run on graphql-js's executor (jit cannot deliver in parts).
  * - jit keeps only the message of an error thrown while serialising a value (an invalid Date,
  *   say), so Yoga would show it unmasked: such errors are kept aside under a token message and
  *   given back as the original error, which is then masked and logged like any other.
@@ -65,12 +68,36 @@ export function compiledExecution(schema: GraphQLSchema, logger: Logger): Envelo
     useGraphQlJit(
       { customSerializers },
       {
-        enableIf: ({ schema, document, operationName, variableValues }) => variablesCoerce(schema, document, operationName, variableValues),
+        enableIf: ({ schema, document, operationName, variableValues }) =>
+          !deliversIncrementally(document) && variablesCoerce(schema, document, operationName, variableValues),
         onError: (result) => logger.error({ errors: result.errors }, 'a GraphQL operation did not compile'),
       },
     ),
     asGraphQLJs,
   ];
+}
+
+/**
+ * graphql-jit has no incremental delivery: an operation with @defer or @stream runs on the
+ * graphql-js executor Yoga brings (@graphql-tools/executor), which answers in parts.
+ */
+const incremental = new WeakMap<DocumentNode, boolean>();
+function deliversIncrementally(document: DocumentNode): boolean {
+  // Parsed documents are cached by Yoga: each is looked through once.
+  const known = incremental.get(document);
+  if (known !== undefined) return known;
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if (node.name.value === 'defer' || node.name.value === 'stream') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  incremental.set(document, found);
+  return found;
 }
 
 function variablesCoerce(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: unknown): boolean {

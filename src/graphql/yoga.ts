@@ -1,4 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ import type { GraphQLContext } from './context.ts';
 import { LIMITS, requestLimits } from './limits.ts';
 import { createLoaders, type LoaderFactory } from './loaders.ts';
 import { schema } from './schema.ts';
+import { type TrustedDocuments, trustedDocumentsPlugin } from './trustedDocuments.ts';
 
 export interface GraphQLOptions {
   db: Db;
@@ -23,6 +25,8 @@ export interface GraphQLOptions {
   plugins?: Plugin[];
   /** Told the result of every registerPayment (metrics count them). */
   onRegistered?: RegistrationObserver;
+  /** The frontends' operations by hash; unset: any document runs. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 const EXAMPLE_OPERATION = `# Payments of your account, newest first, with the case each was applied to.
@@ -84,6 +88,7 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
     batching: false,
     plugins: [
       ...(options.plugins ?? []),
+      ...(options.trustedDocuments ? [trustedDocumentsPlugin(db, options.trustedDocuments)] : []),
       // Size limits on the document, checked while it is parsed and validated (cost, depth and
       // breadth are Pothos' complexity plugin, which knows page sizes).
       EnvelopArmorPlugin({
@@ -95,6 +100,8 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
         // Suggestions help people in GraphiQL, and the schema is public through introspection anyway.
         blockFieldSuggestion: { enabled: false },
       }),
+      // @defer and @stream: such operations run on graphql-js's executor (compiledExecution leaves them), within the same limits.
+      useDeferStream() as Plugin,
       // createGraphQL appends compiled execution after these: nothing is compiled or run for a request past a limit.
       requestLimits(),
     ],

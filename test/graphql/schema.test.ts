@@ -29,6 +29,8 @@ describe('schema.graphql', () => {
         'cases(after: String, before: String, filter: CaseFilter, first: Int, last: Int): CaseConnection!',
         'creditor(id: ID!): Creditor',
         'creditors(after: String, before: String, first: Int, last: Int): CreditorConnection!',
+        'node(id: ID!): Node',
+        'nodes(ids: [ID!]!): [Node]!',
       ].sort(),
     );
     expect(signature('Mutation')).toEqual(['registerPayment(input: RegisterPaymentInput!): RegisterPaymentPayload!']);

@@ -47,6 +47,7 @@ describe('configuration read at start', () => {
       metrics: true,
       tracing: null,
       shutdownTimeoutMs: 10_000,
+      trustedDocuments: null,
     });
   });
 
@@ -84,6 +85,7 @@ describe('configuration read at start', () => {
       metrics: false,
       tracing: { endpoint: 'http://collector:4318', serviceName: 'payments-eu' },
       shutdownTimeoutMs: 25_000,
+      trustedDocuments: null,
     });
     expect(readConfig({ DATABASE_URL: 'postgresql://db/payments' }).demo).toBe(false);
     expect(readConfig({ LOG_LEVEL: '', PORT: '' })).toMatchObject({ logLevel: 'info', port: 4000 });

@@ -169,6 +169,17 @@ const QUERY_WALKS: Record<string, () => Promise<void>> = {
   case: async () => {
     for (const c of A.cases) expect(await asB(`query($id: ID!) { case(id: $id) { ${CASE_FIELDS} } }`, { id: c.id })).toEqual({ case: null });
   },
+  node: async () => {
+    for (const id of [...A.payments.map((p) => p.id), ...A.cases.map((c) => c.id), ...A.creditorIds]) {
+      expect(await asB(`query($id: ID!) { node(id: $id) { id ... on Payment { ${PAYMENT_FIELDS} } ... on Case { ${CASE_FIELDS} } } }`, { id })).toEqual({
+        node: null,
+      });
+    }
+  },
+  nodes: async () => {
+    const ids = [...A.payments.map((p) => p.id), ...A.cases.map((c) => c.id), ...A.creditorIds];
+    expect(await asB(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids })).toEqual({ nodes: ids.map(() => null) });
+  },
   caseByInvoiceNumber: async () => {
     for (const c of A.cases) {
       for (const creditor of [c.creditorId, b.creditorId]) {

@@ -1,14 +1,16 @@
-import { findCase, findCaseByInvoiceNumber, listCases, remainingTotal } from '../../domain/cases.ts';
+import { findCaseByInvoiceNumber, listCases, remainingTotal } from '../../domain/cases.ts';
 import { isId } from '../../domain/ids.ts';
 import { checkPageRequest } from '../../domain/paging.ts';
 import { caseStateOf, currencyOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { connectionField } from '../connection.ts';
 import { CaseState, Currency } from './enums.ts';
+import { NodeRef, nodeType } from './node.ts';
 import { CaseConnection, CaseRef, CreditorRef, loadedRow, PaymentConnection } from './objectRefs.ts';
 
 CaseRef.implement({
   description: 'A collection case of a creditor, and what remains to be paid on it.',
+  interfaces: [NodeRef],
   fields: (t) => ({
     id: t.exposeID('id'),
     creditor: t.field({ type: CreditorRef, resolve: async (c, _, ctx) => loadedRow(await ctx.loaders.creditor.load(c.creditorId), 'creditor') }),
@@ -37,13 +39,10 @@ const CaseFilter = builder.inputType('CaseFilter', {
   }),
 });
 
+// The shared case loader: a case found by id brings its creditor along.
+nodeType(CaseRef, 'case', (ctx) => ctx.loaders.case);
+
 builder.queryFields((t) => ({
-  case: t.field({
-    type: CaseRef,
-    nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_, { id }, ctx) => (isId(id) ? findCase(ctx.db, ctx.accountId, id) : null),
-  }),
   caseByInvoiceNumber: t.field({
     type: CaseRef,
     nullable: true,

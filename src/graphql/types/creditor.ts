@@ -1,13 +1,14 @@
-import { findCreditor, listCreditors } from '../../domain/creditors.ts';
-import { isId } from '../../domain/ids.ts';
+import { listCreditors } from '../../domain/creditors.ts';
 import { checkPageRequest } from '../../domain/paging.ts';
 import { builder } from '../builder.ts';
 import { connectionField } from '../connection.ts';
 import { AccountRef } from './account.ts';
+import { NodeRef, nodeType } from './node.ts';
 import { CaseConnection, CreditorConnection, CreditorRef, loadedRow } from './objectRefs.ts';
 
 CreditorRef.implement({
   description: 'A legal entity that owns claims; belongs to one account.',
+  interfaces: [NodeRef],
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -21,13 +22,9 @@ CreditorRef.implement({
   }),
 });
 
+nodeType(CreditorRef, 'creditor', (ctx) => ctx.loaders.creditor);
+
 builder.queryFields((t) => ({
-  creditor: t.field({
-    type: CreditorRef,
-    nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_, { id }, ctx) => (isId(id) ? findCreditor(ctx.db, ctx.accountId, id) : null),
-  }),
   creditors: connectionField(t, {
     type: CreditorConnection,
     description: 'Creditors of your account, newest first.',

@@ -1,15 +1,16 @@
-import { isId } from '../../domain/ids.ts';
-import { findPayment, listPayments, settledAmount } from '../../domain/payments.ts';
+import { findPayments, listPayments, settledAmount } from '../../domain/payments.ts';
 import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { connectionField } from '../connection.ts';
 import { parseDateArg } from '../dateArgs.ts';
 import { AccountRef } from './account.ts';
 import { Currency, PaymentStatus } from './enums.ts';
+import { NodeRef, nodeType, requestLoader } from './node.ts';
 import { CaseRef, CreditorRef, loadedRow, PaymentConnection, PaymentRef } from './objectRefs.ts';
 
 PaymentRef.implement({
   description: 'Money a debtor paid straight to the creditor, reported so it is applied to the case. Never edited or deleted.',
+  interfaces: [NodeRef],
   fields: (t) => ({
     id: t.exposeID('id'),
     account: t.field({ type: AccountRef, resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.account.load(p.accountId), 'account') }),
@@ -60,13 +61,13 @@ const PaymentFilter = builder.inputType('PaymentFilter', {
   }),
 });
 
+nodeType(
+  PaymentRef,
+  'payment',
+  requestLoader((ctx, ids) => findPayments(ctx.db, ctx.accountId, ids)),
+);
+
 builder.queryFields((t) => ({
-  payment: t.field({
-    type: PaymentRef,
-    nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_, { id }, ctx) => (isId(id) ? findPayment(ctx.db, ctx.accountId, id) : null),
-  }),
   payments: connectionField(t, {
     type: PaymentConnection,
     description: 'Payments of your account, newest first.',
