@@ -6,7 +6,9 @@ import { type Db, poolOf } from './db/client.ts';
 import type { LoaderFactory } from './graphql/loaders.ts';
 import { schema } from './graphql/schema.ts';
 import { createGraphQL } from './graphql/yoga.ts';
+import { closeEventBus } from './events/index.ts';
 import { graphiqlPage } from './http/graphiql.ts';
+import { serveGraphQLOverWebSocket } from './http/graphqlWebSocket.ts';
 import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
 import { registerExactJsonParser } from './http/jsonBody.ts';
 import { limitRequestRate } from './http/rateLimit.ts';
@@ -95,6 +97,14 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     onRegistered: observability.registrationObserver('graphql'),
   });
   const graphiql = graphiqlPage(yoga);
+  // Subscriptions over WebSocket on the same port and path; over SSE they are ordinary requests.
+  const webSocket = serveGraphQLOverWebSocket(app.server, yoga, config.db);
+  const endLive = async () => {
+    await webSocket.close();
+    await closeEventBus(config.db);
+  };
+  liveUpdates.set(app, endLive);
+  app.addHook('preClose', endLive);
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -146,6 +156,16 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     return sendFailure(request, reply, 404, `The requested URL ${echoed(request.method)} ${echoed(path)} was not found on the server.`, 'NOT_FOUND');
   });
   return app;
+}
+
+const liveUpdates = new WeakMap<FastifyInstance, () => Promise<void>>();
+
+/**
+ * Ends every live subscription (SSE streams complete, WebSockets close with 1001): a draining
+ * server calls it first, as open subscriptions would otherwise hold it up to its deadline.
+ */
+export async function endLiveUpdates(app: FastifyInstance): Promise<void> {
+  await liveUpdates.get(app)?.();
 }
 
 /** The first of a GraphQL GET's JSON parameters that does not parse, if any. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
+import { paymentRegistered } from './events.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { newId } from './ids.ts';
 import {
@@ -108,6 +109,7 @@ export async function registerPayment(db: Db, accountId: string, input: Record<s
       },
       TRANSACTION_OPTIONS,
     );
+    paymentRegistered(db, payment);
     return { ok: true, payment, case: caseAfter, replayed: false };
   } catch (error) {
     if (error instanceof CommitOutcomeUnknown) {
