@@ -60,7 +60,11 @@ describe.each(['SSE', 'WebSocket'] as const)('paymentRegistered over %s', (trans
   test('delivers a payment registered through GraphQL and one through REST, read in full', async ({ harness, tenant, baseUrl }) => {
     const theCase = await tenant.openCase({ capital: '1000.00' });
     const { subscription, dispose } = await subscribe(harness, baseUrl, tenant.apiKey, PAYMENT_REGISTERED);
-    const viaGraphQL = await harness.graphql(REGISTER, { input: seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextReference() }) }, { apiKey: tenant.apiKey });
+    const viaGraphQL = await harness.graphql(
+      REGISTER,
+      { input: seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextReference() }) },
+      { apiKey: tenant.apiKey },
+    );
     const first = await subscription.next();
     expect(first).toEqual({
       data: {
@@ -74,9 +78,13 @@ describe.each(['SSE', 'WebSocket'] as const)('paymentRegistered over %s', (trans
         },
       },
     });
-    const viaRest = await harness.rest.post('/creditor--payments', paymentBody(tenant.creditorId, theCase.id, { amount: 250, creditor_payment_reference: nextReference() }), {
-      apiKey: tenant.apiKey,
-    });
+    const viaRest = await harness.rest.post(
+      '/creditor--payments',
+      paymentBody(tenant.creditorId, theCase.id, { amount: 250, creditor_payment_reference: nextReference() }),
+      {
+        apiKey: tenant.apiKey,
+      },
+    );
     expect(viaRest.status).toBe(201);
     const second = await subscription.next();
     // The case as this payment left it: each event is read afresh, not from the first one's loaders.
@@ -91,8 +99,16 @@ describe.each(['SSE', 'WebSocket'] as const)('paymentRegistered over %s', (trans
     const tenantCase = await tenant.openCase({ capital: '500.00' });
     const { subscription, dispose } = await subscribe(harness, baseUrl, other.apiKey, PAYMENT_REGISTERED);
     // The tenant's payment first, then the other account's own: the first message is its own.
-    await harness.graphql(REGISTER, { input: seedExample(tenant.creditorId, tenantCase.id, { creditorPaymentReference: nextReference() }) }, { apiKey: tenant.apiKey });
-    const own = await harness.graphql(REGISTER, { input: seedExample(other.creditorId, ownCase.id, { creditorPaymentReference: nextReference() }) }, { apiKey: other.apiKey });
+    await harness.graphql(
+      REGISTER,
+      { input: seedExample(tenant.creditorId, tenantCase.id, { creditorPaymentReference: nextReference() }) },
+      { apiKey: tenant.apiKey },
+    );
+    const own = await harness.graphql(
+      REGISTER,
+      { input: seedExample(other.creditorId, ownCase.id, { creditorPaymentReference: nextReference() }) },
+      { apiKey: other.apiKey },
+    );
     const first = await subscription.next();
     expect(first?.data.paymentRegistered).toMatchObject({ id: own.body.data.registerPayment.payment.id, account: { id: other.accountId } });
     await subscription.close();
@@ -103,12 +119,17 @@ describe.each(['SSE', 'WebSocket'] as const)('paymentRegistered over %s', (trans
     const watched = await tenant.openCase({ capital: '500.00' });
     const unwatched = await tenant.openCase({ capital: '500.00' });
     const secondCreditor = await createCreditor(harness.db, tenant.accountId, 'Second Creditor AB');
-    const ofSecond = await openCase(harness.db, { creditorId: secondCreditor.id, invoiceNumber: `S-${nextReference()}`, referenceNumber: nextReference(), capital: '500.00' });
+    const ofSecond = await openCase(harness.db, {
+      creditorId: secondCreditor.id,
+      invoiceNumber: `S-${nextReference()}`,
+      referenceNumber: nextReference(),
+      capital: '500.00',
+    });
     const byCase = await subscribe(harness, baseUrl, tenant.apiKey, PAYMENT_REGISTERED, { filter: { case: watched.id } });
     const byCreditor = await subscribe(harness, baseUrl, tenant.apiKey, PAYMENT_REGISTERED, { filter: { creditor: secondCreditor.id } });
     const register = async (creditor: string, caseId: string) =>
-      (await harness.graphql(REGISTER, { input: seedExample(creditor, caseId, { creditorPaymentReference: nextReference() }) }, { apiKey: tenant.apiKey })).body.data
-        .registerPayment.payment.id as string;
+      (await harness.graphql(REGISTER, { input: seedExample(creditor, caseId, { creditorPaymentReference: nextReference() }) }, { apiKey: tenant.apiKey })).body
+        .data.registerPayment.payment.id as string;
     await register(tenant.creditorId, unwatched.id);
     const onSecond = await register(secondCreditor.id, ofSecond.id);
     const onWatched = await register(tenant.creditorId, watched.id);
@@ -124,10 +145,22 @@ describe.each(['SSE', 'WebSocket'] as const)('paymentRegistered over %s', (trans
     const theCase = await tenant.openCase({ capital: '300.00' });
     const other = await tenant.openCase({ capital: '300.00' });
     const { subscription, dispose } = await subscribe(harness, baseUrl, tenant.apiKey, CASE_CHANGED, { id: theCase.id });
-    await harness.graphql(REGISTER, { input: seedExample(tenant.creditorId, other.id, { creditorPaymentReference: nextReference() }) }, { apiKey: tenant.apiKey });
-    await harness.graphql(REGISTER, { input: seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextReference() }) }, { apiKey: tenant.apiKey });
+    await harness.graphql(
+      REGISTER,
+      { input: seedExample(tenant.creditorId, other.id, { creditorPaymentReference: nextReference() }) },
+      { apiKey: tenant.apiKey },
+    );
+    await harness.graphql(
+      REGISTER,
+      { input: seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextReference() }) },
+      { apiKey: tenant.apiKey },
+    );
     expect(await subscription.next()).toEqual({ data: { caseChanged: { id: theCase.id, state: 'OPEN', remainingTotal: '200.00' } } });
-    await harness.graphql(REGISTER, { input: seedExample(tenant.creditorId, theCase.id, { amount: '200.00', creditorPaymentReference: nextReference() }) }, { apiKey: tenant.apiKey });
+    await harness.graphql(
+      REGISTER,
+      { input: seedExample(tenant.creditorId, theCase.id, { amount: '200.00', creditorPaymentReference: nextReference() }) },
+      { apiKey: tenant.apiKey },
+    );
     expect(await subscription.next()).toEqual({ data: { caseChanged: { id: theCase.id, state: 'PAID', remainingTotal: '0.00' } } });
     await subscription.close();
     await dispose();
@@ -199,7 +232,10 @@ describe('refusals', () => {
     const greedy = await harness.createTenant('Greedy');
     const open = await Promise.all(Array.from({ length: LIMITS.subscriptionsPerAccount }, () => overSse(baseUrl, greedy.apiKey, PAYMENT_REGISTERED)));
     const ws = webSocketClient(baseUrl, greedy.apiKey);
-    for (const attempt of [subscribeOverSse(baseUrl, greedy.apiKey, PAYMENT_REGISTERED).then((a) => a.refused ?? a.subscription!.next()), ws.subscribe(PAYMENT_REGISTERED).next()]) {
+    for (const attempt of [
+      subscribeOverSse(baseUrl, greedy.apiKey, PAYMENT_REGISTERED).then((a) => a.refused ?? a.subscription!.next()),
+      ws.subscribe(PAYMENT_REGISTERED).next(),
+    ]) {
       expect((await attempt)?.errors?.[0]?.extensions?.code).toBe('SUBSCRIPTION_LIMIT');
     }
     // Another account is not affected.
@@ -242,7 +278,8 @@ describe('a slow subscriber', () => {
     const subscription = await overSse(baseUrl, tenant.apiKey, PAYMENT_REGISTERED, { filter: { case: theCase.id } });
     // Events for a payment id that does not exist would fail to load: the overflow comes first anyway,
     // since they all arrive before the subscriber reads any.
-    for (let i = 0; i < LIMITS.subscriberQueue + 2; i++) bus.publish({ accountId: tenant.accountId, paymentId: `p${i}`, caseId: theCase.id, creditorId: tenant.creditorId });
+    for (let i = 0; i < LIMITS.subscriberQueue + 2; i++)
+      bus.publish({ accountId: tenant.accountId, paymentId: `p${i}`, caseId: theCase.id, creditorId: tenant.creditorId });
     const messages = [];
     for (let message = await subscription.next(); message; message = await subscription.next()) messages.push(message);
     expect(messages.at(-1)?.errors?.[0]?.extensions?.code).toBe('SUBSCRIBER_TOO_SLOW');
