@@ -326,3 +326,40 @@ describe.runIf(onPostgres)('across processes (Postgres)', () => {
     }
   });
 });
+
+describe('shutting down', () => {
+  test('SIGTERM ends open subscriptions (SSE completes, WebSocket closes 1001) and the process exits 0 promptly', async ({ harness, tenant }) => {
+    const server = await startServer({ DATABASE_URL: harness.url, SHUTDOWN_TIMEOUT_MS: '10000' });
+    try {
+      const sse = await overSse(server.url, tenant.apiKey, PAYMENT_REGISTERED);
+      const ws = webSocketClient(server.url, tenant.apiKey);
+      const overWs = ws.subscribe(PAYMENT_REGISTERED);
+      // Both subscriptions are in place once a payment reaches both.
+      const theCase = await tenant.openCase({ capital: '100.00' });
+      const firstOverWs = overWs.next(8_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const registered = await fetch(`${server.url}/creditor--payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
+        body: JSON.stringify(paymentBody(tenant.creditorId, theCase.id, { amount: 1, creditor_payment_reference: nextReference() })),
+      });
+      expect(registered.status).toBe(201);
+      expect((await sse.next())?.data.paymentRegistered.amount).toBe('1.00');
+      expect((await firstOverWs)?.data.paymentRegistered.amount).toBe('1.00');
+      const wsEnded = overWs.next(8_000).then(
+        (message) => message,
+        (error: unknown) => error,
+      );
+      const started = Date.now();
+      const exited = server.stop('SIGTERM');
+      expect(await sse.next(8_000)).toBeNull();
+      await wsEnded;
+      expect(ws.closed.code).toBe(1001);
+      expect(await exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await ws.dispose();
+    } finally {
+      await server.stop('SIGKILL');
+    }
+  });
+});
