@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
-import { paymentRegistered } from './events.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
+import { paymentRegistered } from './events.ts';
 import { newId } from './ids.ts';
 import {
   type CheckedPageRequest,

@@ -200,15 +200,16 @@ function checkBeforeRunning(args: ExecutionArgs, setResultAndStopExecution: (res
   for (const definition of definitions) {
     budget = remainingAfter(variables[definition.variable.name.value], budget);
     if (budget < 0) {
-      return refused(
-        [new GraphQLError(`Variables too large: at most ${LIMITS.variableValues} values (object fields, list items and scalars).`)],
-        'BAD_USER_INPUT',
-      );
+      refused([new GraphQLError(`Variables too large: at most ${LIMITS.variableValues} values (object fields, list items and scalars).`)], 'BAD_USER_INPUT');
+      return;
     }
   }
   if (definitions.length > 0) {
     const coerced = getVariableValues(args.schema, definitions, variables, { maxErrors: LIMITS.errors });
-    if (coerced.errors) return refused(coerced.errors, 'BAD_USER_INPUT');
+    if (coerced.errors) {
+      refused(coerced.errors, 'BAD_USER_INPUT');
+      return;
+    }
   }
   const costErrors = validate(args.schema, args.document, [
     createComplexityRule({
@@ -220,7 +221,7 @@ function checkBeforeRunning(args: ExecutionArgs, setResultAndStopExecution: (res
       maxBreadth: LIMITS.breadth,
     }),
   ]);
-  if (costErrors.length > 0) return refused(costErrors, 'QUERY_COMPLEXITY');
+  if (costErrors.length > 0) refused(costErrors, 'QUERY_COMPLEXITY');
 }
 
 /** Characters of a value quoted in an error message. */

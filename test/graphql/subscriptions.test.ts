@@ -1,11 +1,11 @@
-import { createCreditor } from '../../src/domain/creditors.ts';
 import { openCase } from '../../src/domain/cases.ts';
-import { eventBusOf } from '../../src/events/index.ts';
+import { createCreditor } from '../../src/domain/creditors.ts';
 import { FELL_BEHIND, paymentFeed } from '../../src/events/feed.ts';
+import { eventBusOf } from '../../src/events/index.ts';
 import { LIMITS } from '../../src/graphql/limits.ts';
 import { onPostgres } from '../support/database.ts';
 import { describe, expect } from '../support/fixtures.ts';
-import { eventually, type LiveSubscription, liveTest as test, subscribeOverSse, webSocketClient } from '../support/live.ts';
+import { eventually, type LiveSubscription, subscribeOverSse, liveTest as test, webSocketClient } from '../support/live.ts';
 import { startServer } from '../support/processes.ts';
 import { paymentBody, seedExample } from '../support/registration.ts';
 import { REGISTER } from './operations.ts';
@@ -40,7 +40,11 @@ describe.each(['SSE', 'WebSocket'] as const)('paymentRegistered over %s', (trans
     held += 1;
     if (transport === 'SSE') {
       const sse = await overSse(baseUrl, apiKey, query, variables);
-      return { subscription: { ...sse, close: async () => ((held -= 1), await sse.close()) }, dispose: async () => {} };
+      const close = async () => {
+        held -= 1;
+        await sse.close();
+      };
+      return { subscription: { ...sse, close }, dispose: async () => {} };
     }
     const ws = webSocketClient(baseUrl, apiKey);
     const subscription = ws.subscribe(query, variables);
@@ -50,8 +54,15 @@ describe.each(['SSE', 'WebSocket'] as const)('paymentRegistered over %s', (trans
     let used = false;
     return {
       subscription: {
-        next: (ms?: number) => (used ? subscription.next(ms) : ((used = true), first)),
-        close: async () => ((held -= 1), await subscription.close()),
+        next: (ms?: number) => {
+          if (used) return subscription.next(ms);
+          used = true;
+          return first;
+        },
+        close: async () => {
+          held -= 1;
+          await subscription.close();
+        },
       } satisfies LiveSubscription,
       dispose: async () => ws.dispose(),
     };
