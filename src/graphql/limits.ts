@@ -150,7 +150,7 @@ function remainingAfter(value: unknown, budget: number): number {
  * The limits of src/graphql/limits.ts, all checked before any compiling or executing:
  * - while validating (cached per document): the expanded size of the document, before
  *   graphql-js' own rules (some of which expand fragments pairwise), and the operation type;
- * - per request, just before execution: the size of the variables, their coercion (reporting a
+ * - per request, just before execution (or before a subscription opens its stream): the size of the variables, their coercion (reporting a
  *   few errors, not one per unknown field), then cost, depth and breadth with the request's
  *   variables (Pothos' complexity rule, which knows page sizes);
  * - on every answer: how many errors it reports and how long their messages are.
