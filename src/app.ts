@@ -3,12 +3,14 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { type Db, poolOf } from './db/client.ts';
+import { closeEventBus } from './events/index.ts';
 import type { LoaderFactory } from './graphql/loaders.ts';
 import { schema } from './graphql/schema.ts';
 import type { TrustedDocuments } from './graphql/trustedDocuments.ts';
 import { createGraphQL } from './graphql/yoga.ts';
 import { graphiqlPage } from './http/graphiql.ts';
 import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
+import { serveGraphQLOverWebSocket } from './http/graphqlWebSocket.ts';
 import { registerExactJsonParser } from './http/jsonBody.ts';
 import { limitRequestRate } from './http/rateLimit.ts';
 import { answerClientError, MAX_PATH_SEGMENT_LENGTH, type Timeouts, timeoutOptions } from './http/transport.ts';
@@ -99,6 +101,14 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     onRegistered: observability.registrationObserver('graphql'),
   });
   const graphiql = graphiqlPage(yoga);
+  // Subscriptions over WebSocket on the same port and path; over SSE they are ordinary requests.
+  const webSocket = serveGraphQLOverWebSocket(app.server, yoga, config.db);
+  const endLive = async () => {
+    await webSocket.close();
+    await closeEventBus(config.db);
+  };
+  liveUpdates.set(app, endLive);
+  app.addHook('preClose', endLive);
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -150,6 +160,16 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     return sendFailure(request, reply, 404, `The requested URL ${echoed(request.method)} ${echoed(path)} was not found on the server.`, 'NOT_FOUND');
   });
   return app;
+}
+
+const liveUpdates = new WeakMap<FastifyInstance, () => Promise<void>>();
+
+/**
+ * Ends every live subscription (SSE streams complete, WebSockets close with 1001): a draining
+ * server calls it first, as open subscriptions would otherwise hold it up to its deadline.
+ */
+export async function endLiveUpdates(app: FastifyInstance): Promise<void> {
+  await liveUpdates.get(app)?.();
 }
 
 /** The first of a GraphQL GET's JSON parameters that does not parse, if any. */

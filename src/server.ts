@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from './app.ts';
+import { createApp, endLiveUpdates } from './app.ts';
 import { ConfigError, readConfig, type ServiceConfig } from './config.ts';
 import { connectDb, type Db } from './db/client.ts';
 import { deployMigrations } from './db/migrate.ts';
@@ -150,6 +150,7 @@ async function shutDown(signal: NodeJS.Signals) {
   app.log.info({ signal }, 'shutting down: draining requests in flight');
   for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
   try {
+    await endLiveUpdates(app);
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     await app.close();
     if (demo) await retireDemoKey(db, demo);

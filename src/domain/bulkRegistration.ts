@@ -2,6 +2,7 @@ import type { Case, Db, Payment } from '../db/client.ts';
 import { Prisma } from '../db/client.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, InvalidArgumentError, message, named, OutcomeUnknownError } from './errors.ts';
+import { paymentRegistered } from './events.ts';
 import { caseFailures, conflictError, identifyingKey, newPayment, type RegisterResult, TRANSACTION_OPTIONS } from './payments.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { MAX_BULK_REGISTRATIONS } from './vocabulary.ts';
@@ -207,6 +208,7 @@ async function storeBulk(db: Db, accountId: string, steps: Step[], now: Date): P
     const byId = new Map(stored.map((p) => [p.id, p]));
     created = ids.map((id) => byId.get(id)!);
   }
+  for (const payment of created) paymentRegistered(db, payment);
   const items: StoredRegistration[] = [];
   let next = 0;
   for (const step of steps) {

@@ -4,6 +4,7 @@ import { countPayments, type PaymentRowFilter, paymentRows } from '../db/keysetR
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
+import { paymentRegistered } from './events.ts';
 import { newId } from './ids.ts';
 import { type FilterExpression, paymentWhereOf } from './listFilter.ts';
 import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
@@ -97,6 +98,7 @@ async function settleRegistration(
       },
       TRANSACTION_OPTIONS,
     );
+    paymentRegistered(db, payment);
     return { ok: true, payment, case: caseAfter as unknown as Case, replayed: false };
   } catch (error) {
     if (error instanceof CaseRefused) return null;
@@ -104,7 +106,10 @@ async function settleRegistration(
       // Found on another connection, it committed; not found, it may still (a network cut leaves
       // the server finishing it), so the client is told the outcome is unknown.
       const stored = await db.payment.findUnique({ where: { id } }).catch(() => null);
-      if (stored && caseAfter) return { ok: true, payment: stored, case: caseAfter, replayed: false };
+      if (stored && caseAfter) {
+        paymentRegistered(db, stored);
+        return { ok: true, payment: stored, case: caseAfter, replayed: false };
+      }
       const identifiedBy = registration.creditorPaymentReference !== null ? 'creditorPaymentReference' : idempotencyKey !== null ? 'idempotencyKey' : null;
       throw new OutcomeUnknownError(identifiedBy, { cause: error });
     }

@@ -2,6 +2,8 @@ import { createComplexityRule } from '@pothos/plugin-complexity';
 import {
   type ASTVisitor,
   type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
   type FragmentDefinitionNode,
   GraphQLError,
   getOperationAST,
@@ -40,6 +42,10 @@ export const LIMITS = {
   /** GraphQL errors in one answer, and characters of one error's message (they may quote input). */
   errors: 10,
   errorMessageLength: 500,
+  /** Live subscriptions (SSE and WebSocket together) one account may hold open on each server process. */
+  subscriptionsPerAccount: 20,
+  /** Events held for one subscriber that has not taken them; past this it is ended (SUBSCRIBER_TOO_SLOW). */
+  subscriberQueue: 100,
 } as const;
 
 /** The refusal of a request: 400 even for clients that accept only application/json. */
@@ -106,7 +112,7 @@ function expandedShape(document: DocumentNode): Shape {
   return total;
 }
 
-/** Subscriptions (or any operation type the schema lacks) are refused, not left to fail inside execution. */
+/** Any operation type the schema lacks is refused, not left to fail inside execution. */
 function KnownOperationTypesRule(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(node) {
@@ -144,7 +150,7 @@ function remainingAfter(value: unknown, budget: number): number {
  * The limits of src/graphql/limits.ts, all checked before any compiling or executing:
  * - while validating (cached per document): the expanded size of the document, before
  *   graphql-js' own rules (some of which expand fragments pairwise), and the operation type;
- * - per request, just before execution: the size of the variables, their coercion (reporting a
+ * - per request, just before execution (or before a subscription opens its stream): the size of the variables, their coercion (reporting a
  *   few errors, not one per unknown field), then cost, depth and breadth with the request's
  *   variables (Pothos' complexity rule, which knows page sizes);
  * - on every answer: how many errors it reports and how long their messages are.
@@ -163,40 +169,9 @@ export function requestLimits(): Plugin {
         ]);
       }
     },
-    onExecute({ args, setResultAndStopExecution }) {
-      const refused = (errors: readonly GraphQLError[], code: string) =>
-        setResultAndStopExecution({ errors: errors.map((error) => refusal(error.message, code, error)) });
-      const operation = getOperationAST(args.document, args.operationName);
-      // Yoga answers a missing operation itself, before execution.
-      if (!operation) return;
-      const definitions = operation.variableDefinitions ?? [];
-      const variables = (args.variableValues ?? {}) as Record<string, unknown>;
-      let budget: number = LIMITS.variableValues;
-      for (const definition of definitions) {
-        budget = remainingAfter(variables[definition.variable.name.value], budget);
-        if (budget < 0) {
-          return refused(
-            [new GraphQLError(`Variables too large: at most ${LIMITS.variableValues} values (object fields, list items and scalars).`)],
-            'BAD_USER_INPUT',
-          );
-        }
-      }
-      if (definitions.length > 0) {
-        const coerced = getVariableValues(args.schema, definitions, variables, { maxErrors: LIMITS.errors });
-        if (coerced.errors) return refused(coerced.errors, 'BAD_USER_INPUT');
-      }
-      const costErrors = validate(args.schema, args.document, [
-        createComplexityRule({
-          variableValues: variables,
-          operationName: args.operationName ?? undefined,
-          context: args.contextValue as object,
-          maxComplexity: LIMITS.complexity,
-          maxDepth: LIMITS.depth,
-          maxBreadth: LIMITS.breadth,
-        }),
-      ]);
-      if (costErrors.length > 0) return refused(costErrors, 'QUERY_COMPLEXITY');
-    },
+    // Subscriptions pass the same checks before their source stream is opened.
+    onSubscribe: ({ args, setResultAndStopExecution }) => checkBeforeRunning(args, setResultAndStopExecution),
+    onExecute: ({ args, setResultAndStopExecution }) => checkBeforeRunning(args, setResultAndStopExecution),
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result) || isAsyncIterable(result) || !result.errors) return;
       const { errors } = result;
@@ -207,6 +182,46 @@ export function requestLimits(): Plugin {
       setResult({ ...result, errors: shown });
     },
   };
+}
+
+/**
+ * Per request, just before an operation runs (or a subscription opens its stream): the size and
+ * coercion of the variables, then cost, depth and breadth with those variables.
+ */
+function checkBeforeRunning(args: ExecutionArgs, setResultAndStopExecution: (result: ExecutionResult) => void): void {
+  const refused = (errors: readonly GraphQLError[], code: string) =>
+    setResultAndStopExecution({ errors: errors.map((error) => refusal(error.message, code, error)) });
+  const operation = getOperationAST(args.document, args.operationName);
+  // Yoga answers a missing operation itself, before execution.
+  if (!operation) return;
+  const definitions = operation.variableDefinitions ?? [];
+  const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+  let budget: number = LIMITS.variableValues;
+  for (const definition of definitions) {
+    budget = remainingAfter(variables[definition.variable.name.value], budget);
+    if (budget < 0) {
+      refused([new GraphQLError(`Variables too large: at most ${LIMITS.variableValues} values (object fields, list items and scalars).`)], 'BAD_USER_INPUT');
+      return;
+    }
+  }
+  if (definitions.length > 0) {
+    const coerced = getVariableValues(args.schema, definitions, variables, { maxErrors: LIMITS.errors });
+    if (coerced.errors) {
+      refused(coerced.errors, 'BAD_USER_INPUT');
+      return;
+    }
+  }
+  const costErrors = validate(args.schema, args.document, [
+    createComplexityRule({
+      variableValues: variables,
+      operationName: args.operationName ?? undefined,
+      context: args.contextValue as object,
+      maxComplexity: LIMITS.complexity,
+      maxDepth: LIMITS.depth,
+      maxBreadth: LIMITS.breadth,
+    }),
+  ]);
+  if (costErrors.length > 0) refused(costErrors, 'QUERY_COMPLEXITY');
 }
 
 /** Characters of a value quoted in an error message. */
