@@ -58,7 +58,14 @@ try {
     servers.push({ flags, child, url: address, ok: 0, cpu: 0 });
   }
   const load = (target: string, seconds: number) =>
-    autocannon({ url: `${target}/graphql`, method: 'POST', connections: 16, duration: seconds, body, headers: { 'content-type': 'application/json', 'x-api-key': apiKey } } as any);
+    autocannon({
+      url: `${target}/graphql`,
+      method: 'POST',
+      connections: 16,
+      duration: seconds,
+      body,
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    } as any);
   for (const s of servers) await load(s.url, 5); // warm-up
   for (const s of servers) resetPeak(s.child.pid!);
   for (let round = 0; round < ROUNDS; round++) {
@@ -71,7 +78,9 @@ try {
   }
   console.log('| heap flags | req/s | CPU ms / request | peak RSS (MB) |\n|---|---:|---:|---:|');
   for (const s of servers)
-    console.log(`| ${s.flags || '(none)'} | ${(s.ok / (SECONDS * ROUNDS)).toFixed(0)} | ${(s.cpu / s.ok).toFixed(2)} | ${(status(s.child.pid!, 'VmHWM') / 2 ** 20).toFixed(0)} |`);
+    console.log(
+      `| ${s.flags || '(none)'} | ${(s.ok / (SECONDS * ROUNDS)).toFixed(0)} | ${(s.cpu / s.ok).toFixed(2)} | ${(status(s.child.pid!, 'VmHWM') / 2 ** 20).toFixed(0)} |`,
+    );
 } finally {
   for (const s of servers) s.child.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
