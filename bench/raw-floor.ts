@@ -23,6 +23,7 @@ import pg from 'pg';
 import { newId } from '../src/domain/ids.ts';
 import { formatOre } from '../src/domain/money.ts';
 import { type CheckedRegistration, checkRegistration, registrationFingerprint } from '../src/domain/registration.ts';
+import { PAYMENT_COLUMNS, type PaymentColumn, valuesOf } from './columns.ts';
 
 const url = process.env.DATABASE_URL ?? '';
 const KEY_FORMAT = /^cpk_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
@@ -99,55 +100,35 @@ function paymentRecord(accountId: string, r: CheckedRegistration, caseId: string
     settled,
     status: s.status,
     caseAfter: { ...after, state: c.state === 'OPEN' && after.costs + after.interest + after.capital === 0n ? 'PAID' : c.state },
-    values: [
+    values: valuesOf<PaymentColumn>(PAYMENT_COLUMNS, {
       id,
       accountId,
-      r.creditorId,
+      creditorId: r.creditorId,
       caseId,
-      r.currency,
-      r.amount,
-      s.costs,
-      s.interest,
-      s.capital,
-      s.status,
-      reasonOf(c, s.status),
-      r.bankTransactionDate,
-      r.clientRegistrationDate ?? now,
-      settled > 0n ? now : null,
-      r.creditorPaymentReference,
-      null,
-      fingerprint,
-      r.origin,
+      currency: r.currency,
+      amount: r.amount,
+      settledCosts: s.costs,
+      settledInterest: s.interest,
+      settledCapital: s.capital,
+      status: s.status,
+      statusReasonLocale: reasonOf(c, s.status),
+      bankTransactionDate: r.bankTransactionDate,
+      clientRegistrationDate: r.clientRegistrationDate ?? now,
+      bookingDate: settled > 0n ? now : null,
+      creditorPaymentReference: r.creditorPaymentReference,
+      idempotencyKey: null,
+      requestHash: fingerprint,
+      origin: r.origin,
+      fileImportReport: null,
       etag,
-      now,
-      now,
-    ] as unknown[],
+      createdAt: now,
+      updatedAt: now,
+    }),
   };
 }
 
-const INSERT_PAYMENT_COLUMNS = [
-  'id',
-  'accountId',
-  'creditorId',
-  'caseId',
-  'currency',
-  'amount',
-  'settledCosts',
-  'settledInterest',
-  'settledCapital',
-  'status',
-  'statusReasonLocale',
-  'bankTransactionDate',
-  'clientRegistrationDate',
-  'bookingDate',
-  'creditorPaymentReference',
-  'idempotencyKey',
-  'requestHash',
-  'origin',
-  'etag',
-  'createdAt',
-  'updatedAt',
-];
+/** Every column of a payment, in Prisma's order (bench/columns.ts). */
+const INSERT_PAYMENT_COLUMNS = PAYMENT_COLUMNS;
 
 function sqliteStore(path: string): Store {
   const db = new Database(path, { timeout: 5000 });

