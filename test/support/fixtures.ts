@@ -8,6 +8,7 @@ export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vi
  * A test file's database, app and tenant, made once for the file and dropped after it: a test
  * names what it needs (`async ({ harness, tenant }) => …`), and only what some test names is made.
  * `test` gives the GraphQL harness; `restTest` the harness with the whole HTTP app over it.
+ * A file names its tenant with `test.override('tenantName', 'Hostile')` at its top level.
  */
 function withHarness<H extends { close(): Promise<void>; createTenant(name?: string): Promise<Tenant> }>(create: () => Promise<H>) {
   return (
@@ -18,7 +19,8 @@ function withHarness<H extends { close(): Promise<void>; createTenant(name?: str
         onCleanup(() => harness.close());
         return harness;
       })
-      .extend('tenant', { scope: 'file' }, ({ harness }) => harness.createTenant('Tenant'))
+      .extend('tenantName', { scope: 'file' }, 'Tenant')
+      .extend('tenant', { scope: 'file' }, ({ harness, tenantName }) => harness.createTenant(tenantName))
   );
 }
 
