@@ -1,4 +1,7 @@
+import type { FastifyInstance } from 'fastify';
 import { test as base } from 'vitest';
+import { type AppConfig, createApp } from '../../src/app.ts';
+import type { Db } from '../../src/db/client.ts';
 import { createHarness, type Tenant } from './harness.ts';
 import { createRestHarness } from './rest.ts';
 
@@ -26,3 +29,17 @@ function withHarness<H extends { close(): Promise<void>; createTenant(name?: str
 
 export const test = withHarness(createHarness);
 export const restTest = withHarness(createRestHarness);
+
+/**
+ * A file-scoped fixture: another app over the file's database, built with other settings (a rate
+ * limit, CORS origins, short deadlines), ready, and closed after the file:
+ * `test.extend('limited', { scope: 'file' }, appOver({ rateLimitPerMinute: 3 }))`.
+ */
+export function appOver(config: Omit<AppConfig, 'db'>) {
+  return async ({ harness }: { harness: { db: Db } }, { onCleanup }: { onCleanup(cleanup: () => unknown): void }): Promise<FastifyInstance> => {
+    const app = await createApp({ db: harness.db, logLevel: 'silent', ...config });
+    onCleanup(() => app.close());
+    await app.ready();
+    return app;
+  };
+}
