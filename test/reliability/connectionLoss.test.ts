@@ -82,20 +82,28 @@ function fakeDb(failures: Array<{ during: 'work' | 'commit'; error: Error } | nu
 }
 
 describe('the transaction runner (runTransaction)', () => {
-  test('runs the work again, once, when the connection was lost before COMMIT', async () => {
-    const { db, attempts } = fakeDb([{ during: 'work', error: SHAPES.fatalInFlight }]);
-    await expect(runTransaction(db, async () => 'stored')).resolves.toBe('stored');
-    expect(attempts()).toBe(2);
-  });
-
-  test('runs it again after a second loss during the rerun (one request can span two waves of a restart)', async () => {
-    const { db, attempts } = fakeDb([
-      { during: 'work', error: SHAPES.fatalInFlight },
-      { during: 'work', error: SHAPES.socketClosed },
-    ]);
-    await expect(runTransaction(db, async () => 'stored')).resolves.toBe('stored');
-    expect(attempts()).toBe(3);
-  });
+  const reruns: Array<{ name: string; failures: Parameters<typeof fakeDb>[0]; attempts: number }> = [
+    { name: 'runs the work again, once, when the connection was lost before COMMIT', failures: [{ during: 'work', error: SHAPES.fatalInFlight }], attempts: 2 },
+    {
+      name: 'runs it again after a second loss during the rerun (one request can span two waves of a restart)',
+      failures: [
+        { during: 'work', error: SHAPES.fatalInFlight },
+        { during: 'work', error: SHAPES.socketClosed },
+      ],
+      attempts: 3,
+    },
+    {
+      name: 'runs it again when COMMIT was never sent (the client already knew its connection dead)',
+      failures: [{ during: 'commit', error: SHAPES.knownDead }],
+      attempts: 2,
+    },
+  ];
+  for (const { name, failures, attempts: expected } of reruns)
+    test(name, async () => {
+      const { db, attempts } = fakeDb(failures);
+      await expect(runTransaction(db, async () => 'stored')).resolves.toBe('stored');
+      expect(attempts()).toBe(expected);
+    });
 
   test('gives up after the third loss', async () => {
     const { db, attempts } = fakeDb([
@@ -113,12 +121,6 @@ describe('the transaction runner (runTransaction)', () => {
       await expect(runTransaction(db, async () => 'stored')).rejects.toBeInstanceOf(CommitOutcomeUnknown);
       expect(attempts()).toBe(1);
     }
-  });
-
-  test('runs it again when COMMIT was never sent (the client already knew its connection dead)', async () => {
-    const { db, attempts } = fakeDb([{ during: 'commit', error: SHAPES.knownDead }]);
-    await expect(runTransaction(db, async () => 'stored')).resolves.toBe('stored');
-    expect(attempts()).toBe(2);
   });
 
   test('never retries anything else', async () => {
@@ -159,7 +161,12 @@ const test = base
   })
   .extend('databaseName', { scope: 'file' }, ({ harness: h }) => decodeURIComponent(new URL(h.url).pathname.slice(1)))
   /** Ends every session of the test database; how many were running a statement or a transaction. */
-  .extend('terminateBackends', ({ admin, databaseName }) => () => terminateSessions(admin, databaseName))
+  .extend(
+    'terminateBackends',
+    ({ admin, databaseName }) =>
+      () =>
+        terminateSessions(admin, databaseName),
+  )
   .extend('proxy', { scope: 'file' }, async ({ harness: h }, { onCleanup }) => {
     const proxy = await startPostgresProxy(h.url);
     onCleanup(() => proxy.close());
@@ -173,7 +180,12 @@ const test = base
   });
 
 describe('a registration whose COMMIT lost its connection', () => {
-  test('committed, its answer lost: it is found on another connection and acknowledged; a resend replays it', async ({ harness: h, tenant, graphqlOver, remaining }) => {
+  test('committed, its answer lost: it is found on another connection and acknowledged; a resend replays it', async ({
+    harness: h,
+    tenant,
+    graphqlOver,
+    remaining,
+  }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { amount: '120.00', creditorPaymentReference: 'LOST-ANSWER' });
     const db = losingConnectionAtCommit(h.db, { committed: true });
@@ -188,7 +200,12 @@ describe('a registration whose COMMIT lost its connection', () => {
     expect(await remaining(theCase.id)).toBe('380.00');
   });
 
-  test('GraphQL: not committed and not found, 503 OUTCOME_UNKNOWN says a resend with the reference is safe; the resend stores it once', async ({ harness: h, tenant, graphqlOver, remaining }) => {
+  test('GraphQL: not committed and not found, 503 OUTCOME_UNKNOWN says a resend with the reference is safe; the resend stores it once', async ({
+    harness: h,
+    tenant,
+    graphqlOver,
+    remaining,
+  }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { amount: '120.00', creditorPaymentReference: 'LOST-COMMIT' });
     const db = losingConnectionAtCommit(h.db, { committed: false });
@@ -239,7 +256,11 @@ describe('a registration whose COMMIT lost its connection', () => {
 // --- PostgreSQL: real sessions terminated under real requests ---
 
 describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite has no connections to lose: skipped there)', () => {
-  test('reads and registrations over GraphQL and REST, every session terminated 3 times meanwhile: no 5xx, nothing lost or doubled, every case adds up', async ({ harness: h, tenant, terminateBackends }) => {
+  test('reads and registrations over GraphQL and REST, every session terminated 3 times meanwhile: no 5xx, nothing lost or doubled, every case adds up', async ({
+    harness: h,
+    tenant,
+    terminateBackends,
+  }) => {
     const app = await createApp({ db: h.db, logLevel: 'silent' });
     const key = { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' };
     const cases = await Promise.all(Array.from({ length: 4 }, () => tenant.openCase({ costs: '40.00', interest: '10.00', capital: '3000.00' })));
@@ -320,7 +341,11 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
     }
   }, 60_000);
 
-  test('every idle session terminated, requests at once: none of them fails (the pool drops the dead connections before a retry)', async ({ harness: h, tenant, terminateBackends }) => {
+  test('every idle session terminated, requests at once: none of them fails (the pool drops the dead connections before a retry)', async ({
+    harness: h,
+    tenant,
+    terminateBackends,
+  }) => {
     const failures: string[] = [];
     for (let round = 0; round < 15; round++) {
       // Fill the pool with idle connections, end their sessions, and ask at once.
@@ -365,7 +390,14 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
   });
 
   describe('a connection cut at an exact statement (through a proxy)', () => {
-    test('COMMIT never reached the server: 503 OUTCOME_UNKNOWN, nothing stored; the resend stores it once', async ({ harness: h, tenant, graphqlOver, remaining, proxy, proxiedDb: db }) => {
+    test('COMMIT never reached the server: 503 OUTCOME_UNKNOWN, nothing stored; the resend stores it once', async ({
+      harness: h,
+      tenant,
+      graphqlOver,
+      remaining,
+      proxy,
+      proxiedDb: db,
+    }) => {
       const theCase = await tenant.openCase({ capital: '500.00' });
       const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-BEFORE-COMMIT' });
       const cut = proxy.cutAt({ statement: /^COMMIT$/, when: 'before' });
@@ -380,7 +412,14 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
     });
 
-    test('COMMIT done, its answer lost: acknowledged with the stored payment, stored once', async ({ harness: h, tenant, graphqlOver, remaining, proxy, proxiedDb: db }) => {
+    test('COMMIT done, its answer lost: acknowledged with the stored payment, stored once', async ({
+      harness: h,
+      tenant,
+      graphqlOver,
+      remaining,
+      proxy,
+      proxiedDb: db,
+    }) => {
       const theCase = await tenant.openCase({ capital: '500.00' });
       const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-AFTER-COMMIT' });
       const cut = proxy.cutAt({ statement: /^COMMIT$/, when: 'after' });
@@ -393,7 +432,13 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect(await remaining(theCase.id)).toBe('450.00');
     });
 
-    test('lost in the middle of the settlement: run again on a new connection, applied once', async ({ harness: h, tenant, graphqlOver, proxy, proxiedDb: db }) => {
+    test('lost in the middle of the settlement: run again on a new connection, applied once', async ({
+      harness: h,
+      tenant,
+      graphqlOver,
+      proxy,
+      proxiedDb: db,
+    }) => {
       const theCase = await tenant.openCase({ capital: '500.00' });
       const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-MID-SETTLEMENT' });
       const cut = proxy.cutAt({ statement: /^INSERT INTO "public"\."Payment"/, when: 'before' });
@@ -406,7 +451,9 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect([after.remainingCapital, after.version]).toEqual([45_000n, 1]);
     });
 
-    test('a connection ended right after answering, while a transaction waits for it: the process survives and the transaction runs on another', async ({ proxy }) => {
+    test('a connection ended right after answering, while a transaction waits for it: the process survives and the transaction runs on another', async ({
+      proxy,
+    }) => {
       // pg-pool hands the connection to the waiting transaction in the same socket read that
       // brings the FATAL; Prisma listens for errors only once its checkout resolves. Without a
       // listener of our own, that 'error' event would have none and crash the process.

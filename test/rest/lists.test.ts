@@ -237,7 +237,7 @@ describe('where and sort', () => {
     ['a page that is not a number', 'page=two', /page must be a positive integer/],
     ['a negative max_results', 'max_results=-5', /max_results must be a positive integer/],
     ['page given twice', 'page=1&page=2', /page must be given once/],
-  ])('refuses %s with 400', async ([, query, message], { get }) => {
+  ] as Array<[string, string, RegExp]>)('refuses %s with 400', async ([, query, message], { get }) => {
     const res = await get(`/creditor--payments?${query}`);
     expect(res.status).toBe(400);
     expect(res.body._status).toBe('ERR');

@@ -10,8 +10,11 @@ const test = restTest
   .override('tenantName', 'Busy')
   .extend('second', { scope: 'file' }, ({ harness }) => harness.createTenant('Quiet'))
   .extend('limited', { scope: 'file' }, appOver({ rateLimitPerMinute: LIMIT }))
-  .extend('visit', ({ harness: h }) => (headers: Record<string, string>) =>
-    h.app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html', ...headers } }),
+  .extend(
+    'visit',
+    ({ harness: h }) =>
+      (headers: Record<string, string>) =>
+        h.app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html', ...headers } }),
   );
 
 const graphql = (app: FastifyInstance, apiKey: string) =>

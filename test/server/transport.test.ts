@@ -67,7 +67,11 @@ const test = base
   });
 
 describe('deadlines for slow and silent clients (a real listening server)', () => {
-  test('cuts a body sent a byte at a time at the request deadline, with or without an API key, and answers others meanwhile', async ({ tenant, open, ordinaryRequest }) => {
+  test('cuts a body sent a byte at a time at the request deadline, with or without an API key, and answers others meanwhile', async ({
+    tenant,
+    open,
+    ordinaryRequest,
+  }) => {
     const body = JSON.stringify({ query: '{ creditors { totalCount } }' });
     const attacks = await Promise.all(
       [{ 'x-api-key': tenant.apiKey }, {}].map(async (headers) => {

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { test as base } from 'vitest';
 import { type AppConfig, createApp } from '../../src/app.ts';
 import type { Db } from '../../src/db/client.ts';
+import { createTestDatabase } from './database.ts';
 import { createHarness, type Tenant } from './harness.ts';
+import { type ServerProcess, startServer } from './processes.ts';
 import { createRestHarness } from './rest.ts';
 
 export { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
@@ -43,3 +45,31 @@ export function appOver(config: Omit<AppConfig, 'db'>) {
     return app;
   };
 }
+
+/** A file's own empty database, dropped after it: for tests that start real server processes on it. */
+export const databaseTest = base.extend(
+  'database',
+  { scope: 'file' },
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+  async ({}, { onCleanup }) => {
+    const database = await createTestDatabase();
+    onCleanup(() => database.drop());
+    return database;
+  },
+);
+
+/** The API key a demo start printed. */
+export function demoKey(output: string): string {
+  return /Demo API key \(x-api-key\): (\S+)/.exec(output)![1]!;
+}
+
+/** `databaseTest` with a demo server process started on the database (stopped after the file) and the key it printed. */
+export const demoServerTest = databaseTest
+  .extend('server', { scope: 'file' }, async ({ database }, { onCleanup }): Promise<ServerProcess> => {
+    const server = await startServer({ DATABASE_URL: database.url, DEMO: 'true' });
+    onCleanup(async () => {
+      await server.stop();
+    });
+    return server;
+  })
+  .extend('apiKey', { scope: 'file' }, ({ server }) => demoKey(server.output()));
