@@ -12,7 +12,7 @@ import { connectionTerminated, losingConnectionAtCommit } from '../support/fault
 import { test as base, describe, expect } from '../support/fixtures.ts';
 import { paymentBody, restClient } from '../support/rest.ts';
 import { expectClean } from './expect.ts';
-import { startPostgresProxy } from './postgresProxy.ts';
+import { type Cut, startPostgresProxy } from './postgresProxy.ts';
 import { connectionLossScenario } from './scenarios.ts';
 
 const silent = pino({ level: 'silent' });
@@ -177,6 +177,15 @@ const test = base
     const db = await connectDb(proxy.url, { poolSize: 4 });
     onCleanup(() => db.$disconnect());
     return db;
+  })
+  /** Registers 50.00 on a new case of 500.00 over the proxied connection, cut as told: the case, the input and the first answer. */
+  .extend('registerThroughCut', ({ tenant, graphqlOver, proxy, proxiedDb }) => async (reference: string, cut: Cut) => {
+    const theCase = await tenant.openCase({ capital: '500.00' });
+    const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: reference });
+    const cutting = proxy.cutAt(cut);
+    const first = await graphqlOver(proxiedDb, input);
+    await cutting;
+    return { theCase, input, first };
   });
 
 describe('a registration whose COMMIT lost its connection', () => {
@@ -392,17 +401,12 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
   describe('a connection cut at an exact statement (through a proxy)', () => {
     test('COMMIT never reached the server: 503 OUTCOME_UNKNOWN, nothing stored; the resend stores it once', async ({
       harness: h,
-      tenant,
       graphqlOver,
       remaining,
-      proxy,
       proxiedDb: db,
+      registerThroughCut,
     }) => {
-      const theCase = await tenant.openCase({ capital: '500.00' });
-      const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-BEFORE-COMMIT' });
-      const cut = proxy.cutAt({ statement: /^COMMIT$/, when: 'before' });
-      const first = await graphqlOver(db, input);
-      await cut;
+      const { theCase, input, first } = await registerThroughCut('CUT-BEFORE-COMMIT', { statement: /^COMMIT$/, when: 'before' });
       expect(first.status).toBe(503);
       expect(first.body.errors[0].extensions.code).toBe('OUTCOME_UNKNOWN');
       expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(0);
@@ -412,19 +416,8 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
     });
 
-    test('COMMIT done, its answer lost: acknowledged with the stored payment, stored once', async ({
-      harness: h,
-      tenant,
-      graphqlOver,
-      remaining,
-      proxy,
-      proxiedDb: db,
-    }) => {
-      const theCase = await tenant.openCase({ capital: '500.00' });
-      const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-AFTER-COMMIT' });
-      const cut = proxy.cutAt({ statement: /^COMMIT$/, when: 'after' });
-      const first = await graphqlOver(db, input);
-      await cut;
+    test('COMMIT done, its answer lost: acknowledged with the stored payment, stored once', async ({ harness: h, remaining, registerThroughCut }) => {
+      const { theCase, first } = await registerThroughCut('CUT-AFTER-COMMIT', { statement: /^COMMIT$/, when: 'after' });
       expect(first.status).toBe(200);
       expect(first.body.data.registerPayment).toMatchObject({ replayed: false, userErrors: [] });
       const stored = await h.db.payment.findMany({ where: { caseId: theCase.id } });
@@ -432,18 +425,8 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect(await remaining(theCase.id)).toBe('450.00');
     });
 
-    test('lost in the middle of the settlement: run again on a new connection, applied once', async ({
-      harness: h,
-      tenant,
-      graphqlOver,
-      proxy,
-      proxiedDb: db,
-    }) => {
-      const theCase = await tenant.openCase({ capital: '500.00' });
-      const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-MID-SETTLEMENT' });
-      const cut = proxy.cutAt({ statement: /^INSERT INTO "public"\."Payment"/, when: 'before' });
-      const first = await graphqlOver(db, input);
-      await cut;
+    test('lost in the middle of the settlement: run again on a new connection, applied once', async ({ harness: h, registerThroughCut }) => {
+      const { theCase, first } = await registerThroughCut('CUT-MID-SETTLEMENT', { statement: /^INSERT INTO "public"\."Payment"/, when: 'before' });
       expect(first.status).toBe(200);
       expect(first.body.data.registerPayment).toMatchObject({ replayed: false, userErrors: [], payment: { case: { remainingTotal: '450.00' } } });
       expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
