@@ -186,15 +186,18 @@ describe('documents, refused before anything is compiled or run', () => {
 });
 
 describe('operations the service does not have', () => {
-  test.for(['subscription { x }', 'subscription Watch { creditors { totalCount } }'])("answers %s with a 4xx in GraphQL's error shape", async (query, { send }) => {
-    const answer = await send(JSON.stringify({ query }));
-    expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({
-      errors: [
-        { message: 'This service has no subscription operations.', locations: [{ line: 1, column: 1 }], extensions: { code: 'OPERATION_NOT_SUPPORTED' } },
-      ],
-    });
-  });
+  test.for(['subscription { x }', 'subscription Watch { creditors { totalCount } }'])(
+    "answers %s with a 4xx in GraphQL's error shape",
+    async (query, { send }) => {
+      const answer = await send(JSON.stringify({ query }));
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({
+        errors: [
+          { message: 'This service has no subscription operations.', locations: [{ line: 1, column: 1 }], extensions: { code: 'OPERATION_NOT_SUPPORTED' } },
+        ],
+      });
+    },
+  );
 });
 
 describe('error answers', () => {

@@ -7,8 +7,11 @@ const test = restTest
   .override('tenantName', 'Exact numbers')
   .extend('caseId', { scope: 'file' }, async ({ tenant }) => (await tenant.openCase({ capital: '1000.00' })).id)
   /** A body with `amount` written exactly as given: JSON.stringify would round it first. */
-  .extend('restBody', ({ tenant, caseId }) => (amountLiteral: string): string =>
-    JSON.stringify(paymentBody(tenant.creditorId, caseId, { amount: 0 })).replace('"amount":0', `"amount":${amountLiteral}`),
+  .extend(
+    'restBody',
+    ({ tenant, caseId }) =>
+      (amountLiteral: string): string =>
+        JSON.stringify(paymentBody(tenant.creditorId, caseId, { amount: 0 })).replace('"amount":0', `"amount":${amountLiteral}`),
   )
   .extend('graphqlBody', ({ tenant, caseId }) => (amountLiteral: string): string => {
     const input = {
@@ -21,8 +24,11 @@ const test = restTest
     };
     return JSON.stringify({ query: REGISTER, variables: { input } }).replace('"amount":0', `"amount":${amountLiteral}`);
   })
-  .extend('post', ({ harness: h, tenant }) => (url: string, payload: string) =>
-    h.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload }),
+  .extend(
+    'post',
+    ({ harness: h, tenant }) =>
+      (url: string, payload: string) =>
+        h.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload }),
   );
 
 // Each of these reads as a number with at most 2 decimals once a double has rounded it.
@@ -76,7 +82,12 @@ describe('a long number is exact only where an amount is expected', () => {
     expect(await h.counts()).toEqual(before);
   });
 
-  test('GraphQL: a Decimal variable of any name is read exactly; a String variable sent a long number is refused', async ({ harness: h, tenant, caseId, post }) => {
+  test('GraphQL: a Decimal variable of any name is read exactly; a String variable sent a long number is refused', async ({
+    harness: h,
+    tenant,
+    caseId,
+    post,
+  }) => {
     const before = await h.counts();
     const decimal = /* GraphQL */ `
       mutation ($pay: Decimal!, $creditor: ID!, $case: ID) {

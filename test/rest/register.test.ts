@@ -237,7 +237,10 @@ describe('one way through a registration', () => {
   };
   const REGISTER = `mutation ($input: RegisterPaymentInput!) { registerPayment(input: $input) { replayed userErrors { message } payment { id } } }`;
 
-  test("answers with the case the registration used: as many statements as GraphQL's registerPayment, first time and replay", async ({ harness: h, tenant }) => {
+  test("answers with the case the registration used: as many statements as GraphQL's registerPayment, first time and replay", async ({
+    harness: h,
+    tenant,
+  }) => {
     const [a, b] = [await tenant.openCase({ capital: '500.00' }), await tenant.openCase({ capital: '500.00' })];
     const rest = () =>
       h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, a.id, { creditor_payment_reference: 'ONE-WAY-R' }), { apiKey: tenant.apiKey });
@@ -251,7 +254,10 @@ describe('one way through a registration', () => {
       creditorPaymentReference: 'ONE-WAY-G',
     };
     const graphql = () => h.graphql(REGISTER, { input }, { apiKey: tenant.apiKey });
-    const counts = { rest: [await statementsOf(h, rest), await statementsOf(h, rest)], graphql: [await statementsOf(h, graphql), await statementsOf(h, graphql)] };
+    const counts = {
+      rest: [await statementsOf(h, rest), await statementsOf(h, rest)],
+      graphql: [await statementsOf(h, graphql), await statementsOf(h, graphql)],
+    };
     expect(counts.rest).toEqual(counts.graphql);
     const replay = await rest();
     expect(replay.status).toBe(200);

@@ -2,9 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { readConfig } from '../../src/config.ts';
 import { appOver, test as base, describe, expect } from '../support/fixtures.ts';
 
-const test = base
-  .extend('closedApp', { scope: 'file' }, appOver({}))
-  .extend('openApp', { scope: 'file' }, appOver({ corsOrigins: ['https://app.example'] }));
+const test = base.extend('closedApp', { scope: 'file' }, appOver({})).extend('openApp', { scope: 'file' }, appOver({ corsOrigins: ['https://app.example'] }));
 
 const preflight = (app: FastifyInstance, url: string, origin: string) =>
   app.inject({

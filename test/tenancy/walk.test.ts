@@ -209,7 +209,7 @@ const QUERY_WALKS: Record<string, (walker: Walker) => Promise<void>> = {
 };
 
 const MUTATION_WALKS: Record<string, (walker: Walker) => Promise<void>> = {
-  registerPayment: async ({ a, b, asB }) => {
+  registerPayment: async ({ b, asB }) => {
     const valid = { currency: 'SEK', amount: '10.00', bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT', origin: 'creditor_system' };
     for (const c of A.cases) {
       for (const input of [
