@@ -116,6 +116,7 @@ function paymentRecord(accountId: string, r: CheckedRegistration, caseId: string
       clientRegistrationDate: r.clientRegistrationDate ?? now,
       bookingDate: settled > 0n ? now : null,
       creditorPaymentReference: r.creditorPaymentReference,
+      invoiceNumber: null,
       idempotencyKey: null,
       requestHash: fingerprint,
       origin: r.origin,

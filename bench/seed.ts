@@ -91,6 +91,7 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
       clientRegistrationDate: at,
       bookingDate: at,
       creditorPaymentReference: `SEED-${k}`,
+      invoiceNumber: null,
       idempotencyKey: null,
       requestHash: createHash('sha256').update(`seed ${k}`).digest('hex'),
       origin: 'creditor_system',

@@ -2,27 +2,18 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { getIntrospectionQuery } from 'graphql';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/graphql/limits.ts';
 import { createGraphQL } from '../../src/graphql/yoga.ts';
 import { onPostgres } from '../support/database.ts';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { test as base, describe, expect } from '../support/fixtures.ts';
+import { createHarness, type Harness } from '../support/harness.ts';
 import { REGISTER, seedExample } from './operations.ts';
 
 /**
  * Single hostile requests: each is refused quickly with a small 4xx GraphQL error, and while a
  * few of them run another client's ordinary query is answered within a second.
  */
-let h: Harness;
-let tenant: Tenant;
 let caseId: string;
-
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Hostile');
-  caseId = (await tenant.openCase({ capital: '100.00' })).id;
-});
-afterAll(() => h?.close());
 
 interface Answer {
   status: number;
@@ -31,40 +22,45 @@ interface Answer {
   ms: number;
 }
 
-async function send(body: string): Promise<Answer> {
-  const started = performance.now();
-  const response = await h.yoga.fetch('http://test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
-    body,
-  });
-  const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text), ms: performance.now() - started };
-}
-
 const ORDINARY = JSON.stringify({ query: '{ creditors(first: 5) { totalCount edges { node { id name } } } }' });
 
-/**
- * Sends the attack three times at once and, 20 ms later, an ordinary query; the ordinary
- * query's time counts from when it was due, so a stalled event loop shows in it.
- */
-async function underAttack(attack: string) {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  const due = performance.now() + 20;
-  const ordinary = new Promise<Answer>((resolve, reject) => setTimeout(() => send(ORDINARY).then(resolve, reject), 20)).then((a) => ({
-    ...a,
-    ms: performance.now() - due,
-  }));
-  const attacks = await Promise.all([send(attack), send(attack), send(attack)]);
-  const answered = await ordinary;
-  delay.disable();
-  expect(answered.status).toBe(200);
-  expect(answered.body).toEqual({ data: { creditors: { totalCount: 1, edges: [{ node: { id: tenant.creditorId, name: 'Hostile Creditor AB' } }] } } });
-  expect(answered.ms, 'the ordinary query waited').toBeLessThan(1_000);
-  expect(delay.max / 1e6, 'the event loop stalled (ms)').toBeLessThan(1_000);
-  return attacks;
-}
+const test = base
+  .override('tenantName', 'Hostile')
+  .extend('send', ({ harness: h, tenant }) => async (body: string): Promise<Answer> => {
+    const started = performance.now();
+    const response = await h.yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
+      body,
+    });
+    const text = await response.text();
+    return { status: response.status, text, body: JSON.parse(text), ms: performance.now() - started };
+  })
+  /**
+   * Sends the attack three times at once and, 20 ms later, an ordinary query; the ordinary
+   * query's time counts from when it was due, so a stalled event loop shows in it.
+   */
+  .extend('underAttack', ({ send, tenant }) => async (attack: string) => {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const due = performance.now() + 20;
+    const ordinary = new Promise<Answer>((resolve, reject) => setTimeout(() => send(ORDINARY).then(resolve, reject), 20)).then((a) => ({
+      ...a,
+      ms: performance.now() - due,
+    }));
+    const attacks = await Promise.all([send(attack), send(attack), send(attack)]);
+    const answered = await ordinary;
+    delay.disable();
+    expect(answered.status).toBe(200);
+    expect(answered.body).toEqual({ data: { creditors: { totalCount: 1, edges: [{ node: { id: tenant.creditorId, name: 'Hostile Creditor AB' } }] } } });
+    expect(answered.ms, 'the ordinary query waited').toBeLessThan(1_000);
+    expect(delay.max / 1e6, 'the event loop stalled (ms)').toBeLessThan(1_000);
+    return attacks;
+  });
+
+test.beforeAll(async ({ tenant }) => {
+  caseId = (await tenant.openCase({ capital: '100.00' })).id;
+});
 
 /** Refused with a 4xx in GraphQL's error shape, quickly, and with a small answer. */
 function expectRefused(answer: Answer, message: RegExp, requestLength: number, withinMs = 1_000) {
@@ -77,7 +73,7 @@ function expectRefused(answer: Answer, message: RegExp, requestLength: number, w
 }
 
 describe('variables', () => {
-  it('refuses a registerPayment whose input carries 5,000 unknown fields, and keeps answering others', async () => {
+  test('refuses a registerPayment whose input carries 5,000 unknown fields, and keeps answering others', async ({ harness: h, tenant, underAttack }) => {
     const input: Record<string, unknown> = seedExample(tenant.creditorId, caseId);
     for (let i = 0; i < 5_000; i++) input[`f${i}`] = 1;
     const attack = JSON.stringify({ query: REGISTER, variables: { input } });
@@ -86,7 +82,7 @@ describe('variables', () => {
     expect(await h.counts()).toEqual(before);
   });
 
-  it('refuses variables just under the body limit as quickly', async () => {
+  test('refuses variables just under the body limit as quickly', async ({ tenant, send }) => {
     const input: Record<string, unknown> = seedExample(tenant.creditorId, caseId);
     for (let i = 0; i < 70_000; i++) input[`f${i}`] = 1;
     const attack = JSON.stringify({ query: REGISTER, variables: { input } });
@@ -95,7 +91,7 @@ describe('variables', () => {
     expectRefused(await send(attack), /Variables too large/, attack.length, 5_000);
   });
 
-  it('reports a few errors, each naming its field with a short quote, for 400 unknown fields (26 KB)', async () => {
+  test('reports a few errors, each naming its field with a short quote, for 400 unknown fields (26 KB)', async ({ tenant, underAttack }) => {
     const input: Record<string, unknown> = seedExample(tenant.creditorId, caseId);
     for (let i = 0; i < 400; i++) input[`unknown${i}`] = 'x'.repeat(50);
     const attack = JSON.stringify({ query: REGISTER, variables: { input } });
@@ -109,7 +105,7 @@ describe('variables', () => {
     );
   });
 
-  it('shortens the values an error quotes, and keeps the field and the reason', async () => {
+  test('shortens the values an error quotes, and keeps the field and the reason', async ({ tenant, send }) => {
     const currency = 'S'.repeat(5_000);
     const answer = await send(JSON.stringify({ query: REGISTER, variables: { input: { ...seedExample(tenant.creditorId, caseId), currency } } }));
     expect(answer.status).toBe(400);
@@ -121,7 +117,7 @@ describe('variables', () => {
     );
   });
 
-  it('still reports an ordinary bad variable in full', async () => {
+  test('still reports an ordinary bad variable in full', async ({ tenant, send }) => {
     const answer = await send(JSON.stringify({ query: REGISTER, variables: { input: { ...seedExample(tenant.creditorId, caseId), currency: 'EUR' } } }));
     expect(answer.status).toBe(400);
     expect(answer.body.errors).toHaveLength(1);
@@ -139,28 +135,28 @@ describe('documents, refused before anything is compiled or run', () => {
     return `${document}fragment ${prefix}${levels} on Creditor { id }\n`;
   }
 
-  it('refuses fragments that double per level (renamed each time, so no cache helps), and keeps answering others', async () => {
+  test('refuses fragments that double per level (renamed each time, so no cache helps), and keeps answering others', async ({ send, underAttack }) => {
     const attack = JSON.stringify({ query: doubling(22, 'A') });
     for (const answer of await underAttack(attack)) expectRefused(answer, /Query too large/, attack.length);
     const renamed = JSON.stringify({ query: doubling(23, 'B') });
     expectRefused(await send(renamed), /Query too large/, renamed.length);
   });
 
-  it('refuses the same doubling through introspection, which cost and depth do not count', async () => {
+  test('refuses the same doubling through introspection, which cost and depth do not count', async ({ underAttack }) => {
     let document = `{ __schema { types { ...I0 } } }\n`;
     for (let i = 0; i < 22; i++) document += `fragment I${i} on __Type { name ...I${i + 1} ...I${i + 1} }\n`;
     const attack = JSON.stringify({ query: `${document}fragment I22 on __Type { name }` });
     for (const answer of await underAttack(attack)) expectRefused(answer, /Query too large/, attack.length);
   });
 
-  it('refuses 300 nested levels quickly', async () => {
+  test('refuses 300 nested levels quickly', async ({ underAttack }) => {
     let nested = 'id';
     for (let i = 0; i < 75; i++) nested = `creditor { cases { edges { node { ${nested} } } } }`;
     const attack = JSON.stringify({ query: `{ case(id: "${caseId}") { ${nested} } }` });
     for (const answer of await underAttack(attack)) expectRefused(answer, /Query too large/, attack.length);
   });
 
-  it('refuses cost, depth and breadth before execution, with a 4xx', async () => {
+  test('refuses cost, depth and breadth before execution, with a 4xx', async ({ send }) => {
     const costly = await send(JSON.stringify({ query: '{ cases(first: 100) { edges { node { payments(first: 100) { edges { node { id } } } } } } }' }));
     expectRefused(costly, /complexity/i, 0);
     expect(costly.body.errors![0]!.extensions?.code).toBe('QUERY_COMPLEXITY');
@@ -171,7 +167,7 @@ describe('documents, refused before anything is compiled or run', () => {
     expectRefused(await send(JSON.stringify({ query: `{ creditors { edges { node { ${'id '.repeat(101)} } } } }` })), /breadth/i, 0);
   });
 
-  it("answers documents at the limits quickly: GraphiQL's introspection, and a query expanding to the limit", async () => {
+  test("answers documents at the limits quickly: GraphiQL's introspection, and a query expanding to the limit", async ({ send }) => {
     const introspection = await send(
       JSON.stringify({ query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, specifiedByUrl: true }) }),
     );
@@ -190,17 +186,20 @@ describe('documents, refused before anything is compiled or run', () => {
 });
 
 describe('subscriptions to fields the schema lacks', () => {
-  it.each(['subscription { x }', 'subscription Watch { creditors { totalCount } }'])('answers %s as a query asking for an unknown field', async (query) => {
-    const answer = await send(JSON.stringify({ query }));
-    expect(answer.status).toBe((await send(JSON.stringify({ query: '{ x }' }))).status);
-    expect(answer.body.data).toBeUndefined();
-    expect(answer.body.errors).toHaveLength(1);
-    expect(answer.body.errors![0]!.message).toMatch(/^Cannot query field "(x|creditors)" on type "Subscription"/);
-  });
+  test.for(['subscription { x }', 'subscription Watch { creditors { totalCount } }'])(
+    'answers %s as a query asking for an unknown field',
+    async (query, { send }) => {
+      const answer = await send(JSON.stringify({ query }));
+      expect(answer.status).toBe((await send(JSON.stringify({ query: '{ x }' }))).status);
+      expect(answer.body.data).toBeUndefined();
+      expect(answer.body.errors).toHaveLength(1);
+      expect(answer.body.errors![0]!.message).toMatch(/^Cannot query field "(x|creditors)" on type "Subscription"/);
+    },
+  );
 });
 
 describe('error answers', () => {
-  it('reports at most a few errors, and says how many were left out', async () => {
+  test('reports at most a few errors, and says how many were left out', async ({ send }) => {
     const query = `{ ${Array.from({ length: 40 }, (_, i) => `nope${i}`).join(' ')} }`;
     const answer = await send(JSON.stringify({ query }));
     expect(answer.status).toBeLessThan(500);
@@ -209,7 +208,7 @@ describe('error answers', () => {
     expect(answer.body.errors![LIMITS.errors]!.message).toBe(`${40 - LIMITS.errors} more errors left out.`);
   });
 
-  it('shortens a message quoting a long literal', async () => {
+  test('shortens a message quoting a long literal', async ({ send }) => {
     const query = `{ creditors(first: "${'9'.repeat(20_000)}") { totalCount } }`;
     const answer = await send(JSON.stringify({ query }));
     expect(answer.body.errors![0]!.message).toBe(`Int cannot represent non-integer value: "${'9'.repeat(80)}…"`);
@@ -218,7 +217,7 @@ describe('error answers', () => {
 });
 
 /** A GraphQL app over the harness's database whose error log lines are kept. */
-function loggedGraphQL(db: Harness['db']) {
+function loggedGraphQL(db: Harness['db'], apiKey: string) {
   const lines: string[] = [];
   const logger = pino(
     { level: 'error' },
@@ -233,7 +232,7 @@ function loggedGraphQL(db: Harness['db']) {
   const ask = async (query: string, variables: Record<string, unknown> = {}) => {
     const response = await yoga.fetch('http://test/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
       body: JSON.stringify({ query, variables }),
     });
     return { status: response.status, text: await response.text() };
@@ -242,8 +241,8 @@ function loggedGraphQL(db: Harness['db']) {
 }
 
 describe('unexpected errors', () => {
-  it('masks and logs once an error thrown while serialising a value (an invalid Date)', async () => {
-    const { lines, ask } = loggedGraphQL(h.db);
+  test('masks and logs once an error thrown while serialising a value (an invalid Date)', async ({ harness: h, tenant }) => {
+    const { lines, ask } = loggedGraphQL(h.db, tenant.apiKey);
     const registered = await h.graphql(
       REGISTER,
       { input: seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'BAD-DATE' }) },
@@ -262,10 +261,10 @@ describe('unexpected errors', () => {
     expect(lines[0]).toMatch(/unexpected error in a GraphQL request.*Invalid time value|Invalid time value.*unexpected error in a GraphQL request/);
   });
 
-  it('logs once an error Yoga masks itself (the API keys cannot be read)', async () => {
+  test('logs once an error Yoga masks itself (the API keys cannot be read)', async ({ tenant }) => {
     const own = await createHarness();
     try {
-      const { lines, ask } = loggedGraphQL(own.db);
+      const { lines, ask } = loggedGraphQL(own.db, tenant.apiKey);
       await own.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "ApiKey" CASCADE' : 'DROP TABLE "ApiKey"');
       const answer = await ask('{ creditors { totalCount } }');
       expect(answer.status).toBe(500);

@@ -1,27 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { test as base, describe, expect } from '../support/fixtures.ts';
+import type { Tenant } from '../support/harness.ts';
 import { CASE, REGISTER, seedExample } from './operations.ts';
 
-let h: Harness;
-let tenant: Tenant;
 let refCounter = 0;
 const nextRef = () => `REF-${++refCounter}`;
 
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Acme');
-});
-afterAll(() => h.close());
-
-async function register(input: Record<string, unknown>, options: { apiKey?: string; headers?: Record<string, string> } = {}) {
-  const response = await h.graphql(REGISTER, { input }, { apiKey: options.apiKey ?? tenant.apiKey, headers: options.headers });
-  expect(response.status).toBe(200);
-  expect(response.body.errors).toBeUndefined();
-  return response.body.data.registerPayment;
-}
+const test = base
+  .override('tenantName', 'Acme')
+  .extend(
+    'register',
+    ({ harness: h, tenant }) =>
+      async (input: Record<string, unknown>, options: { apiKey?: string; headers?: Record<string, string> } = {}) => {
+        const response = await h.graphql(REGISTER, { input }, { apiKey: options.apiKey ?? tenant.apiKey, headers: options.headers });
+        expect(response.status).toBe(200);
+        expect(response.body.errors).toBeUndefined();
+        return response.body.data.registerPayment;
+      },
+  );
 
 describe('registerPayment: the seed example', () => {
-  it('is COMPLETED, settles 100.00, projects the case numbers and lowers the case by exactly 100.00', async () => {
+  test('is COMPLETED, settles 100.00, projects the case numbers and lowers the case by exactly 100.00', async ({ harness: h, tenant, register }) => {
     const theCase = await tenant.openCase({ capital: '1500.00', costs: '12.34', interest: '0.66' });
     const result = await register(seedExample(tenant.creditorId, theCase.id));
     expect(result.userErrors).toEqual([]);
@@ -104,8 +102,8 @@ describe('registerPayment: settlement (the contract examples)', () => {
       stateAfter: 'CLOSED',
     },
   ];
-  for (const ex of examples) {
-    it(`${ex.state} case ${ex.before.join(' / ')}, paying ${ex.amount}: ${ex.status} ${ex.reason ?? ''}`, async () => {
+  for (const ex of examples)
+    test(`${ex.state} case ${ex.before.join(' / ')}, paying ${ex.amount}: ${ex.status} ${ex.reason ?? ''}`, async ({ harness: h, tenant, register }) => {
       const theCase = await tenant.openCase({ costs: ex.before[0], interest: ex.before[1], capital: ex.before[2]! });
       if (ex.state === 'CLOSED') await h.db.case.update({ where: { id: theCase.id }, data: { state: 'CLOSED' } });
       const result = await register(seedExample(tenant.creditorId, theCase.id, { amount: ex.amount, creditorPaymentReference: nextRef() }));
@@ -122,9 +120,8 @@ describe('registerPayment: settlement (the contract examples)', () => {
       // The payment is in the ledger in every case.
       expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
     });
-  }
 
-  it('finds the case by invoiceNumber together with the creditor', async () => {
+  test('finds the case by invoiceNumber together with the creditor', async ({ tenant, register }) => {
     const theCase = await tenant.openCase({ capital: '50.00' });
     const input = seedExample(tenant.creditorId, theCase.id, {
       case: undefined,
@@ -137,7 +134,7 @@ describe('registerPayment: settlement (the contract examples)', () => {
     expect(result.payment.case).toMatchObject({ id: theCase.id, state: 'PAID', remainingTotal: '0.00' });
   });
 
-  it('defaults clientRegistrationDate to now and keeps a given one', async () => {
+  test('defaults clientRegistrationDate to now and keeps a given one', async ({ tenant, register }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const before = Date.now();
     const defaulted = await register(seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextRef() }));
@@ -154,7 +151,9 @@ describe('registerPayment: validation (nothing is stored)', () => {
   let otherCreditorCase: string;
   let otherTenantCase: { id: string; invoiceNumber: string };
   let otherTenant: Tenant;
-  beforeAll(async () => {
+  let creditorId: string;
+  test.beforeAll(async ({ harness: h, tenant }) => {
+    creditorId = tenant.creditorId;
     caseId = (await tenant.openCase({ capital: '1000.00' })).id;
     const second = await h.db.creditor.create({ data: { id: 'a0a0a0a0a0a0a0a0a0a0a0a0', accountId: tenant.accountId, name: 'Second creditor' } });
     otherCreditorCase = (
@@ -181,88 +180,82 @@ describe('registerPayment: validation (nothing is stored)', () => {
     ['an unknown creditor', () => seedExample('ffffffffffffffffffffffff', caseId), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
     ["another account's creditor", () => seedExample(otherTenant.creditorId, otherTenantCase.id), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
     ['a malformed creditor id', () => seedExample('nope', caseId), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
-    ['neither case nor invoiceNumber', () => seedExample(tenant.creditorId, caseId, { case: undefined }), [{ field: ['input', 'case'], code: 'REQUIRED' }]],
+    ['neither case nor invoiceNumber', () => seedExample(creditorId, caseId, { case: undefined }), [{ field: ['input', 'case'], code: 'REQUIRED' }]],
     [
       'both case and invoiceNumber',
-      () => seedExample(tenant.creditorId, caseId, { invoiceNumber: 'INV-1' }),
+      () => seedExample(creditorId, caseId, { invoiceNumber: 'INV-1' }),
       [{ field: ['input', 'invoiceNumber'], code: 'INVALID' }],
     ],
-    ['an unknown case', () => seedExample(tenant.creditorId, 'cccccccccccccccccccccccc'), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
-    ["another account's case", () => seedExample(tenant.creditorId, otherTenantCase.id), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
-    ['a case of another creditor', () => seedExample(tenant.creditorId, otherCreditorCase), [{ field: ['input', 'case'], code: 'INVALID' }]],
+    ['an unknown case', () => seedExample(creditorId, 'cccccccccccccccccccccccc'), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
+    ["another account's case", () => seedExample(creditorId, otherTenantCase.id), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
+    ['a case of another creditor', () => seedExample(creditorId, otherCreditorCase), [{ field: ['input', 'case'], code: 'INVALID' }]],
     [
       'an unknown invoiceNumber',
-      () => seedExample(tenant.creditorId, caseId, { case: undefined, invoiceNumber: 'NO-SUCH' }),
+      () => seedExample(creditorId, caseId, { case: undefined, invoiceNumber: 'NO-SUCH' }),
       [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }],
     ],
     [
       "another creditor's invoiceNumber",
-      () => seedExample(tenant.creditorId, caseId, { case: undefined, invoiceNumber: 'X-1' }),
+      () => seedExample(creditorId, caseId, { case: undefined, invoiceNumber: 'X-1' }),
       [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }],
     ],
-    ['amount 0', () => seedExample(tenant.creditorId, caseId, { amount: 0 }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    ['a negative amount', () => seedExample(tenant.creditorId, caseId, { amount: '-5.00' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    ['three decimals', () => seedExample(tenant.creditorId, caseId, { amount: '10.005' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    [
-      'more than 1,000,000,000.00',
-      () => seedExample(tenant.creditorId, caseId, { amount: '1000000000.01' }),
-      [{ field: ['input', 'amount'], code: 'INVALID' }],
-    ],
-    ['an amount that is no number', () => seedExample(tenant.creditorId, caseId, { amount: 'ten' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['amount 0', () => seedExample(creditorId, caseId, { amount: 0 }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['a negative amount', () => seedExample(creditorId, caseId, { amount: '-5.00' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['three decimals', () => seedExample(creditorId, caseId, { amount: '10.005' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['more than 1,000,000,000.00', () => seedExample(creditorId, caseId, { amount: '1000000000.01' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
+    ['an amount that is no number', () => seedExample(creditorId, caseId, { amount: 'ten' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
     [
       'a malformed bankTransactionDate',
-      () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '04/07/2025' }),
+      () => seedExample(creditorId, caseId, { bankTransactionDate: '04/07/2025' }),
       [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
     ],
     [
       'a bankTransactionDate in the future',
-      () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: new Date(Date.now() + 86_400_000).toUTCString() }),
+      () => seedExample(creditorId, caseId, { bankTransactionDate: new Date(Date.now() + 86_400_000).toUTCString() }),
       [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
     ],
     [
       'a malformed clientRegistrationDate',
-      () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-02-30' }),
+      () => seedExample(creditorId, caseId, { clientRegistrationDate: '2025-02-30' }),
       [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
     ],
     // An offset that carries the instant out of range would store a date no page can print back.
     [
       'a clientRegistrationDate that an offset carries past year 9999',
-      () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00' }),
+      () => seedExample(creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00' }),
       [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
     ],
     [
       'a bankTransactionDate that an offset carries before 1900',
-      () => seedExample(tenant.creditorId, caseId, { bankTransactionDate: '1900-01-01T00:00:00+14:00' }),
+      () => seedExample(creditorId, caseId, { bankTransactionDate: '1900-01-01T00:00:00+14:00' }),
       [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
     ],
     [
       'an offset with 99 minutes',
-      () => seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '2025-07-04T16:20:41-00:99' }),
+      () => seedExample(creditorId, caseId, { clientRegistrationDate: '2025-07-04T16:20:41-00:99' }),
       [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
     ],
     [
       'a reference over 100 characters',
-      () => seedExample(tenant.creditorId, caseId, { creditorPaymentReference: 'x'.repeat(101) }),
+      () => seedExample(creditorId, caseId, { creditorPaymentReference: 'x'.repeat(101) }),
       [{ field: ['input', 'creditorPaymentReference'], code: 'INVALID' }],
     ],
-    ['another origin', () => seedExample(tenant.creditorId, caseId, { origin: 'debtor_portal' }), [{ field: ['input', 'origin'], code: 'INVALID' }]],
+    ['another origin', () => seedExample(creditorId, caseId, { origin: 'debtor_portal' }), [{ field: ['input', 'origin'], code: 'INVALID' }]],
   ];
-  for (const [what, input, expected] of cases) {
-    it(`refuses ${what}`, async () => {
-      const before = await h.counts();
-      const casesBefore = await h.db.case.findMany({ orderBy: { id: 'asc' } });
-      // A fresh reference unless the case is about it: the seed's was stored above, and its conflict would be reported beside.
-      const sent = input();
-      const result = await register({ ...sent, creditorPaymentReference: what.startsWith('a reference') ? sent.creditorPaymentReference : nextRef() });
-      expect(result.payment).toBeNull();
-      expect(result.userErrors.map((e: { field: string[]; code: string }) => ({ field: e.field, code: e.code }))).toEqual(expected);
-      for (const e of result.userErrors) expect(e.message).toMatch(new RegExp(expected[0]!.field[1]!.replace(/([A-Z])/g, '.?$1'), 'i'));
-      expect(await h.counts()).toEqual(before);
-      expect(await h.db.case.findMany({ orderBy: { id: 'asc' } })).toEqual(casesBefore);
-    });
-  }
+  test.for(cases)('refuses %s', async ([what, input, expected], { harness: h, register }) => {
+    const before = await h.counts();
+    const casesBefore = await h.db.case.findMany({ orderBy: { id: 'asc' } });
+    // A fresh reference unless the case is about it: the seed's was stored above, and its conflict would be reported beside.
+    const sent = input();
+    const result = await register({ ...sent, creditorPaymentReference: what.startsWith('a reference') ? sent.creditorPaymentReference : nextRef() });
+    expect(result.payment).toBeNull();
+    expect(result.userErrors.map((e: { field: string[]; code: string }) => ({ field: e.field, code: e.code }))).toEqual(expected);
+    for (const e of result.userErrors) expect(e.message).toMatch(new RegExp(expected[0]!.field[1]!.replace(/([A-Z])/g, '.?$1'), 'i'));
+    expect(await h.counts()).toEqual(before);
+    expect(await h.db.case.findMany({ orderBy: { id: 'asc' } })).toEqual(casesBefore);
+  });
 
-  it("keeps the account's lists readable after an attempt with an out-of-range date", async () => {
+  test("keeps the account's lists readable after an attempt with an out-of-range date", async ({ harness: h, tenant, register }) => {
     await register(seedExample(tenant.creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00', creditorPaymentReference: nextRef() }));
     const page = await h.graphql(
       '{ payments(first: 100) { edges { node { id clientRegistrationDate bankTransactionDate } } } }',
@@ -273,7 +266,7 @@ describe('registerPayment: validation (nothing is stored)', () => {
     expect(page.body.data.payments.edges.every((e: { node: { clientRegistrationDate: string } }) => e.node.clientRegistrationDate < '9999')).toBe(true);
   });
 
-  it('reports every failure of one request together', async () => {
+  test('reports every failure of one request together', async ({ harness: h, tenant, register }) => {
     const before = await h.counts();
     const result = await register(
       seedExample(tenant.creditorId, caseId, { amount: '0.001', bankTransactionDate: 'yesterday', origin: 'x', creditorPaymentReference: 'y'.repeat(200) }),
@@ -287,14 +280,14 @@ describe('registerPayment: validation (nothing is stored)', () => {
     expect(await h.counts()).toEqual(before);
   });
 
-  it('refuses a currency other than SEK at the schema (the Currency enum) and stores nothing', async () => {
+  test('refuses a currency other than SEK at the schema (the Currency enum) and stores nothing', async ({ harness: h, tenant }) => {
     const before = await h.counts();
     const response = await h.graphql(REGISTER, { input: seedExample(tenant.creditorId, caseId, { currency: 'EUR' }) }, { apiKey: tenant.apiKey });
     expect(response.body.errors?.[0]?.message).toMatch(/currency/);
     expect(await h.counts()).toEqual(before);
   });
 
-  it('refuses a missing required field at the schema, naming it', async () => {
+  test('refuses a missing required field at the schema, naming it', async ({ harness: h, tenant }) => {
     const { origin: _origin, ...withoutOrigin } = seedExample(tenant.creditorId, caseId);
     const response = await h.graphql(REGISTER, { input: withoutOrigin }, { apiKey: tenant.apiKey });
     expect(response.body.errors?.[0]?.message).toMatch(/origin/);
@@ -302,7 +295,7 @@ describe('registerPayment: validation (nothing is stored)', () => {
 });
 
 describe('registerPayment: replays and conflicts', () => {
-  it('returns the same payment, replayed, for the same reference and content, and changes nothing', async () => {
+  test('returns the same payment, replayed, for the same reference and content, and changes nothing', async ({ harness: h, tenant, register }) => {
     const theCase = await tenant.openCase({ capital: '1000.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextRef(), amount: '120.00' });
     const first = await register(input);
@@ -315,7 +308,7 @@ describe('registerPayment: replays and conflicts', () => {
     expect(await h.counts()).toEqual(before);
   });
 
-  it('is a CONFLICT when the reference comes back with another amount', async () => {
+  test('is a CONFLICT when the reference comes back with another amount', async ({ harness: h, tenant, register }) => {
     const theCase = await tenant.openCase({ capital: '1000.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: nextRef() });
     await register(input);
@@ -328,7 +321,7 @@ describe('registerPayment: replays and conflicts', () => {
     expect(after.body.data.case.remainingTotal).toBe('900.00');
   });
 
-  it('makes a registration without a reference idempotent by the Idempotency-Key header', async () => {
+  test('makes a registration without a reference idempotent by the Idempotency-Key header', async ({ harness: h, tenant, register }) => {
     const theCase = await tenant.openCase({ capital: '1000.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: undefined, amount: '10.00' });
     const key = `key-${Date.now()}`;

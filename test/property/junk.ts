@@ -6,12 +6,13 @@
  * each saying which field the error must name.
  */
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
 import { REGISTRATION_FIELDS } from '../../src/domain/registration.ts';
 import { snakeCase } from '../../src/rest/documentMapping.ts';
-import type { Harness } from '../support/harness.ts';
+import type { Harness, Tenant } from '../support/harness.ts';
 
 /** A JSON token written as it is: numbers JSON.stringify cannot produce (1e309, -0, 1e-400). */
 export class RawJson {
@@ -533,8 +534,7 @@ export const bodyJunk: fc.Arbitrary<BodyJunk> = fc.oneof(
 // --- the data the generators point at ---
 
 /** Two accounts; the caller's has a second creditor and a case in EUR. */
-export async function createJunkFixture(h: Harness): Promise<JunkFixture & { apiKey: string }> {
-  const tenant = await h.createTenant('Junk');
+export async function createJunkFixture(h: Harness, tenant: Tenant): Promise<JunkFixture & { apiKey: string }> {
   const stranger = await h.createTenant('Stranger');
   const theCase = await tenant.openCase({ costs: '10.00', interest: '5.00', capital: '1000.00' });
   const eurCase = await tenant.openCase({ capital: '100.00', currency: 'EUR' });
@@ -559,4 +559,21 @@ export async function createJunkFixture(h: Harness): Promise<JunkFixture & { api
 export async function snapshot(db: Db): Promise<string> {
   const rows = await Promise.all([db.account.findMany(), db.apiKey.findMany(), db.creditor.findMany(), db.case.findMany(), db.payment.findMany()]);
   return JSON.stringify(rows, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/**
+ * Runs `check` on 1,000 generated cases: each leaves the row counts as they were, and all of
+ * them together leave every row of every table as it was.
+ */
+export async function expectNothingStored<T>(h: Harness, cases: fc.Arbitrary<T>, check: (c: T) => Promise<void>): Promise<void> {
+  const before = await snapshot(h.db);
+  await fc.assert(
+    fc.asyncProperty(cases, async (c) => {
+      const counts = await h.counts();
+      await check(c);
+      expect(await h.counts()).toEqual(counts);
+    }),
+    { numRuns: 1000 },
+  );
+  expect(await snapshot(h.db)).toEqual(before);
 }

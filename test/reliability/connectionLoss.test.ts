@@ -1,7 +1,6 @@
 import pLimit from 'p-limit';
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { connectDb, type Db } from '../../src/db/client.ts';
 import { isConnectionLoss, wasNeverSent } from '../../src/db/connectionLoss.ts';
@@ -10,10 +9,10 @@ import { createGraphQL } from '../../src/graphql/yoga.ts';
 import { CASE, REGISTER, seedExample } from '../graphql/operations.ts';
 import { onPostgres, POSTGRES_SERVER_URL, terminateSessions } from '../support/database.ts';
 import { connectionTerminated, losingConnectionAtCommit } from '../support/faults.ts';
-import { createHarness, type Harness, type Tenant } from '../support/harness.ts';
+import { test as base, describe, expect } from '../support/fixtures.ts';
 import { paymentBody, restClient } from '../support/rest.ts';
 import { expectClean } from './expect.ts';
-import { type PostgresProxy, startPostgresProxy } from './postgresProxy.ts';
+import { type Cut, startPostgresProxy } from './postgresProxy.ts';
 import { connectionLossScenario } from './scenarios.ts';
 
 const silent = pino({ level: 'silent' });
@@ -50,7 +49,7 @@ const SHAPES = {
 };
 
 describe('which failures are connection losses', () => {
-  it('a terminated session, a closed socket and a client known dead are; constraint violations, conflicts and bad SQL are not', () => {
+  test('a terminated session, a closed socket and a client known dead are; constraint violations, conflicts and bad SQL are not', () => {
     expect(isConnectionLoss(SHAPES.fatalInFlight)).toBe(true);
     expect(isConnectionLoss(SHAPES.socketClosed)).toBe(true);
     expect(isConnectionLoss(SHAPES.knownDead)).toBe(true);
@@ -83,22 +82,30 @@ function fakeDb(failures: Array<{ during: 'work' | 'commit'; error: Error } | nu
 }
 
 describe('the transaction runner (runTransaction)', () => {
-  it('runs the work again, once, when the connection was lost before COMMIT', async () => {
-    const { db, attempts } = fakeDb([{ during: 'work', error: SHAPES.fatalInFlight }]);
-    await expect(runTransaction(db, async () => 'stored')).resolves.toBe('stored');
-    expect(attempts()).toBe(2);
-  });
+  const reruns: Array<{ name: string; failures: Parameters<typeof fakeDb>[0]; attempts: number }> = [
+    { name: 'runs the work again, once, when the connection was lost before COMMIT', failures: [{ during: 'work', error: SHAPES.fatalInFlight }], attempts: 2 },
+    {
+      name: 'runs it again after a second loss during the rerun (one request can span two waves of a restart)',
+      failures: [
+        { during: 'work', error: SHAPES.fatalInFlight },
+        { during: 'work', error: SHAPES.socketClosed },
+      ],
+      attempts: 3,
+    },
+    {
+      name: 'runs it again when COMMIT was never sent (the client already knew its connection dead)',
+      failures: [{ during: 'commit', error: SHAPES.knownDead }],
+      attempts: 2,
+    },
+  ];
+  for (const { name, failures, attempts: expected } of reruns)
+    test(name, async () => {
+      const { db, attempts } = fakeDb(failures);
+      await expect(runTransaction(db, async () => 'stored')).resolves.toBe('stored');
+      expect(attempts()).toBe(expected);
+    });
 
-  it('runs it again after a second loss during the rerun (one request can span two waves of a restart)', async () => {
-    const { db, attempts } = fakeDb([
-      { during: 'work', error: SHAPES.fatalInFlight },
-      { during: 'work', error: SHAPES.socketClosed },
-    ]);
-    await expect(runTransaction(db, async () => 'stored')).resolves.toBe('stored');
-    expect(attempts()).toBe(3);
-  });
-
-  it('gives up after the third loss', async () => {
+  test('gives up after the third loss', async () => {
     const { db, attempts } = fakeDb([
       { during: 'work', error: SHAPES.fatalInFlight },
       { during: 'work', error: SHAPES.socketClosed },
@@ -108,7 +115,7 @@ describe('the transaction runner (runTransaction)', () => {
     expect(attempts()).toBe(3);
   });
 
-  it('reports a loss while COMMIT was on its way as an unknown outcome, and does not run the work again', async () => {
+  test('reports a loss while COMMIT was on its way as an unknown outcome, and does not run the work again', async () => {
     for (const error of [SHAPES.fatalInFlight, SHAPES.socketClosed, SHAPES.reset]) {
       const { db, attempts } = fakeDb([{ during: 'commit', error }]);
       await expect(runTransaction(db, async () => 'stored')).rejects.toBeInstanceOf(CommitOutcomeUnknown);
@@ -116,13 +123,7 @@ describe('the transaction runner (runTransaction)', () => {
     }
   });
 
-  it('runs it again when COMMIT was never sent (the client already knew its connection dead)', async () => {
-    const { db, attempts } = fakeDb([{ during: 'commit', error: SHAPES.knownDead }]);
-    await expect(runTransaction(db, async () => 'stored')).resolves.toBe('stored');
-    expect(attempts()).toBe(2);
-  });
-
-  it('never retries anything else', async () => {
+  test('never retries anything else', async () => {
     for (const error of [SHAPES.uniqueViolation, SHAPES.serializationFailure, SHAPES.syntaxError]) {
       for (const during of ['work', 'commit'] as const) {
         const { db, attempts } = fakeDb([{ during, error }]);
@@ -135,31 +136,65 @@ describe('the transaction runner (runTransaction)', () => {
 
 // --- registrations whose COMMIT lost its connection, on either database, through both faces ---
 
-let h: Harness;
-let tenant: Tenant;
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Lost connections');
-});
-afterAll(() => h?.close());
-
-async function graphqlOver(db: Db, input: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const yoga = createGraphQL({ db, logger: silent });
-  const response = await yoga.fetch('http://test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey, ...headers },
-    body: JSON.stringify({ query: REGISTER, variables: { input } }),
+const test = base
+  .override('tenantName', 'Lost connections')
+  .extend('graphqlOver', ({ tenant }) => async (db: Db, input: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const yoga = createGraphQL({ db, logger: silent });
+    const response = await yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey, ...headers },
+      body: JSON.stringify({ query: REGISTER, variables: { input } }),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  })
+  .extend('remaining', ({ harness: h, tenant }) => async (caseId: string): Promise<string> => {
+    const r = await h.graphql(CASE, { id: caseId }, { apiKey: tenant.apiKey });
+    return r.body.data.case.remainingTotal;
+  })
+  /** A connection to the server's maintenance database, outside the test database (Postgres only). */
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+  .extend('admin', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const admin = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
+    await admin.connect();
+    onCleanup(() => admin.end());
+    return admin;
+  })
+  .extend('databaseName', { scope: 'file' }, ({ harness: h }) => decodeURIComponent(new URL(h.url).pathname.slice(1)))
+  /** Ends every session of the test database; how many were running a statement or a transaction. */
+  .extend(
+    'terminateBackends',
+    ({ admin, databaseName }) =>
+      () =>
+        terminateSessions(admin, databaseName),
+  )
+  .extend('proxy', { scope: 'file' }, async ({ harness: h }, { onCleanup }) => {
+    const proxy = await startPostgresProxy(h.url);
+    onCleanup(() => proxy.close());
+    return proxy;
+  })
+  /** The test database through the proxy, which can cut a connection at an exact statement. */
+  .extend('proxiedDb', { scope: 'file' }, async ({ proxy }, { onCleanup }) => {
+    const db = await connectDb(proxy.url, { poolSize: 4 });
+    onCleanup(() => db.$disconnect());
+    return db;
+  })
+  /** Registers 50.00 on a new case of 500.00 over the proxied connection, cut as told: the case, the input and the first answer. */
+  .extend('registerThroughCut', ({ tenant, graphqlOver, proxy, proxiedDb }) => async (reference: string, cut: Cut) => {
+    const theCase = await tenant.openCase({ capital: '500.00' });
+    const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: reference });
+    const cutting = proxy.cutAt(cut);
+    const first = await graphqlOver(proxiedDb, input);
+    await cutting;
+    return { theCase, input, first };
   });
-  return { status: response.status, body: (await response.json()) as any };
-}
-
-async function remaining(caseId: string): Promise<string> {
-  const r = await h.graphql(CASE, { id: caseId }, { apiKey: tenant.apiKey });
-  return r.body.data.case.remainingTotal;
-}
 
 describe('a registration whose COMMIT lost its connection', () => {
-  it('committed, its answer lost: it is found on another connection and acknowledged; a resend replays it', async () => {
+  test('committed, its answer lost: it is found on another connection and acknowledged; a resend replays it', async ({
+    harness: h,
+    tenant,
+    graphqlOver,
+    remaining,
+  }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { amount: '120.00', creditorPaymentReference: 'LOST-ANSWER' });
     const db = losingConnectionAtCommit(h.db, { committed: true });
@@ -174,7 +209,12 @@ describe('a registration whose COMMIT lost its connection', () => {
     expect(await remaining(theCase.id)).toBe('380.00');
   });
 
-  it('GraphQL: not committed and not found, 503 OUTCOME_UNKNOWN says a resend with the reference is safe; the resend stores it once', async () => {
+  test('GraphQL: not committed and not found, 503 OUTCOME_UNKNOWN says a resend with the reference is safe; the resend stores it once', async ({
+    harness: h,
+    tenant,
+    graphqlOver,
+    remaining,
+  }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { amount: '120.00', creditorPaymentReference: 'LOST-COMMIT' });
     const db = losingConnectionAtCommit(h.db, { committed: false });
@@ -194,7 +234,7 @@ describe('a registration whose COMMIT lost its connection', () => {
     expect(await remaining(theCase.id)).toBe('380.00');
   });
 
-  it("REST: 503 in Eve's error envelope, naming the Idempotency-Key; the resend stores it once", async () => {
+  test("REST: 503 in Eve's error envelope, naming the Idempotency-Key; the resend stores it once", async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const body = paymentBody(tenant.creditorId, theCase.id, { amount: 75.5 });
     const headers = { 'idempotency-key': 'lost-commit-rest' };
@@ -213,7 +253,7 @@ describe('a registration whose COMMIT lost its connection', () => {
     }
   });
 
-  it('without a reference or key, the 503 says a resend could store it twice', async () => {
+  test('without a reference or key, the 503 says a resend could store it twice', async ({ harness: h, tenant, graphqlOver }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const input = seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: undefined });
     const first = await graphqlOver(losingConnectionAtCommit(h.db, { committed: false }), input);
@@ -225,17 +265,11 @@ describe('a registration whose COMMIT lost its connection', () => {
 // --- PostgreSQL: real sessions terminated under real requests ---
 
 describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite has no connections to lose: skipped there)', () => {
-  let admin: pg.Client;
-  const databaseName = () => decodeURIComponent(new URL(h.url).pathname.slice(1));
-  /** Ends every session of the test database; how many were running a statement or a transaction. */
-  const terminateBackends = () => terminateSessions(admin, databaseName());
-  beforeAll(async () => {
-    admin = new pg.Client({ connectionString: POSTGRES_SERVER_URL });
-    await admin.connect();
-  });
-  afterAll(() => admin?.end());
-
-  it('reads and registrations over GraphQL and REST, every session terminated 3 times meanwhile: no 5xx, nothing lost or doubled, every case adds up', async () => {
+  test('reads and registrations over GraphQL and REST, every session terminated 3 times meanwhile: no 5xx, nothing lost or doubled, every case adds up', async ({
+    harness: h,
+    tenant,
+    terminateBackends,
+  }) => {
     const app = await createApp({ db: h.db, logLevel: 'silent' });
     const key = { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' };
     const cases = await Promise.all(Array.from({ length: 4 }, () => tenant.openCase({ costs: '40.00', interest: '10.00', capital: '3000.00' })));
@@ -316,7 +350,11 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
     }
   }, 60_000);
 
-  it('every idle session terminated, requests at once: none of them fails (the pool drops the dead connections before a retry)', async () => {
+  test('every idle session terminated, requests at once: none of them fails (the pool drops the dead connections before a retry)', async ({
+    harness: h,
+    tenant,
+    terminateBackends,
+  }) => {
     const failures: string[] = [];
     for (let round = 0; round < 15; round++) {
       // Fill the pool with idle connections, end their sessions, and ask at once.
@@ -332,7 +370,7 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
     expect(failures).toEqual([]);
   }, 60_000);
 
-  it('after a lost connection, a transaction starts on a connection opened since, not on one from before', async () => {
+  test('after a lost connection, a transaction starts on a connection opened since, not on one from before', async ({ harness: h, admin, databaseName }) => {
     // A backend told to end can still answer BEGIN before it does; a retried settlement must not bet on it.
     const db = await connectDb(h.url, { poolSize: 4 });
     const read = (sql: string) => db.$queryRawUnsafe<Array<{ pid: number }>>(sql).then((rows) => rows[0]!.pid); // then(): a Prisma query starts only when awaited
@@ -345,7 +383,7 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
         await new Promise((resolve) => setTimeout(resolve, 20));
         const active = await admin.query<{ pid: number }>(
           `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(0.3)%' AND state = 'active'`,
-          [databaseName()],
+          [databaseName],
         );
         victim = active.rows[0]?.pid;
       }
@@ -361,23 +399,14 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
   });
 
   describe('a connection cut at an exact statement (through a proxy)', () => {
-    let proxy: PostgresProxy;
-    let db: Db;
-    beforeAll(async () => {
-      proxy = await startPostgresProxy(h.url);
-      db = await connectDb(proxy.url, { poolSize: 4 });
-    });
-    afterAll(async () => {
-      await db?.$disconnect();
-      await proxy?.close();
-    });
-
-    it('COMMIT never reached the server: 503 OUTCOME_UNKNOWN, nothing stored; the resend stores it once', async () => {
-      const theCase = await tenant.openCase({ capital: '500.00' });
-      const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-BEFORE-COMMIT' });
-      const cut = proxy.cutAt({ statement: /^COMMIT$/, when: 'before' });
-      const first = await graphqlOver(db, input);
-      await cut;
+    test('COMMIT never reached the server: 503 OUTCOME_UNKNOWN, nothing stored; the resend stores it once', async ({
+      harness: h,
+      graphqlOver,
+      remaining,
+      proxiedDb: db,
+      registerThroughCut,
+    }) => {
+      const { theCase, input, first } = await registerThroughCut('CUT-BEFORE-COMMIT', { statement: /^COMMIT$/, when: 'before' });
       expect(first.status).toBe(503);
       expect(first.body.errors[0].extensions.code).toBe('OUTCOME_UNKNOWN');
       expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(0);
@@ -387,12 +416,8 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
     });
 
-    it('COMMIT done, its answer lost: acknowledged with the stored payment, stored once', async () => {
-      const theCase = await tenant.openCase({ capital: '500.00' });
-      const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-AFTER-COMMIT' });
-      const cut = proxy.cutAt({ statement: /^COMMIT$/, when: 'after' });
-      const first = await graphqlOver(db, input);
-      await cut;
+    test('COMMIT done, its answer lost: acknowledged with the stored payment, stored once', async ({ harness: h, remaining, registerThroughCut }) => {
+      const { theCase, first } = await registerThroughCut('CUT-AFTER-COMMIT', { statement: /^COMMIT$/, when: 'after' });
       expect(first.status).toBe(200);
       expect(first.body.data.registerPayment).toMatchObject({ replayed: false, userErrors: [] });
       const stored = await h.db.payment.findMany({ where: { caseId: theCase.id } });
@@ -400,12 +425,8 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect(await remaining(theCase.id)).toBe('450.00');
     });
 
-    it('lost in the middle of the settlement: run again on a new connection, applied once', async () => {
-      const theCase = await tenant.openCase({ capital: '500.00' });
-      const input = seedExample(tenant.creditorId, theCase.id, { amount: '50.00', creditorPaymentReference: 'CUT-MID-SETTLEMENT' });
-      const cut = proxy.cutAt({ statement: /^INSERT INTO "public"\."Payment"/, when: 'before' });
-      const first = await graphqlOver(db, input);
-      await cut;
+    test('lost in the middle of the settlement: run again on a new connection, applied once', async ({ harness: h, registerThroughCut }) => {
+      const { theCase, first } = await registerThroughCut('CUT-MID-SETTLEMENT', { statement: /^INSERT INTO "public"\."Payment"/, when: 'before' });
       expect(first.status).toBe(200);
       expect(first.body.data.registerPayment).toMatchObject({ replayed: false, userErrors: [], payment: { case: { remainingTotal: '450.00' } } });
       expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
@@ -413,7 +434,9 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       expect([after.remainingCapital, after.version]).toEqual([45_000n, 1]);
     });
 
-    it('a connection ended right after answering, while a transaction waits for it: the process survives and the transaction runs on another', async () => {
+    test('a connection ended right after answering, while a transaction waits for it: the process survives and the transaction runs on another', async ({
+      proxy,
+    }) => {
       // pg-pool hands the connection to the waiting transaction in the same socket read that
       // brings the FATAL; Prisma listens for errors only once its checkout resolves. Without a
       // listener of our own, that 'error' event would have none and crash the process.
@@ -431,7 +454,7 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
       }
     });
 
-    it('a read whose answer was lost is read again', async () => {
+    test('a read whose answer was lost is read again', async ({ tenant, proxy, proxiedDb: db }) => {
       const cut = proxy.cutAt({ statement: /FROM ("public"\.)?"Creditor"/i, when: 'after' });
       const yoga = createGraphQL({ db, logger: silent });
       const response = await yoga.fetch('http://test/graphql', {
@@ -446,7 +469,7 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
     });
   });
 
-  it('scenario 4: 3 server processes under registration load, every session terminated twice: no 5xx, nothing lost', async () => {
+  test('scenario 4: 3 server processes under registration load, every session terminated twice: no 5xx, nothing lost', async ({ harness: h }) => {
     const result = await connectionLossScenario({ databaseUrl: h.url, processes: 3, registrations: 300, terminations: 2 });
     expectClean(result);
     expect(result.row.stored).toBe(300);

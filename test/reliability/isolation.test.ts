@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { registerPayment } from '../../src/domain/payments.ts';
 import { checkRegistration, registrationFingerprint } from '../../src/domain/registration.ts';
 import { test as base, describe, expect } from '../support/fixtures.ts';
+import { seedExample } from '../support/registration.ts';
 
 /**
  * What one request reads never includes another request's uncommitted writes. SQLite runs
@@ -52,15 +53,7 @@ const test = base.extend('failingSettlement', ({ harness: h, tenant }) => (caseI
 describe('isolation between requests', () => {
   test('a read outside a transaction sees only committed balances', async ({ harness: h, tenant, failingSettlement }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
-    const input = {
-      creditor: tenant.creditorId,
-      case: theCase.id,
-      currency: 'SEK',
-      amount: '100.00',
-      bankTransactionDate: '2025-07-04',
-      origin: 'creditor_system',
-      creditorPaymentReference: 'ISO-1',
-    };
+    const input = seedExample(tenant.creditorId, theCase.id, { amount: '100.00', bankTransactionDate: '2025-07-04', creditorPaymentReference: 'ISO-1' });
     const settlement = failingSettlement(theCase.id, input, 300);
     await sleep(50);
     const seen = await h.db.case.findUniqueOrThrow({ where: { id: theCase.id } });
@@ -74,16 +67,12 @@ describe('isolation between requests', () => {
     failingSettlement,
   }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
-    const input = {
-      creditor: tenant.creditorId,
-      case: theCase.id,
-      currency: 'SEK',
+    const input = seedExample(tenant.creditorId, theCase.id, {
       amount: '100.00',
       bankTransactionDate: '2025-07-04',
       clientRegistrationDate: '2025-07-05',
-      origin: 'creditor_system',
       creditorPaymentReference: 'ISO-2',
-    };
+    });
     const settlement = failingSettlement(theCase.id, input, 300);
     await sleep(50);
     const retry = await registerPayment(h.db, tenant.accountId, input);

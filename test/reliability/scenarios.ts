@@ -243,6 +243,21 @@ const REGISTER = /* GraphQL */ `
   }
 `;
 
+/**
+ * 80% of the registrations on 3 hot cases holding half of what is sent to them, the rest on 10
+ * cold ones; each carries a reference or an Idempotency-Key, so a client may resend any of them.
+ */
+async function retriablePlan(db: Db, databaseUrl: string, name: string, registrations: number, random: Random) {
+  const perHot = BigInt(Math.ceil((registrations * 0.8) / 3));
+  const fixture = await createFixture(db, databaseUrl, name, { hot: 3, cold: 10, hotBalance: (perHot * 10_000n) / 2n, coldBalance: 20_000n }, random);
+  const plan = planRegistrations(fixture, registrations, random, {
+    hotShare: 0.8,
+    identities: ['reference', 'reference', 'idempotencyKey'],
+    maxAmount: 20_000,
+  });
+  return { fixture, plan };
+}
+
 function graphqlInput(r: Registration) {
   return {
     creditor: r.theCase.creditorId,
@@ -577,6 +592,29 @@ class Servers {
   }
 }
 
+interface Scenario {
+  started: number;
+  random: Random;
+  findings: Findings;
+  db: Db;
+  fleet: Servers;
+}
+
+/** Runs one scenario on a prepared database with its own fleet of servers, every server killed and the client closed afterwards. */
+async function inScenario(databaseUrl: string, seed: number, run: (scenario: Scenario) => Promise<ScenarioResult>): Promise<ScenarioResult> {
+  const started = performance.now();
+  const random = randomSource(seed);
+  const findings = new Findings();
+  const db = await prepare(databaseUrl);
+  const fleet = new Servers(databaseUrl);
+  try {
+    return await run({ started, random, findings, db, fleet });
+  } finally {
+    fleet.killLeftovers();
+    await db.$disconnect();
+  }
+}
+
 async function prepare(databaseUrl: string): Promise<Db> {
   await deployMigrations(databaseUrl);
   return connectDb(databaseUrl, { poolSize: 4 });
@@ -631,12 +669,7 @@ export interface LoadOptions {
 
 export async function loadScenario(options: LoadOptions): Promise<ScenarioResult> {
   const { databaseUrl, processes, registrations, inFlight = 32, hotCases = 5, coldCases = 20, seed = 1 } = options;
-  const started = performance.now();
-  const random = randomSource(seed);
-  const findings = new Findings();
-  const db = await prepare(databaseUrl);
-  const fleet = new Servers(databaseUrl);
-  try {
+  return inScenario(databaseUrl, seed, async ({ started, random, findings, db, fleet }) => {
     // Hot cases get 80% of the traffic; their balances are about half of what is aimed at them.
     const meanAmount = 10_000n; // öre: amounts are 1.00 to 200.00
     const perHot = BigInt(Math.ceil((registrations * 0.8) / hotCases));
@@ -670,10 +703,7 @@ export async function loadScenario(options: LoadOptions): Promise<ScenarioResult
       row: row({ scenario: '1 load, hot cases', database: kindOf(databaseUrl), processes }, started, outcomes, plan.length, ledger, findings),
       violations: findings.lines,
     };
-  } finally {
-    fleet.killLeftovers();
-    await db.$disconnect();
-  }
+  });
 }
 
 // --- 2. the same registration sent many times at once, to different processes ---
@@ -699,12 +729,7 @@ const RETRY_VARIANTS: Array<{ identity: 'reference' | 'idempotencyKey'; api: Api
 
 export async function retryScenario(options: RetryOptions): Promise<ScenarioResult> {
   const { databaseUrl, processes, registrations, retries = 20, seed = 2 } = options;
-  const started = performance.now();
-  const random = randomSource(seed);
-  const findings = new Findings();
-  const db = await prepare(databaseUrl);
-  const fleet = new Servers(databaseUrl);
-  try {
+  return inScenario(databaseUrl, seed, async ({ started, random, findings, db, fleet }) => {
     const fixture = await createFixture(db, databaseUrl, 'Retry', { hot: 3, cold: 0, hotBalance: BigInt(registrations) * 2_000n, coldBalance: 0n }, random);
     const plan = planRegistrations(fixture, registrations, random, { hotShare: 1, identities: ['reference'], maxAmount: 5_000 }).map((r, i) => {
       const variant = RETRY_VARIANTS[i % RETRY_VARIANTS.length]!;
@@ -737,10 +762,7 @@ export async function retryScenario(options: RetryOptions): Promise<ScenarioResu
       row: row({ scenario: `2 retries x${retries}`, database: kindOf(databaseUrl), processes }, started, outcomes, plan.length, ledger, findings),
       violations: findings.lines,
     };
-  } finally {
-    fleet.killLeftovers();
-    await db.$disconnect();
-  }
+  });
 }
 
 // --- 3. kill -9 under write load, restart, retry what was not acknowledged ---
@@ -756,20 +778,9 @@ export interface CrashOptions {
 
 export async function crashScenario(options: CrashOptions): Promise<ScenarioResult> {
   const { databaseUrl, registrations, crashes = 1, inFlight = 32, seed = 3 } = options;
-  const started = performance.now();
-  const random = randomSource(seed);
-  const findings = new Findings();
-  const db = await prepare(databaseUrl);
-  const fleet = new Servers(databaseUrl);
-  try {
-    const perHot = BigInt(Math.ceil((registrations * 0.8) / 3));
-    const fixture = await createFixture(db, databaseUrl, 'Crash', { hot: 3, cold: 10, hotBalance: (perHot * 10_000n) / 2n, coldBalance: 20_000n }, random);
+  return inScenario(databaseUrl, seed, async ({ started, random, findings, db, fleet }) => {
     // Every registration carries a reference or an Idempotency-Key: the client can retry it safely after the crash.
-    const plan = planRegistrations(fixture, registrations, random, {
-      hotShare: 0.8,
-      identities: ['reference', 'reference', 'idempotencyKey'],
-      maxAmount: 20_000,
-    });
+    const { fixture, plan } = await retriablePlan(db, databaseUrl, 'Crash', registrations, random);
     // An impatient client sends some registrations twice at once (a retry while the first is in
     // flight): both answers must carry one payment, stored once, crash or no crash.
     const doubled = new Set(plan.filter(() => random.next() < 0.15));
@@ -826,10 +837,7 @@ export async function crashScenario(options: CrashOptions): Promise<ScenarioResu
       }),
       violations: findings.lines,
     };
-  } finally {
-    fleet.killLeftovers();
-    await db.$disconnect();
-  }
+  });
 }
 
 // --- 3b. SIGTERM while requests are in flight: they all complete, then the process exits 0 ---
@@ -843,12 +851,7 @@ export interface DrainOptions {
 
 export async function drainScenario(options: DrainOptions): Promise<ScenarioResult> {
   const { databaseUrl, requests = 32, seed = 4 } = options;
-  const started = performance.now();
-  const random = randomSource(seed);
-  const findings = new Findings();
-  const db = await prepare(databaseUrl);
-  const fleet = new Servers(databaseUrl);
-  try {
+  return inScenario(databaseUrl, seed, async ({ started, random, findings, db, fleet }) => {
     const fixture = await createFixture(db, databaseUrl, 'Drain', { hot: 2, cold: 4, hotBalance: 100_000n, coldBalance: 50_000n }, random);
     const plan = planRegistrations(fixture, requests, random, { hotShare: 0.5, identities: ['reference', 'idempotencyKey', 'none'], maxAmount: 20_000 });
     // info: the server logs each request as it arrives ("incoming request", with our x-request-id).
@@ -921,10 +924,7 @@ export async function drainScenario(options: DrainOptions): Promise<ScenarioResu
       row: row({ scenario: '3b SIGTERM drain', database: kindOf(databaseUrl), processes: 1 }, started, outcomes, plan.length, ledger, findings),
       violations: findings.lines,
     };
-  } finally {
-    fleet.killLeftovers();
-    await db.$disconnect();
-  }
+  });
 }
 
 // --- 4. the database ends every session of the service while it is under load ---
@@ -950,100 +950,91 @@ export interface ConnectionLossOptions {
 export async function connectionLossScenario(options: ConnectionLossOptions): Promise<ScenarioResult> {
   const { databaseUrl, processes, registrations, terminations = 2, inFlight = 32, seed = 5 } = options;
   if (kindOf(databaseUrl) !== 'postgres') throw new Error('the connection-loss scenario needs PostgreSQL: SQLite has no connections to lose');
-  const started = performance.now();
-  const random = randomSource(seed);
-  const findings = new Findings();
-  const db = await prepare(databaseUrl);
-  const fleet = new Servers(databaseUrl);
-  // The terminations come from the server's maintenance database, outside the one they end.
-  const admin = new pg.Client({ connectionString: urlForDatabase(databaseUrl, 'postgres') });
-  await admin.connect();
-  try {
-    const perHot = BigInt(Math.ceil((registrations * 0.8) / 3));
-    const fixture = await createFixture(db, databaseUrl, 'Lost', { hot: 3, cold: 10, hotBalance: (perHot * 10_000n) / 2n, coldBalance: 20_000n }, random);
-    const plan = planRegistrations(fixture, registrations, random, {
-      hotShare: 0.8,
-      identities: ['reference', 'reference', 'idempotencyKey'],
-      maxAmount: 20_000,
-    });
-    const servers = await fleet.startMany(processes);
-    const targets = servers.map((s) => targetOf(s.url));
-    const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-    const ended: Array<{ sessions: number; busy: number }> = [];
-    const terminate = async () => {
-      const { ended: sessions, busy } = await terminateSessions(admin, database);
-      ended.push({ sessions, busy });
-    };
-    const outcomes: Outcome[] = [];
-    const readStatuses: Array<{ what: string; status: number | null }> = [];
-    let answered = 0;
-    const terminateAt = Array.from({ length: terminations }, (_, i) => Math.floor(((i + 1) * registrations) / (terminations + 1)));
-    const terminating: Array<Promise<void>> = [];
-    const read = async (target: Target, r: Registration) => {
-      const graphql = r.api === 'graphql';
-      const what = graphql ? 'GraphQL payments list' : `GET /cases/${r.theCase.id}`;
-      try {
-        const response = await target.pool.request({
-          path: graphql ? '/graphql' : `/cases/${r.theCase.id}`,
-          method: graphql ? 'POST' : 'GET',
-          headers: { 'x-api-key': fixture.apiKey, ...(graphql ? { 'content-type': 'application/json' } : {}) },
-          body: graphql ? JSON.stringify({ query: '{ payments(first: 20) { edges { node { id caseInvoiceNumber case { remainingTotal } } } } }' }) : undefined,
-        });
-        const text = await response.body.text();
-        const failed = response.statusCode !== 200 || (graphql && JSON.parse(text).errors !== undefined);
-        readStatuses.push({
-          what: failed ? `${what}: ${text.slice(0, 200)}` : what,
-          status: failed && response.statusCode === 200 ? 500 : response.statusCode,
-        });
-      } catch (error) {
-        readStatuses.push({ what: `${what}: ${(error as Error).message}`, status: null });
+  return inScenario(databaseUrl, seed, async ({ started, random, findings, db, fleet }) => {
+    // The terminations come from the server's maintenance database, outside the one they end.
+    const admin = new pg.Client({ connectionString: urlForDatabase(databaseUrl, 'postgres') });
+    await admin.connect();
+    try {
+      const { fixture, plan } = await retriablePlan(db, databaseUrl, 'Lost', registrations, random);
+      const servers = await fleet.startMany(processes);
+      const targets = servers.map((s) => targetOf(s.url));
+      const database = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+      const ended: Array<{ sessions: number; busy: number }> = [];
+      const terminate = async () => {
+        const { ended: sessions, busy } = await terminateSessions(admin, database);
+        ended.push({ sessions, busy });
+      };
+      const outcomes: Outcome[] = [];
+      const readStatuses: Array<{ what: string; status: number | null }> = [];
+      let answered = 0;
+      const terminateAt = Array.from({ length: terminations }, (_, i) => Math.floor(((i + 1) * registrations) / (terminations + 1)));
+      const terminating: Array<Promise<void>> = [];
+      const read = async (target: Target, r: Registration) => {
+        const graphql = r.api === 'graphql';
+        const what = graphql ? 'GraphQL payments list' : `GET /cases/${r.theCase.id}`;
+        try {
+          const response = await target.pool.request({
+            path: graphql ? '/graphql' : `/cases/${r.theCase.id}`,
+            method: graphql ? 'POST' : 'GET',
+            headers: { 'x-api-key': fixture.apiKey, ...(graphql ? { 'content-type': 'application/json' } : {}) },
+            body: graphql
+              ? JSON.stringify({ query: '{ payments(first: 20) { edges { node { id caseInvoiceNumber case { remainingTotal } } } } }' })
+              : undefined,
+          });
+          const text = await response.body.text();
+          const failed = response.statusCode !== 200 || (graphql && JSON.parse(text).errors !== undefined);
+          readStatuses.push({
+            what: failed ? `${what}: ${text.slice(0, 200)}` : what,
+            status: failed && response.statusCode === 200 ? 500 : response.statusCode,
+          });
+        } catch (error) {
+          readStatuses.push({ what: `${what}: ${(error as Error).message}`, status: null });
+        }
+      };
+      const limit = pLimit(inFlight);
+      await Promise.all(
+        plan.map((r, i) =>
+          limit(async () => {
+            const target = targets[i % targets.length]!;
+            // A read beside every other registration, on the same process.
+            const reading = i % 2 === 0 ? read(target, r) : null;
+            // The client resends a registration answered "outcome unknown", as that answer says (bounded).
+            for (let attempt = 0; attempt < 3; attempt++) {
+              const outcome = await send(target, fixture.apiKey, r);
+              outcomes.push(outcome);
+              if (!outcome.outcomeUnknown) break;
+            }
+            await reading;
+            answered += 1;
+            if (answered === terminateAt[0]) {
+              terminateAt.shift();
+              terminating.push(terminate());
+            }
+          }),
+        ),
+      );
+      await Promise.all(terminating);
+      await stopAll(servers, targets, findings);
+      if (ended.length !== terminations) findings.add('invariant', `${ended.length} of ${terminations} terminations ran`);
+      if (ended.reduce((n, e) => n + e.busy, 0) === 0)
+        findings.add('invariant', 'no session was busy when the sessions were terminated: the scenario proved nothing');
+      for (const { what, status } of readStatuses) {
+        if (status === null) findings.add('invariant', `read ${what} got no answer`);
+        else if (status >= 500) findings.add('5xx', `read ${what}: HTTP ${status}`);
+        else if (status !== 200) findings.add('invariant', `read ${what}: HTTP ${status}`);
       }
-    };
-    const limit = pLimit(inFlight);
-    await Promise.all(
-      plan.map((r, i) =>
-        limit(async () => {
-          const target = targets[i % targets.length]!;
-          // A read beside every other registration, on the same process.
-          const reading = i % 2 === 0 ? read(target, r) : null;
-          // The client resends a registration answered "outcome unknown", as that answer says (bounded).
-          for (let attempt = 0; attempt < 3; attempt++) {
-            const outcome = await send(target, fixture.apiKey, r);
-            outcomes.push(outcome);
-            if (!outcome.outcomeUnknown) break;
-          }
-          await reading;
-          answered += 1;
-          if (answered === terminateAt[0]) {
-            terminateAt.shift();
-            terminating.push(terminate());
-          }
+      checkAnswers(outcomes, findings, { allowUnanswered: false, allowOutcomeUnknown: true });
+      const ledger = await checkLedger(db, fixture, plan, outcomes, findings, { requireEveryRegistrationStored: true });
+      if (ledger.stored !== ledger.acknowledged) findings.add('invariant', `${ledger.stored} payments stored, ${ledger.acknowledged} acknowledged`);
+      const sessions = ended.map((e) => `${e.sessions} (${e.busy} busy)`).join(', ');
+      return {
+        row: row({ scenario: `4 sessions ended x${terminations}`, database: 'postgres', processes }, started, outcomes, plan.length, ledger, findings, {
+          requests: outcomes.length + readStatuses.length,
         }),
-      ),
-    );
-    await Promise.all(terminating);
-    await stopAll(servers, targets, findings);
-    if (ended.length !== terminations) findings.add('invariant', `${ended.length} of ${terminations} terminations ran`);
-    if (ended.reduce((n, e) => n + e.busy, 0) === 0)
-      findings.add('invariant', 'no session was busy when the sessions were terminated: the scenario proved nothing');
-    for (const { what, status } of readStatuses) {
-      if (status === null) findings.add('invariant', `read ${what} got no answer`);
-      else if (status >= 500) findings.add('5xx', `read ${what}: HTTP ${status}`);
-      else if (status !== 200) findings.add('invariant', `read ${what}: HTTP ${status}`);
+        violations: findings.lines.length > 0 ? [...findings.lines, `sessions terminated: ${sessions}`] : [],
+      };
+    } finally {
+      await admin.end().catch(() => undefined);
     }
-    checkAnswers(outcomes, findings, { allowUnanswered: false, allowOutcomeUnknown: true });
-    const ledger = await checkLedger(db, fixture, plan, outcomes, findings, { requireEveryRegistrationStored: true });
-    if (ledger.stored !== ledger.acknowledged) findings.add('invariant', `${ledger.stored} payments stored, ${ledger.acknowledged} acknowledged`);
-    const sessions = ended.map((e) => `${e.sessions} (${e.busy} busy)`).join(', ');
-    return {
-      row: row({ scenario: `4 sessions ended x${terminations}`, database: 'postgres', processes }, started, outcomes, plan.length, ledger, findings, {
-        requests: outcomes.length + readStatuses.length,
-      }),
-      violations: findings.lines.length > 0 ? [...findings.lines, `sessions terminated: ${sessions}`] : [],
-    };
-  } finally {
-    fleet.killLeftovers();
-    await admin.end().catch(() => undefined);
-    await db.$disconnect();
-  }
+  });
 }

@@ -1,45 +1,41 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExactNumber, parseExactJson, plainDecimal } from '../../src/http/jsonBody.ts';
 import { REGISTER } from '../graphql/operations.ts';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
+import { describe, expect, restTest } from '../support/fixtures.ts';
+import { paymentBody } from '../support/rest.ts';
 
-let h: RestHarness;
-let tenant: Tenant;
-let caseId: string;
-
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Exact numbers');
-  caseId = (await tenant.openCase({ capital: '1000.00' })).id;
-});
-afterAll(() => h?.close());
-
-/** A body with `amount` written exactly as given: JSON.stringify would round it first. */
-function restBody(amountLiteral: string): string {
-  return JSON.stringify(paymentBody(tenant.creditorId, caseId, { amount: 0 })).replace('"amount":0', `"amount":${amountLiteral}`);
-}
-
-function graphqlBody(amountLiteral: string): string {
-  const input = {
-    creditor: tenant.creditorId,
-    case: caseId,
-    currency: 'SEK',
-    amount: 0,
-    bankTransactionDate: '2025-07-04T16:20:41Z',
-    origin: 'creditor_system',
-  };
-  return JSON.stringify({ query: REGISTER, variables: { input } }).replace('"amount":0', `"amount":${amountLiteral}`);
-}
-
-const post = (url: string, payload: string) =>
-  h.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload });
+const test = restTest
+  .override('tenantName', 'Exact numbers')
+  .extend('caseId', { scope: 'file' }, async ({ tenant }) => (await tenant.openCase({ capital: '1000.00' })).id)
+  /** A body with `amount` written exactly as given: JSON.stringify would round it first. */
+  .extend(
+    'restBody',
+    ({ tenant, caseId }) =>
+      (amountLiteral: string): string =>
+        JSON.stringify(paymentBody(tenant.creditorId, caseId, { amount: 0 })).replace('"amount":0', `"amount":${amountLiteral}`),
+  )
+  .extend('graphqlBody', ({ tenant, caseId }) => (amountLiteral: string): string => {
+    const input = {
+      creditor: tenant.creditorId,
+      case: caseId,
+      currency: 'SEK',
+      amount: 0,
+      bankTransactionDate: '2025-07-04T16:20:41Z',
+      origin: 'creditor_system',
+    };
+    return JSON.stringify({ query: REGISTER, variables: { input } }).replace('"amount":0', `"amount":${amountLiteral}`);
+  })
+  .extend(
+    'post',
+    ({ harness: h, tenant }) =>
+      (url: string, payload: string) =>
+        h.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey }, payload }),
+  );
 
 // Each of these reads as a number with at most 2 decimals once a double has rounded it.
 const TOO_PRECISE = ['1.0000000000000001', '0.009999999999999999999', '99.999999999999999999', '1.00000000000000001e2', '-1.0000000000000001'];
 
 describe('an amount with more than 2 decimals is refused even where a double would round it away', () => {
-  it.each(TOO_PRECISE)('REST: %s is 422 with _issues.amount, nothing stored', async (literal) => {
+  test.for(TOO_PRECISE)('REST: %s is 422 with _issues.amount, nothing stored', async (literal, { harness: h, post, restBody }) => {
     const before = await h.counts();
     const response = await post('/creditor--payments', restBody(literal));
     expect(response.statusCode).toBe(422);
@@ -48,7 +44,7 @@ describe('an amount with more than 2 decimals is refused even where a double wou
     expect(await h.counts()).toEqual(before);
   });
 
-  it.each(TOO_PRECISE)('GraphQL variables: %s is a userError on amount, nothing stored', async (literal) => {
+  test.for(TOO_PRECISE)('GraphQL variables: %s is a userError on amount, nothing stored', async (literal, { harness: h, post, graphqlBody }) => {
     const before = await h.counts();
     const response = await post('/graphql', graphqlBody(literal));
     expect(response.statusCode).toBe(200);
@@ -58,7 +54,7 @@ describe('an amount with more than 2 decimals is refused even where a double wou
     expect(await h.counts()).toEqual(before);
   });
 
-  it('still takes ordinary amounts, and long ones whose extra digits are zeros', async () => {
+  test('still takes ordinary amounts, and long ones whose extra digits are zeros', async ({ harness: h, tenant, post, restBody, graphqlBody }) => {
     for (const [literal, stored] of [
       ['12.5', 12.5],
       ['100.000000000000000000', 100],
@@ -77,7 +73,7 @@ describe('an amount with more than 2 decimals is refused even where a double wou
 describe('a long number is exact only where an amount is expected', () => {
   const longNumber = '12345678901234567890.5';
 
-  it('REST: a text field sent a long number is still "not a string"', async () => {
+  test('REST: a text field sent a long number is still "not a string"', async ({ harness: h, post, restBody }) => {
     const before = await h.counts();
     const payload = restBody('10').replace('"origin":"creditor_system"', `"origin":"creditor_system","creditor_payment_reference":${longNumber}`);
     const response = await post('/creditor--payments', payload);
@@ -86,7 +82,12 @@ describe('a long number is exact only where an amount is expected', () => {
     expect(await h.counts()).toEqual(before);
   });
 
-  it('GraphQL: a Decimal variable of any name is read exactly; a String variable sent a long number is refused', async () => {
+  test('GraphQL: a Decimal variable of any name is read exactly; a String variable sent a long number is refused', async ({
+    harness: h,
+    tenant,
+    caseId,
+    post,
+  }) => {
     const before = await h.counts();
     const decimal = /* GraphQL */ `
       mutation ($pay: Decimal!, $creditor: ID!, $case: ID) {
@@ -108,7 +109,7 @@ describe('a long number is exact only where an amount is expected', () => {
     expect(await h.counts()).toEqual(before);
   });
 
-  it('refuses a body nested too deeply for the exact parser instead of rounding its numbers', async () => {
+  test('refuses a body nested too deeply for the exact parser instead of rounding its numbers', async ({ post, restBody }) => {
     const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
     const payload = restBody('1.0000000000000001').replace('"origin"', `"padding":${deep},"origin"`);
     const response = await post('/creditor--payments', payload);
@@ -120,9 +121,9 @@ describe('a long number is exact only where an amount is expected', () => {
 describe("the exact JSON parser keeps the default parser's protections", () => {
   // Long digits send these bodies down the exact path.
   const digits = '"x": 1.0000000000000001';
-  it.each([`{"__proto__": {"polluted": true}, ${digits}}`, `{"constructor": {"prototype": {"polluted": true}}, ${digits}}`, `{${digits}, "a": `])(
+  test.for([`{"__proto__": {"polluted": true}, ${digits}}`, `{"constructor": {"prototype": {"polluted": true}}, ${digits}}`, `{${digits}, "a": `])(
     'refuses %s with 400 in each face',
-    async (payload) => {
+    async (payload, { post }) => {
       const rest = await post('/creditor--payments', payload);
       expect(rest.statusCode).toBe(400);
       expect(rest.json()._status).toBe('ERR');
@@ -133,7 +134,7 @@ describe("the exact JSON parser keeps the default parser's protections", () => {
     },
   );
 
-  it('reads like JSON.parse except for numbers a double cannot hold', () => {
+  test('reads like JSON.parse except for numbers a double cannot hold', () => {
     const text = '{"a": [1, 2.5, "s", null, true, {"b": -3e2}], "big": 12345678901234567890, "fine": 0.1, "dup": 1, "dup": 2}';
     expect(parseExactJson(text)).toEqual({ a: [1, 2.5, 's', null, true, { b: -300 }], big: new ExactNumber('12345678901234567890'), fine: 0.1, dup: 2 });
     expect(plainDecimal('1.00000000000000001e2')).toBe('100.000000000000001');

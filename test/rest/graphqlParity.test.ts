@@ -1,4 +1,4 @@
-import { REGISTER } from '../graphql/operations.ts';
+import { REGISTER, seedExample } from '../graphql/operations.ts';
 import { describe, expect, restTest as test } from '../support/fixtures.ts';
 import { paymentBody } from '../support/rest.ts';
 
@@ -75,15 +75,7 @@ describe('one domain behind both faces', () => {
     const { body } = await h.graphql(
       REGISTER,
       {
-        input: {
-          creditor: tenant.creditorId,
-          case: theCase.id,
-          currency: 'SEK',
-          amount: '200.00',
-          bankTransactionDate: '2025-07-04T16:20:41Z',
-          creditorPaymentReference: 'GQL-1',
-          origin: 'creditor_system',
-        },
+        input: seedExample(tenant.creditorId, theCase.id, { amount: '200.00', bankTransactionDate: '2025-07-04T16:20:41Z', creditorPaymentReference: 'GQL-1' }),
       },
       { apiKey: tenant.apiKey },
     );
@@ -116,17 +108,8 @@ describe('one domain behind both faces', () => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const { body } = await h.graphql(
       REGISTER,
-      {
-        input: {
-          creditor: tenant.creditorId,
-          case: theCase.id,
-          currency: 'SEK',
-          amount: 75.5,
-          bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT',
-          creditorPaymentReference: 'BOTH-1',
-          origin: 'creditor_system',
-        },
-      },
+      // The seed's bank transaction date, Fri, 04 Jul 2025 16:20:41 GMT.
+      { input: seedExample(tenant.creditorId, theCase.id, { amount: 75.5, creditorPaymentReference: 'BOTH-1' }) },
       { apiKey: tenant.apiKey },
     );
     const gqlId = body.data.registerPayment.payment.id;

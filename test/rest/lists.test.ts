@@ -1,12 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
 import { registerPayment } from '../../src/domain/payments.ts';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, type RestHarness } from '../support/rest.ts';
+import { describe, expect, restTest } from '../support/fixtures.ts';
 
-let h: RestHarness;
-let tenant: Tenant;
+const test = restTest.override('tenantName', 'Lists').extend(
+  'get',
+  ({ harness: h, tenant }) =>
+    (url: string) =>
+      h.rest.get(url, { apiKey: tenant.apiKey }),
+);
+
+let creditorId: string;
 let caseA: string;
 let caseB: string;
 let caseC: string;
@@ -16,9 +20,8 @@ let newestFirst: string[];
 
 const bankDate = (i: number) => new Date(Date.UTC(2025, 5, 1 + (i % 20), 12, 0, 0));
 
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Lists');
+test.beforeAll(async ({ harness: h, tenant }) => {
+  creditorId = tenant.creditorId;
   caseA = (await tenant.openCase({ capital: '1000000.00' })).id;
   caseB = (await tenant.openCase({ capital: '1000.00' })).id;
   await closeCase(h.db, caseB);
@@ -53,50 +56,32 @@ beforeAll(async () => {
     origin: 'creditor_system',
   });
 });
-afterAll(() => h?.close());
-
-const get = (url: string) => h.rest.get(url, { apiKey: tenant.apiKey });
 const hrefQuery = (href: string) => Object.fromEntries(new URLSearchParams(href.split('?')[1] ?? ''));
 const ids = (body: { _items: Array<{ _id: string }> }) => body._items.map((item) => item._id);
 
 describe('GET /creditor--payments pagination', () => {
-  it('gives 60 payments as pages of 25, 25 and 10 with _meta and _links', async () => {
+  test('gives 60 payments as pages of 25, 25 and 10 with _meta and _links', async ({ get }) => {
     const [one, two, three] = await Promise.all([1, 2, 3].map((page) => get(`/creditor--payments?page=${page}`)));
 
-    expect(one!.status).toBe(200);
-    expect(one!.body._items).toHaveLength(25);
-    expect(one!.body._meta).toEqual({ page: 1, max_results: 25, total: 60 });
     // As Eve writes links: the default max_results (25) and page 1 are left out.
-    expect(one!.body._links).toEqual({
-      parent: { title: 'home', href: '/' },
-      self: { title: 'creditor--payments', href: 'creditor--payments' },
-      next: { title: 'next page', href: 'creditor--payments?page=2' },
-      last: { title: 'last page', href: 'creditor--payments?page=3' },
-    });
-
-    expect(two!.body._items).toHaveLength(25);
-    expect(two!.body._meta).toEqual({ page: 2, max_results: 25, total: 60 });
-    expect(two!.body._links).toEqual({
-      parent: { title: 'home', href: '/' },
-      self: { title: 'creditor--payments', href: 'creditor--payments?page=2' },
-      prev: { title: 'previous page', href: 'creditor--payments' },
-      next: { title: 'next page', href: 'creditor--payments?page=3' },
-      last: { title: 'last page', href: 'creditor--payments?page=3' },
-    });
-
-    expect(three!.body._items).toHaveLength(10);
-    expect(three!.body._meta).toEqual({ page: 3, max_results: 25, total: 60 });
-    expect(three!.body._links).toEqual({
-      parent: { title: 'home', href: '/' },
-      self: { title: 'creditor--payments', href: 'creditor--payments?page=3' },
-      prev: { title: 'previous page', href: 'creditor--payments?page=2' },
-    });
+    const link = (title: string, page?: number) => ({ title, href: `creditor--payments${page && page > 1 ? `?page=${page}` : ''}` });
+    const expected = [
+      { items: 25, links: { self: link('creditor--payments'), next: link('next page', 2), last: link('last page', 3) } },
+      { items: 25, links: { self: link('creditor--payments', 2), prev: link('previous page', 1), next: link('next page', 3), last: link('last page', 3) } },
+      { items: 10, links: { self: link('creditor--payments', 3), prev: link('previous page', 2) } },
+    ];
+    for (const [i, page] of [one!, two!, three!].entries()) {
+      expect(page.status).toBe(200);
+      expect(page.body._items).toHaveLength(expected[i]!.items);
+      expect(page.body._meta).toEqual({ page: i + 1, max_results: 25, total: 60 });
+      expect(page.body._links).toEqual({ parent: { title: 'home', href: '/' }, ...expected[i]!.links });
+    }
 
     // Together the pages are the whole list, newest first, each payment once.
     expect([...ids(one!.body), ...ids(two!.body), ...ids(three!.body)]).toEqual(newestFirst);
   });
 
-  it('defaults to page 1 of 25, newest first, with links that carry no max_results', async () => {
+  test('defaults to page 1 of 25, newest first, with links that carry no max_results', async ({ get }) => {
     const res = await get('/creditor--payments');
     expect(res.body._meta).toEqual({ page: 1, max_results: 25, total: 60 });
     expect(ids(res.body)).toEqual(newestFirst.slice(0, 25));
@@ -104,7 +89,7 @@ describe('GET /creditor--payments pagination', () => {
     expect(res.body._links.next.href).toBe('creditor--payments?page=2');
   });
 
-  it('answers a page past the end with no items', async () => {
+  test('answers a page past the end with no items', async ({ get }) => {
     const res = await get('/creditor--payments?page=9');
     expect(res.status).toBe(200);
     expect(res.body._items).toEqual([]);
@@ -112,7 +97,7 @@ describe('GET /creditor--payments pagination', () => {
     expect(res.body._links.next).toBeUndefined();
   });
 
-  it('carries where, sort and max_results in every link', async () => {
+  test('carries where, sort and max_results in every link', async ({ tenant, get }) => {
     const where = JSON.stringify({ creditor: tenant.creditorId });
     const res = await get(`/creditor--payments?where=${encodeURIComponent(where)}&sort=-amount&max_results=20&page=2`);
     expect(res.body._meta).toEqual({ page: 2, max_results: 20, total: 55 });
@@ -123,7 +108,7 @@ describe('GET /creditor--payments pagination', () => {
     expect(res.body._items.map((p: { amount: number }) => p.amount)).toEqual(Array.from({ length: 20 }, (_, i) => 35 - i));
   });
 
-  it('fetches a page with the same number of queries for 1 item as for 100 (cases in one query)', async () => {
+  test('fetches a page with the same number of queries for 1 item as for 100 (cases in one query)', async ({ harness: h, get }) => {
     const queriesOf = async (url: string) => {
       const before = h.queries.length;
       const res = await get(url);
@@ -139,7 +124,7 @@ describe('GET /creditor--payments pagination', () => {
 });
 
 describe('GET /cases pagination', () => {
-  it('clamps max_results=1000 to 100', async () => {
+  test('clamps max_results=1000 to 100', async ({ harness: h }) => {
     const many = await h.createTenant('ManyCases');
     for (let i = 0; i < 105; i++) await many.openCase({ capital: `${i + 1}.00` });
     const res = await h.rest.get('/cases?max_results=1000', { apiKey: many.apiKey });
@@ -151,7 +136,7 @@ describe('GET /cases pagination', () => {
     expect(rest.body._items).toHaveLength(5);
   });
 
-  it('clamps max_results=1000 to 100 on payments too', async () => {
+  test('clamps max_results=1000 to 100 on payments too', async ({ get }) => {
     const res = await get('/creditor--payments?max_results=1000');
     expect(res.body._meta).toEqual({ page: 1, max_results: 100, total: 60 });
     expect(ids(res.body)).toEqual(newestFirst);
@@ -161,12 +146,12 @@ describe('GET /cases pagination', () => {
 describe('where and sort', () => {
   const where = (conditions: object) => `where=${encodeURIComponent(JSON.stringify(conditions))}`;
 
-  it.each([
+  test.for([
     { name: 'status', conditions: () => ({ status: 'error' }), total: 5 },
     { name: 'creditor', conditions: () => ({ creditor: secondCreditorId }), total: 5 },
     { name: 'case', conditions: () => ({ case: caseA }), total: 50 },
     { name: 'creditor_payment_reference', conditions: () => ({ creditor_payment_reference: 'L-7' }), total: 1 },
-    { name: 'two fields at once', conditions: () => ({ creditor: tenant.creditorId, status: 'completed' }), total: 50 },
+    { name: 'two fields at once', conditions: () => ({ creditor: creditorId, status: 'completed' }), total: 50 },
     // Days 1 and 2 of June: i % 20 in {0, 1}, i < 60 -> 6 payments.
     {
       name: 'bank_transaction_date range, RFC 1123 and ISO',
@@ -175,7 +160,7 @@ describe('where and sort', () => {
     },
     { name: 'bank_transaction_date equal to an instant', conditions: () => ({ bank_transaction_date: bankDate(3).toUTCString() }), total: 3 },
     { name: 'nothing matching', conditions: () => ({ creditor_payment_reference: 'NO-SUCH' }), total: 0 },
-  ])('filters payments on $name', async ({ conditions, total }) => {
+  ])('filters payments on $name', async ({ conditions, total }, { get }) => {
     const res = await get(`/creditor--payments?max_results=100&${where(conditions())}`);
     expect(res.status).toBe(200);
     expect(res.body._meta.total).toBe(total);
@@ -188,7 +173,7 @@ describe('where and sort', () => {
     }
   });
 
-  it('filters cases on creditor, state and invoice_number', async () => {
+  test('filters cases on creditor, state and invoice_number', async ({ get }) => {
     const byState = await get(`/cases?${where({ state: 'CLOSED' })}`);
     expect(ids(byState.body)).toEqual([caseB]);
     const byCreditor = await get(`/cases?${where({ creditor: secondCreditorId })}`);
@@ -198,21 +183,21 @@ describe('where and sort', () => {
     expect(byInvoice.body._items[0]).toMatchObject({ invoice_number: 'C-1', reference_number: 'RC-1', creditor: secondCreditorId });
   });
 
-  it('sorts on amount, both ways', async () => {
+  test('sorts on amount, both ways', async ({ get }) => {
     const up = await get('/creditor--payments?sort=amount&max_results=5');
     expect(up.body._items.map((p: { amount: number }) => p.amount)).toEqual([1, 2, 3, 4, 5]);
     const down = await get('/creditor--payments?sort=-amount&max_results=5');
     expect(down.body._items.map((p: { amount: number }) => p.amount)).toEqual([60, 59, 58, 57, 56]);
   });
 
-  it('sorts on bank_transaction_date then -amount', async () => {
+  test('sorts on bank_transaction_date then -amount', async ({ get }) => {
     const res = await get('/creditor--payments?sort=bank_transaction_date,-amount&max_results=6');
     // 1 June: i = 0, 20, 40 (amounts 41, 21, 1); 2 June: i = 1, 21, 41 (42, 22, 2).
     expect(res.body._items.map((p: { amount: number }) => p.amount)).toEqual([41, 21, 1, 42, 22, 2]);
     expect(res.body._items[0].bank_transaction_date).toBe('Sun, 01 Jun 2025 12:00:00 GMT');
   });
 
-  it('sorts on _created ascending: the reverse of the default', async () => {
+  test('sorts on _created ascending: the reverse of the default', async ({ harness: h, tenant, get }) => {
     const res = await get('/creditor--payments?sort=_created&max_results=100');
     // Ties within one millisecond fall back to id, newest first, in both orders.
     const created = res.body._items.map((p: { _id: string }) => p._id);
@@ -221,7 +206,7 @@ describe('where and sort', () => {
     expect(created).toEqual(rows.map((p) => p.id));
   });
 
-  it.each([
+  test.for([
     ['where that is not JSON', 'where=status:completed', /^where must be a JSON object/],
     ['where that is a JSON array', `where=${encodeURIComponent('[1]')}`, /^where must be a JSON object/],
     ['where on an unknown field', `where=${encodeURIComponent('{"payer": 5}')}`, /unknown field "payer"/],
@@ -239,7 +224,7 @@ describe('where and sort', () => {
     ['an empty sort', 'sort=', /cannot sort on ""/],
     ['a page past the last allowed', 'page=1000001', /page must be at most 1000000/],
     ['page given twice', 'page=1&page=2', /page must be given once/],
-  ])('refuses %s with 400', async (_, query, message) => {
+  ] as Array<[string, string, RegExp]>)('refuses %s with 400', async ([, query, message], { get }) => {
     const res = await get(`/creditor--payments?${query}`);
     expect(res.status).toBe(400);
     expect(res.body._status).toBe('ERR');
@@ -247,7 +232,7 @@ describe('where and sort', () => {
     expect(res.body._error.message).toMatch(message);
   });
 
-  it('refuses where and sort that are not for cases with 400', async () => {
+  test('refuses where and sort that are not for cases with 400', async ({ get }) => {
     const bad = await get(`/cases?${where({ status: 'error' })}`);
     expect(bad.status).toBe(400);
     expect(bad.body._error.message).toMatch(

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeCase } from '../../src/domain/cases.ts';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
+import { describe, expect, restTest } from '../support/fixtures.ts';
+import type { Harness } from '../support/harness.ts';
+import { paymentBody } from '../support/rest.ts';
 
 const RFC1123 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
-let h: RestHarness;
-let tenant: Tenant;
-
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Register');
-});
-afterAll(() => h?.close());
+const test = restTest.override('tenantName', 'Register');
 
 describe('POST /creditor--payments', () => {
-  it("takes the seed's example request verbatim and answers 201 with every response field in the seed's formats", async () => {
+  test("takes the seed's example request verbatim and answers 201 with every response field in the seed's formats", async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ costs: '180.00', interest: '35.50', capital: '2000.00' });
     // The seed's text as written (amount 100.0), only the ids swapped for ones that exist.
     const seedText = `{
@@ -85,7 +78,7 @@ describe('POST /creditor--payments', () => {
     expect(after.body).toMatchObject({ remaining_costs: 80, remaining_interest: 35.5, remaining_capital: 2000, remaining_total: 2115.5, state: 'OPEN' });
   });
 
-  it('answers a replay with 200 and the original body, storing nothing and applying nothing again', async () => {
+  test('answers a replay with 200 and the original body, storing nothing and applying nothing again', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const body = paymentBody(tenant.creditorId, theCase.id, { amount: 120.5, creditor_payment_reference: 'REPLAY-1' });
     const first = await h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey });
@@ -101,7 +94,7 @@ describe('POST /creditor--payments', () => {
     expect(after.body.remaining_capital).toBe(379.5);
   });
 
-  it('answers 409 to a reused reference with other content, storing nothing', async () => {
+  test('answers 409 to a reused reference with other content, storing nothing', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const body = paymentBody(tenant.creditorId, theCase.id, { creditor_payment_reference: 'CONFLICT-1' });
     expect((await h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey })).status).toBe(201);
@@ -117,7 +110,7 @@ describe('POST /creditor--payments', () => {
     expect((await h.rest.get(`/cases/${theCase.id}`, { apiKey: tenant.apiKey })).body.remaining_capital).toBe(400);
   });
 
-  it('makes a registration without a reference idempotent with the Idempotency-Key header', async () => {
+  test('makes a registration without a reference idempotent with the Idempotency-Key header', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ capital: '500.00' });
     const body = paymentBody(tenant.creditorId, theCase.id, { amount: 50 });
     const headers = { 'idempotency-key': 'retry-7f1c' };
@@ -140,7 +133,7 @@ describe('POST /creditor--payments', () => {
     expect(fresh.body._id).not.toBe(first.body._id);
   });
 
-  it('resolves the case from invoice_number', async () => {
+  test('resolves the case from invoice_number', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ capital: '300.00' });
     const { case: _omitted, ...body } = paymentBody(tenant.creditorId, theCase.id, { amount: 300 });
     const res = await h.rest.post('/creditor--payments', { ...body, invoice_number: theCase.invoiceNumber }, { apiKey: tenant.apiKey });
@@ -152,7 +145,7 @@ describe('POST /creditor--payments', () => {
   });
 
   // The contract's settlement examples, as a REST client sees them.
-  it.each([
+  test.for([
     {
       name: 'part of an open case',
       before: { costs: '180.00', interest: '35.50', capital: '2000.00' },
@@ -204,7 +197,7 @@ describe('POST /creditor--payments', () => {
       reason: 'creditor_payment.status_reason.case_closed',
       after: [0, 0, 400, 'CLOSED'],
     },
-  ])('settles $name and reports it in the seed fields', async (example) => {
+  ])('settles $name and reports it in the seed fields', async (example, { harness: h, tenant }) => {
     const theCase = await tenant.openCase(example.before);
     if (example.close) await closeCase(h.db, theCase.id);
     const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, theCase.id, { amount: example.amount }), {
@@ -227,7 +220,7 @@ describe('POST /creditor--payments', () => {
     expect([c.remaining_costs, c.remaining_interest, c.remaining_capital, c.state]).toEqual(example.after);
   });
 
-  it('keeps öre exact through JSON numbers', async () => {
+  test('keeps öre exact through JSON numbers', async ({ harness: h, tenant }) => {
     const theCase = await tenant.openCase({ capital: '1000000000.00' });
     const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, theCase.id, { amount: 999999999.99 }), { apiKey: tenant.apiKey });
     expect(res.status).toBe(201);
@@ -238,14 +231,17 @@ describe('POST /creditor--payments', () => {
 });
 
 describe('one way through a registration', () => {
-  const statementsOf = async (send: () => Promise<unknown>) => {
+  const statementsOf = async (h: Harness, send: () => Promise<unknown>) => {
     const before = h.queries.length;
     await send();
     return h.queries.length - before;
   };
   const REGISTER = `mutation ($input: RegisterPaymentInput!) { registerPayment(input: $input) { replayed userErrors { message } payment { id } } }`;
 
-  it("answers with the case the registration used: as many statements as GraphQL's registerPayment, first time and replay", async () => {
+  test("answers with the case the registration used: as many statements as GraphQL's registerPayment, first time and replay", async ({
+    harness: h,
+    tenant,
+  }) => {
     const [a, b] = [await tenant.openCase({ capital: '500.00' }), await tenant.openCase({ capital: '500.00' })];
     const rest = () =>
       h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, a.id, { creditor_payment_reference: 'ONE-WAY-R' }), { apiKey: tenant.apiKey });
@@ -259,14 +255,17 @@ describe('one way through a registration', () => {
       creditorPaymentReference: 'ONE-WAY-G',
     };
     const graphql = () => h.graphql(REGISTER, { input }, { apiKey: tenant.apiKey });
-    const counts = { rest: [await statementsOf(rest), await statementsOf(rest)], graphql: [await statementsOf(graphql), await statementsOf(graphql)] };
+    const counts = {
+      rest: [await statementsOf(h, rest), await statementsOf(h, rest)],
+      graphql: [await statementsOf(h, graphql), await statementsOf(h, graphql)],
+    };
     expect(counts.rest).toEqual(counts.graphql);
     const replay = await rest();
     expect(replay.status).toBe(200);
     expect([replay.body.case_invoice_number, replay.body.case_reference_number]).toEqual([a.invoiceNumber, a.referenceNumber]);
   });
 
-  it("names fields the REST way in its messages, and repeats the client's own text as sent", async () => {
+  test("names fields the REST way in its messages, and repeats the client's own text as sent", async ({ harness: h, tenant }) => {
     const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, '', { case: undefined, invoice_number: 'creditorPaymentReference' }), {
       apiKey: tenant.apiKey,
     });

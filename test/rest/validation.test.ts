@@ -1,31 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
+import { describe, expect, restTest } from '../support/fixtures.ts';
 import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness } from '../support/rest.ts';
+import { paymentBody } from '../support/rest.ts';
 
-let h: RestHarness;
-let tenant: Tenant;
+const test = restTest.override('tenantName', 'Validation');
+
+let creditorId: string;
 let other: Tenant;
 let caseId: string;
 let invoiceNumber: string;
 let secondCreditorCaseId: string;
 let eurCaseId: string;
 
-beforeAll(async () => {
-  h = await createRestHarness();
-  tenant = await h.createTenant('Validation');
+test.beforeAll(async ({ harness: h, tenant }) => {
+  creditorId = tenant.creditorId;
   other = await h.createTenant('Other');
   const theCase = await tenant.openCase({ capital: '1000.00' });
   caseId = theCase.id;
   invoiceNumber = theCase.invoiceNumber;
   const secondCreditor = await createCreditor(h.db, tenant.accountId, 'Second Creditor AB');
-  const { openCase } = await import('../../src/domain/cases.ts');
   secondCreditorCaseId = (await openCase(h.db, { creditorId: secondCreditor.id, invoiceNumber: 'SECOND-1', referenceNumber: 'R-S1', capital: '10.00' })).id;
   eurCaseId = (await tenant.openCase({ capital: '10.00', currency: 'EUR' })).id;
 });
-afterAll(() => h?.close());
 
-const valid = () => paymentBody(tenant.creditorId, caseId);
+const valid = () => paymentBody(creditorId, caseId);
 const without = (field: string) => {
   const body: Record<string, unknown> = valid();
   delete body[field];
@@ -107,7 +106,7 @@ describe('POST /creditor--payments validation: 422 with the field in _issues, no
     { rule: 'a malformed Idempotency-Key', body: valid, headers: { 'idempotency-key': 'has spaces in it' }, field: 'Idempotency-Key' },
   ];
 
-  it.each(cases)('$rule', async ({ body, field, headers, message }) => {
+  test.for(cases)('$rule', async ({ body, field, headers, message }, { harness: h, tenant }) => {
     const before = await h.counts();
     const res = await h.rest.post('/creditor--payments', body(), { apiKey: tenant.apiKey, headers });
     expect(res.status).toBe(422);
@@ -118,7 +117,7 @@ describe('POST /creditor--payments validation: 422 with the field in _issues, no
     expect(await h.counts()).toEqual(before);
   });
 
-  it('reports every failure of one request together', async () => {
+  test('reports every failure of one request together', async ({ harness: h, tenant }) => {
     const before = await h.counts();
     const res = await h.rest.post('/creditor--payments', { ...without('origin'), amount: -1, currency: 'NOK', foo_bar: 1 }, { apiKey: tenant.apiKey });
     expect(res.status).toBe(422);
@@ -126,7 +125,7 @@ describe('POST /creditor--payments validation: 422 with the field in _issues, no
     expect(await h.counts()).toEqual(before);
   });
 
-  it('reports each unknown key under the name the client sent, whatever it is', async () => {
+  test('reports each unknown key under the name the client sent, whatever it is', async ({ harness: h, tenant }) => {
     const res = await h.rest.post(
       '/creditor--payments',
       { ...valid(), creditor: 'toString', bankTransactionDate: 'x', 'rest:bankTransactionDate': 'y', constructor: 1 },
@@ -141,14 +140,14 @@ describe('POST /creditor--payments validation: 422 with the field in _issues, no
     });
   });
 
-  it('leaves the case untouched after all those refusals', async () => {
+  test('leaves the case untouched after all those refusals', async ({ harness: h, tenant }) => {
     const c = await h.rest.get(`/cases/${caseId}`, { apiKey: tenant.apiKey });
     expect(c.body).toMatchObject({ remaining_total: 1000, state: 'OPEN' });
   });
 });
 
 describe('POST /creditor--payments with a body that is not a payment: 400/413/415 in the _error envelope, never 500', () => {
-  it.each([
+  test.for([
     { what: 'malformed JSON', payload: '{"creditor": "abc", ', status: 400, message: /^Malformed JSON body/ },
     { what: 'a JSON array holding other than payments', payload: '[{"amount": 1}, 2]', status: 400, message: /must be a JSON object/ },
     { what: 'a JSON string', payload: '"payment"', status: 400, message: /must be a JSON object/ },
@@ -157,7 +156,7 @@ describe('POST /creditor--payments with a body that is not a payment: 400/413/41
     { what: 'a prototype-poisoning key', payload: '{"__proto__": {"x": 1}}', status: 400, message: /^Malformed JSON body/ },
     { what: 'form data', payload: 'amount=100', contentType: 'application/x-www-form-urlencoded', status: 415, message: /application\/json/ },
     { what: 'a body over the limit', payload: JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) }), status: 413, message: /too large/ },
-  ])('$what -> $status', async ({ payload, status, message, contentType }) => {
+  ])('$what -> $status', async ({ payload, status, message, contentType }, { harness: h, tenant }) => {
     const before = await h.counts();
     const res = await h.rest.request('POST', '/creditor--payments', {
       apiKey: tenant.apiKey,
@@ -171,7 +170,7 @@ describe('POST /creditor--payments with a body that is not a payment: 400/413/41
     expect(await h.counts()).toEqual(before);
   });
 
-  it('refuses to edit or delete the ledger with 405', async () => {
+  test('refuses to edit or delete the ledger with 405', async ({ harness: h, tenant }) => {
     const res = await h.rest.request('DELETE', `/creditor--payments/${caseId}`, { apiKey: tenant.apiKey });
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');

@@ -1,28 +1,21 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, type RestHarness, restClient } from '../support/rest.ts';
-
-let h: RestHarness;
-let first: Tenant;
-let second: Tenant;
-let limited: FastifyInstance;
+import { appOver, describe, expect, restTest } from '../support/fixtures.ts';
+import { restClient } from '../support/rest.ts';
 
 const LIMIT = 3;
 
-beforeAll(async () => {
-  h = await createRestHarness();
-  first = await h.createTenant('Busy');
-  second = await h.createTenant('Quiet');
-  limited = await createApp({ db: h.db, logLevel: 'silent', rateLimitPerMinute: LIMIT });
-  await limited.ready();
-});
-afterAll(async () => {
-  await limited?.close();
-  await h?.close();
-});
+/** The file's tenant is the busy one; the quiet one is another account. */
+const test = restTest
+  .override('tenantName', 'Busy')
+  .extend('second', { scope: 'file' }, ({ harness }) => harness.createTenant('Quiet'))
+  .extend('limited', { scope: 'file' }, appOver({ rateLimitPerMinute: LIMIT }))
+  .extend(
+    'visit',
+    ({ harness: h }) =>
+      (headers: Record<string, string>) =>
+        h.app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html', ...headers } }),
+  );
 
 const graphql = (app: FastifyInstance, apiKey: string) =>
   app.inject({
@@ -33,11 +26,11 @@ const graphql = (app: FastifyInstance, apiKey: string) =>
   });
 
 describe('a per-API-key rate limit (rateLimitPerMinute)', () => {
-  it("answers 429 in each face's shape once a key has spent its budget; another key is not limited", async () => {
+  test("answers 429 in each face's shape once a key has spent its budget; another key is not limited", async ({ harness: h, tenant, second, limited }) => {
     const rest = restClient(limited);
-    for (let i = 0; i < LIMIT; i++) expect((await rest.get('/cases', { apiKey: first.apiKey })).status).toBe(200);
+    for (let i = 0; i < LIMIT; i++) expect((await rest.get('/cases', { apiKey: tenant.apiKey })).status).toBe(200);
 
-    const refused = await rest.get('/cases', { apiKey: first.apiKey });
+    const refused = await rest.get('/cases', { apiKey: tenant.apiKey });
     expect(refused.status).toBe(429);
     expect(refused.body).toEqual({
       _status: 'ERR',
@@ -46,7 +39,7 @@ describe('a per-API-key rate limit (rateLimitPerMinute)', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
 
     // The budget is the key's, whichever face it calls.
-    const refusedGraphql = await graphql(limited, first.apiKey);
+    const refusedGraphql = await graphql(limited, tenant.apiKey);
     expect(refusedGraphql.statusCode).toBe(429);
     expect(refusedGraphql.headers['retry-after']).toBeDefined();
     expect(refusedGraphql.json()).toEqual({
@@ -54,7 +47,7 @@ describe('a per-API-key rate limit (rateLimitPerMinute)', () => {
     });
     // Refused before the key is looked up: a flood costs no database work.
     h.queries.length = 0;
-    expect((await rest.post('/creditor--payments', { amount: 1 }, { apiKey: first.apiKey })).status).toBe(429);
+    expect((await rest.post('/creditor--payments', { amount: 1 }, { apiKey: tenant.apiKey })).status).toBe(429);
     expect(h.queries).toEqual([]);
 
     // The platform's probes are not counted: a busy address must not fail its health check.
@@ -65,15 +58,13 @@ describe('a per-API-key rate limit (rateLimitPerMinute)', () => {
     expect((await rest.get('/cases', { apiKey: second.apiKey })).status).toBe(200);
   });
 
-  it('is off unless configured', async () => {
-    for (let i = 0; i < LIMIT * 3; i++) expect((await graphql(h.app, first.apiKey)).statusCode).toBe(200);
+  test('is off unless configured', async ({ harness: h, tenant }) => {
+    for (let i = 0; i < LIMIT * 3; i++) expect((await graphql(h.app, tenant.apiKey)).statusCode).toBe(200);
   });
 });
 
 describe("GraphiQL's page", () => {
-  const visit = (headers: Record<string, string>) => h.app.inject({ method: 'GET', url: '/graphql', headers: { accept: 'text/html', ...headers } });
-
-  it('is served compressed, and a revisit with its ETag gets 304 and no body', async () => {
+  test('is served compressed, and a revisit with its ETag gets 304 and no body', async ({ visit }) => {
     const plain = await visit({});
     expect(plain.statusCode).toBe(200);
     expect(plain.headers['content-encoding']).toBeUndefined();
@@ -101,16 +92,16 @@ describe("GraphiQL's page", () => {
     expect((await visit({ 'if-none-match': 'W/"stale"' })).statusCode).toBe(200);
   });
 
-  it('prefers br, and honours an encoding refused with q=0', async () => {
+  test('prefers br, and honours an encoding refused with q=0', async ({ visit }) => {
     expect((await visit({ 'accept-encoding': 'gzip, br' })).headers['content-encoding']).toBe('br');
     expect((await visit({ 'accept-encoding': 'gzip, br;q=0' })).headers['content-encoding']).toBe('gzip');
   });
 
-  it('leaves GraphQL over HTTP as it was, for clients that accept compression too', async () => {
+  test('leaves GraphQL over HTTP as it was, for clients that accept compression too', async ({ harness: h, tenant }) => {
     const response = await h.app.inject({
       method: 'POST',
       url: '/graphql',
-      headers: { 'content-type': 'application/json', 'x-api-key': first.apiKey, 'accept-encoding': 'gzip, br' },
+      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey, 'accept-encoding': 'gzip, br' },
       payload: JSON.stringify({ query: '{ creditors { totalCount } }' }),
     });
     expect(response.json()).toEqual({ data: { creditors: { totalCount: 1 } } });

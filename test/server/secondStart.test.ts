@@ -1,29 +1,14 @@
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDb } from '../../src/db/client.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
+import { demoKey, demoServerTest, describe, expect } from '../support/fixtures.ts';
 import { type ServerProcess, spawnServer, startServer } from '../support/processes.ts';
 
-let database: TestDatabase;
-let first: ServerProcess;
-let firstKey: string;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  first = await startServer({ DATABASE_URL: database.url, DEMO: 'true' });
-  firstKey = demoKey(first.output());
-});
-afterAll(async () => {
-  await first?.stop();
-  await database.drop();
-});
-
-function demoKey(output: string): string {
-  return /Demo API key \(x-api-key\): (\S+)/.exec(output)![1]!;
-}
+/** The first server is the file's demo server; `apiKey` its key. */
+const test = demoServerTest;
 
 /** Every API key row, with its revocation: what a failed start must leave as it was. */
-async function keyRows() {
+async function keyRows(database: TestDatabase) {
   const db = await connectDb(database.url, { poolSize: 1 });
   try {
     return await db.apiKey.findMany({ select: { id: true, revokedAt: true }, orderBy: { id: 'asc' } });
@@ -45,10 +30,10 @@ async function graphiqlWorks(server: ServerProcess, key: string) {
 }
 
 describe('a second start on the same database', () => {
-  it('fails on the taken port without touching the data the running server uses: its demo key keeps working', async () => {
-    expect(await graphiqlWorks(first, firstKey)).toBe(200);
-    const port = new URL(first.url).port;
-    const before = await keyRows();
+  test('fails on the taken port without touching the data the running server uses: its demo key keeps working', async ({ database, server, apiKey }) => {
+    expect(await graphiqlWorks(server, apiKey)).toBe(200);
+    const port = new URL(server.url).port;
+    const before = await keyRows(database);
 
     const second = spawnServer({ DATABASE_URL: database.url, DEMO: 'true', PORT: port }, { npm: true });
     let stderr = '';
@@ -57,20 +42,24 @@ describe('a second start on the same database', () => {
 
     expect(code).not.toBe(0);
     expect(stderr).toContain(`PORT ${port} on 127.0.0.1 is already in use`);
-    expect(await graphiqlWorks(first, firstKey)).toBe(200);
-    expect(await keyRows()).toEqual(before); // no key made, none revoked
+    expect(await graphiqlWorks(server, apiKey)).toBe(200);
+    expect(await keyRows(database)).toEqual(before); // no key made, none revoked
   });
 
-  it("a second server on another port leaves the first one's demo key alone; each revokes only its own when it stops", async () => {
+  test("a second server on another port leaves the first one's demo key alone; each revokes only its own when it stops", async ({
+    database,
+    server,
+    apiKey,
+  }) => {
     const second = await startServer({ DATABASE_URL: database.url, DEMO: 'true' });
     const secondKey = demoKey(second.output());
-    expect(secondKey).not.toBe(firstKey);
-    expect(await graphiqlWorks(first, firstKey)).toBe(200);
+    expect(secondKey).not.toBe(apiKey);
+    expect(await graphiqlWorks(server, apiKey)).toBe(200);
     expect(await graphiqlWorks(second, secondKey)).toBe(200);
 
     expect(await second.stop('SIGTERM')).toBe(0);
-    expect(await graphiqlWorks(first, firstKey)).toBe(200);
-    const revoked = await fetch(`${first.url}/graphql`, {
+    expect(await graphiqlWorks(server, apiKey)).toBe(200);
+    const revoked = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': secondKey },
       body: JSON.stringify({ query: '{ creditors { totalCount } }' }),

@@ -1,59 +1,17 @@
 import { connect, type Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { DEFAULT_TIMEOUTS } from '../../src/http/transport.ts';
-import { createHarness, type Tenant } from '../support/harness.ts';
+import { appOver, test as base, describe, expect } from '../support/fixtures.ts';
 
 // Short deadlines, so each attack is cut within a second or two of its start.
 const TIMEOUTS = { requestMs: 1_000, headersMs: 600, keepAliveMs: 400, connectionMs: 1_500 };
 /** Far beyond every deadline above: a socket still open by then was never going to be closed. */
 const NEVER_MS = 6_000;
 
-let h: Awaited<ReturnType<typeof createHarness>>;
-let tenant: Tenant;
-let app: FastifyInstance;
-let port: number;
-
-beforeAll(async () => {
-  h = await createHarness();
-  tenant = await h.createTenant('Transport');
-  app = await createApp({ db: h.db, logLevel: 'silent', timeouts: TIMEOUTS });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  port = (app.server.address() as { port: number }).port;
-});
-afterAll(async () => {
-  await app?.close();
-  await h?.close();
-});
-
 interface Watched {
   socket: Socket;
   received: () => string;
   /** Milliseconds from connecting until the server closed the socket; null if it stayed open for NEVER_MS. */
   closedAfter: Promise<number | null>;
-}
-
-function open(): Promise<Watched> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('error', () => {});
-    socket.once('connect', () => {
-      const started = Date.now();
-      const closedAfter = new Promise<number | null>((done) => {
-        const timer = setTimeout(() => done(null), NEVER_MS);
-        socket.once('close', () => {
-          clearTimeout(timer);
-          done(Date.now() - started);
-        });
-      });
-      resolve({ socket, received: () => received, closedAfter });
-    });
-    socket.once('error', reject);
-  });
 }
 
 /** Writes one byte of `text` every `everyMs` until the socket closes or the text ends. */
@@ -66,20 +24,54 @@ function drip(socket: Socket, text: string, everyMs: number): () => void {
   return () => clearInterval(timer);
 }
 
-/** An ordinary client, answered while the attacks run. */
-async function ordinaryRequest(): Promise<number> {
-  const started = Date.now();
-  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
-    body: JSON.stringify({ query: '{ creditors { totalCount } }' }),
+const test = base
+  .override('tenantName', 'Transport')
+  /** A real listening server with the short deadlines above. */
+  .extend('server', { scope: 'file' }, appOver({ timeouts: TIMEOUTS }))
+  .extend('port', { scope: 'file' }, async ({ server }) => {
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    return (server.server.address() as { port: number }).port;
+  })
+  .extend('open', ({ port }) => (): Promise<Watched> => {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('error', () => {});
+      socket.once('connect', () => {
+        const started = Date.now();
+        const closedAfter = new Promise<number | null>((done) => {
+          const timer = setTimeout(() => done(null), NEVER_MS);
+          socket.once('close', () => {
+            clearTimeout(timer);
+            done(Date.now() - started);
+          });
+        });
+        resolve({ socket, received: () => received, closedAfter });
+      });
+      socket.once('error', reject);
+    });
+  })
+  .extend('plain', { scope: 'file' }, appOver({}))
+  /** An ordinary client, answered while the attacks run. */
+  .extend('ordinaryRequest', ({ port, tenant }) => async (): Promise<number> => {
+    const started = Date.now();
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': tenant.apiKey },
+      body: JSON.stringify({ query: '{ creditors { totalCount } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { creditors: { totalCount: 1 } } });
+    return Date.now() - started;
   });
-  expect(await response.json()).toEqual({ data: { creditors: { totalCount: 1 } } });
-  return Date.now() - started;
-}
 
 describe('deadlines for slow and silent clients (a real listening server)', () => {
-  it('cuts a body sent a byte at a time at the request deadline, with or without an API key, and answers others meanwhile', async () => {
+  test('cuts a body sent a byte at a time at the request deadline, with or without an API key, and answers others meanwhile', async ({
+    tenant,
+    open,
+    ordinaryRequest,
+  }) => {
     const body = JSON.stringify({ query: '{ creditors { totalCount } }' });
     const attacks = await Promise.all(
       [{ 'x-api-key': tenant.apiKey }, {}].map(async (headers) => {
@@ -106,7 +98,7 @@ describe('deadlines for slow and silent clients (a real listening server)', () =
     }
   });
 
-  it('cuts headers sent a byte at a time at the headers deadline', async () => {
+  test('cuts headers sent a byte at a time at the headers deadline', async ({ open }) => {
     const watched = await open();
     const stop = drip(watched.socket, `GET /health HTTP/1.1\r\nhost: localhost\r\nx-padding: ${'a'.repeat(200)}\r\n\r\n`, 100);
     const closedAfter = await watched.closedAfter;
@@ -116,7 +108,7 @@ describe('deadlines for slow and silent clients (a real listening server)', () =
     expect(watched.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
-  it('closes a socket that never sends anything', async () => {
+  test('closes a socket that never sends anything', async ({ open, ordinaryRequest }) => {
     const silent = await open();
     expect(await ordinaryRequest()).toBeLessThan(1_000);
     const closedAfter = await silent.closedAfter;
@@ -124,7 +116,7 @@ describe('deadlines for slow and silent clients (a real listening server)', () =
     expect(closedAfter!).toBeLessThan(TIMEOUTS.connectionMs + 2_000);
   });
 
-  it('closes an idle keep-alive connection after the keep-alive deadline', async () => {
+  test('closes an idle keep-alive connection after the keep-alive deadline', async ({ open }) => {
     const watched = await open();
     watched.socket.write('GET /health HTTP/1.1\r\nhost: localhost\r\n\r\n');
     const closedAfter = await watched.closedAfter;
@@ -133,7 +125,7 @@ describe('deadlines for slow and silent clients (a real listening server)', () =
     expect(closedAfter!).toBeLessThan(TIMEOUTS.keepAliveMs + 2_000);
   });
 
-  it('answers headers too large in the REST error envelope', async () => {
+  test('answers headers too large in the REST error envelope', async ({ open }) => {
     const watched = await open();
     watched.socket.write(`GET /health HTTP/1.1\r\nhost: localhost\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n`);
     await watched.closedAfter;
@@ -143,16 +135,11 @@ describe('deadlines for slow and silent clients (a real listening server)', () =
 });
 
 describe('the deadlines a server gets without configuration', () => {
-  it('are the documented defaults', async () => {
-    const plain = await createApp({ db: h.db, logLevel: 'silent' });
-    try {
-      expect(plain.server.requestTimeout).toBe(DEFAULT_TIMEOUTS.requestMs);
-      expect(plain.server.headersTimeout).toBe(DEFAULT_TIMEOUTS.headersMs);
-      expect(plain.server.keepAliveTimeout).toBe(DEFAULT_TIMEOUTS.keepAliveMs);
-      expect(plain.server.timeout).toBe(DEFAULT_TIMEOUTS.connectionMs);
-      expect(DEFAULT_TIMEOUTS).toEqual({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000, connectionMs: 60_000 });
-    } finally {
-      await plain.close();
-    }
+  test('are the documented defaults', async ({ plain }) => {
+    expect(plain.server.requestTimeout).toBe(DEFAULT_TIMEOUTS.requestMs);
+    expect(plain.server.headersTimeout).toBe(DEFAULT_TIMEOUTS.headersMs);
+    expect(plain.server.keepAliveTimeout).toBe(DEFAULT_TIMEOUTS.keepAliveMs);
+    expect(plain.server.timeout).toBe(DEFAULT_TIMEOUTS.connectionMs);
+    expect(DEFAULT_TIMEOUTS).toEqual({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000, connectionMs: 60_000 });
   });
 });

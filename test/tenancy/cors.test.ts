@@ -1,23 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
 import { readConfig } from '../../src/config.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
+import { appOver, test as base, describe, expect } from '../support/fixtures.ts';
 
-let h: Harness;
-let closedApp: FastifyInstance;
-let openApp: FastifyInstance;
-
-beforeAll(async () => {
-  h = await createHarness();
-  closedApp = await createApp({ db: h.db, logLevel: 'silent' });
-  openApp = await createApp({ db: h.db, logLevel: 'silent', corsOrigins: ['https://app.example'] });
-});
-afterAll(async () => {
-  await closedApp?.close();
-  await openApp?.close();
-  await h?.close();
-});
+const test = base.extend('closedApp', { scope: 'file' }, appOver({})).extend('openApp', { scope: 'file' }, appOver({ corsOrigins: ['https://app.example'] }));
 
 const preflight = (app: FastifyInstance, url: string, origin: string) =>
   app.inject({
@@ -35,7 +20,7 @@ const crossOriginPost = (app: FastifyInstance, url: string, origin: string) =>
 
 describe('CORS', () => {
   for (const url of ['/graphql', '/creditor--payments', '/cases']) {
-    it(`allows no cross-origin access to ${url} by default`, async () => {
+    test(`allows no cross-origin access to ${url} by default`, async ({ closedApp }) => {
       const answer = await preflight(closedApp, url, 'https://app.example');
       expect(answer.statusCode).toBeLessThan(500);
       expect(answer.headers['access-control-allow-origin']).toBeUndefined();
@@ -43,7 +28,7 @@ describe('CORS', () => {
       expect((await crossOriginPost(closedApp, url, 'https://app.example')).headers['access-control-allow-origin']).toBeUndefined();
     });
 
-    it(`allows a configured origin, and only that one, to call ${url}`, async () => {
+    test(`allows a configured origin, and only that one, to call ${url}`, async ({ openApp }) => {
       const allowed = await preflight(openApp, url, 'https://app.example');
       expect(allowed.statusCode).toBeLessThan(300);
       expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
@@ -56,7 +41,7 @@ describe('CORS', () => {
     });
   }
 
-  it('reads the allowed origins from CORS_ORIGINS, none when unset', () => {
+  test('reads the allowed origins from CORS_ORIGINS, none when unset', () => {
     expect(readConfig({}).corsOrigins).toEqual([]);
     expect(readConfig({ CORS_ORIGINS: '' }).corsOrigins).toEqual([]);
     expect(readConfig({ CORS_ORIGINS: 'https://app.example, https://admin.example' }).corsOrigins).toEqual(['https://app.example', 'https://admin.example']);

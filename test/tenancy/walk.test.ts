@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.ts';
 import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
 import { encodeCursor } from '../../src/domain/paging.ts';
 import { schema } from '../../src/graphql/schema.ts';
 import { REGISTER } from '../graphql/operations.ts';
+import { describe, expect, restTest } from '../support/fixtures.ts';
 import type { Tenant } from '../support/harness.ts';
-import { createRestHarness, paymentBody, type RestHarness, servedDocument } from '../support/rest.ts';
+import { paymentBody, servedDocument } from '../support/rest.ts';
 
 /**
  * Account B's key against every GraphQL query field, the mutation and every REST route, with
@@ -14,12 +14,10 @@ import { createRestHarness, paymentBody, type RestHarness, servedDocument } from
  * A's rows are byte-identical afterwards.
  */
 
-let h: RestHarness;
-let a: Tenant;
-let b: Tenant;
 /** Everything of A's a response to B could leak. */
 const A = {
   accountName: 'Alpha Secret Holdings',
+  accountId: '',
   creditorNames: ['Alpha Secret Energy AB', 'Alpha Secret Telco AB'],
   creditorIds: [] as string[],
   cases: [] as Array<{ id: string; invoiceNumber: string; referenceNumber: string; creditorId: string }>,
@@ -51,7 +49,7 @@ async function rowsOf(db: Db, accountId: string): Promise<string> {
 function leaks(answer: string, sent: string): string[] {
   const secrets = [
     A.accountName,
-    a.accountId,
+    A.accountId,
     ...A.creditorNames,
     ...A.creditorIds,
     ...A.cases.flatMap((c) => [c.id, c.invoiceNumber, c.referenceNumber]),
@@ -60,10 +58,27 @@ function leaks(answer: string, sent: string): string[] {
   return secrets.filter((secret) => answer.includes(secret) && !sent.includes(secret));
 }
 
-beforeAll(async () => {
-  h = await createRestHarness();
-  a = await h.createTenant(A.accountName);
-  b = await h.createTenant('Beta');
+/** The file's tenant is account A; B is the other account, walking with A's ids. */
+const test = restTest
+  .override('tenantName', A.accountName)
+  .extend('b', { scope: 'file' }, ({ harness }) => harness.createTenant('Beta'))
+  /** Runs one GraphQL operation as B and checks that nothing of A's is in the answer. */
+  .extend('asB', ({ harness: h, b }) => async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+    const response = await h.graphql(query, variables, { apiKey: b.apiKey, headers });
+    const text = JSON.stringify(response.body);
+    expect(leaks(text, JSON.stringify({ query, variables, headers })), `${query}\n${text}`).toEqual([]);
+    expect(response.body.errors, text).toBeUndefined();
+    return response.body.data;
+  });
+
+interface Walker {
+  a: Tenant;
+  b: Tenant;
+  asB: (query: string, variables?: Record<string, unknown>, headers?: Record<string, string>) => Promise<any>;
+}
+
+test.beforeAll(async ({ harness: h, tenant: a, b }) => {
+  A.accountId = a.accountId;
   await h.db.creditor.update({ where: { id: a.creditorId }, data: { name: A.creditorNames[0]! } });
   const second = await createCreditor(h.db, a.accountId, A.creditorNames[1]!);
   A.creditorIds.push(a.creditorId, second.id);
@@ -119,16 +134,6 @@ beforeAll(async () => {
   });
   bPaymentIds.push(res.body._id);
 });
-afterAll(() => h?.close());
-
-/** Runs one GraphQL operation as B and checks that nothing of A's is in the answer. */
-async function asB(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  const response = await h.graphql(query, variables, { apiKey: b.apiKey, headers });
-  const text = JSON.stringify(response.body);
-  expect(leaks(text, JSON.stringify({ query, variables, headers })), `${query}\n${text}`).toEqual([]);
-  expect(response.body.errors, text).toBeUndefined();
-  return response.body.data;
-}
 
 const PAYMENT_FIELDS = `id amount settledAmount status creditorPaymentReference caseInvoiceNumber caseReferenceNumber etag
   account { id name } creditor { id name } case { id invoiceNumber referenceNumber remainingTotal payments(first: 5) { totalCount edges { node { id } } } }`;
@@ -136,11 +141,11 @@ const CASE_FIELDS = `id invoiceNumber referenceNumber state remainingTotal credi
 const CREDITOR_FIELDS = `id name account { id name } cases(first: 5) { totalCount edges { node { id invoiceNumber } } }`;
 
 /** One walk per root field of the schema; the test fails when a field has none. */
-const QUERY_WALKS: Record<string, () => Promise<void>> = {
-  payment: async () => {
+const QUERY_WALKS: Record<string, (walker: Walker) => Promise<void>> = {
+  payment: async ({ asB }) => {
     for (const p of A.payments) expect(await asB(`query($id: ID!) { payment(id: $id) { ${PAYMENT_FIELDS} } }`, { id: p.id })).toEqual({ payment: null });
   },
-  payments: async () => {
+  payments: async ({ a, asB }) => {
     const only = (data: { payments: { edges: Array<{ node: { id: string } }> } }) => data.payments.edges.map((e) => e.node.id);
     const all = await asB(`{ payments(first: 20) { totalCount edges { node { ${PAYMENT_FIELDS} } } } }`);
     expect(only(all)).toEqual(bPaymentIds.slice().reverse());
@@ -166,21 +171,21 @@ const QUERY_WALKS: Record<string, () => Promise<void>> = {
       for (const id of only(data)) expect(bPaymentIds).toContain(id);
     }
   },
-  case: async () => {
+  case: async ({ asB }) => {
     for (const c of A.cases) expect(await asB(`query($id: ID!) { case(id: $id) { ${CASE_FIELDS} } }`, { id: c.id })).toEqual({ case: null });
   },
-  node: async () => {
+  node: async ({ asB }) => {
     for (const id of [...A.payments.map((p) => p.id), ...A.cases.map((c) => c.id), ...A.creditorIds]) {
       expect(await asB(`query($id: ID!) { node(id: $id) { id ... on Payment { ${PAYMENT_FIELDS} } ... on Case { ${CASE_FIELDS} } } }`, { id })).toEqual({
         node: null,
       });
     }
   },
-  nodes: async () => {
+  nodes: async ({ asB }) => {
     const ids = [...A.payments.map((p) => p.id), ...A.cases.map((c) => c.id), ...A.creditorIds];
     expect(await asB(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids })).toEqual({ nodes: ids.map(() => null) });
   },
-  caseByInvoiceNumber: async () => {
+  caseByInvoiceNumber: async ({ b, asB }) => {
     for (const c of A.cases) {
       for (const creditor of [c.creditorId, b.creditorId]) {
         const data = await asB(`query($c: ID!, $i: String!) { caseByInvoiceNumber(creditor: $c, invoiceNumber: $i) { ${CASE_FIELDS} } }`, {
@@ -191,7 +196,7 @@ const QUERY_WALKS: Record<string, () => Promise<void>> = {
       }
     }
   },
-  cases: async () => {
+  cases: async ({ asB }) => {
     const all = await asB(`{ cases(first: 20) { totalCount edges { node { ${CASE_FIELDS} } } } }`);
     expect(all.cases.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([bCaseId]);
     for (const filter of [
@@ -204,18 +209,18 @@ const QUERY_WALKS: Record<string, () => Promise<void>> = {
       expect(data, JSON.stringify(filter)).toEqual({ cases: { totalCount: 0, edges: [] } });
     }
   },
-  creditor: async () => {
+  creditor: async ({ asB }) => {
     for (const id of A.creditorIds) expect(await asB(`query($id: ID!) { creditor(id: $id) { ${CREDITOR_FIELDS} } }`, { id })).toEqual({ creditor: null });
   },
-  creditors: async () => {
+  creditors: async ({ b, asB }) => {
     const data = await asB(`{ creditors(first: 20) { totalCount edges { node { ${CREDITOR_FIELDS} } } } }`);
     expect(data.creditors.totalCount).toBe(1);
     expect(data.creditors.edges[0].node.id).toBe(b.creditorId);
   },
 };
 
-const MUTATION_WALKS: Record<string, () => Promise<void>> = {
-  registerPayment: async () => {
+const MUTATION_WALKS: Record<string, (walker: Walker) => Promise<void>> = {
+  registerPayment: async ({ b, asB }) => {
     const valid = { currency: 'SEK', amount: '10.00', bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT', origin: 'creditor_system' };
     for (const c of A.cases) {
       for (const input of [
@@ -250,18 +255,18 @@ const MUTATION_WALKS: Record<string, () => Promise<void>> = {
 };
 
 describe("account B walks every query, the mutation and every REST route with account A's ids", () => {
-  it('covers every root field of the schema', () => {
+  test('covers every root field of the schema', () => {
     expect(Object.keys(QUERY_WALKS).sort()).toEqual(Object.keys(schema.getQueryType()!.getFields()).sort());
     expect(Object.keys(MUTATION_WALKS).sort()).toEqual(Object.keys(schema.getMutationType()!.getFields()).sort());
   });
 
-  it('GraphQL: null, empty lists and NOT_FOUND; nothing of A leaks and nothing of A changes', async () => {
+  test('GraphQL: null, empty lists and NOT_FOUND; nothing of A leaks and nothing of A changes', async ({ harness: h, tenant: a, b, asB }) => {
     const before = await rowsOf(h.db, a.accountId);
-    for (const walk of [...Object.values(QUERY_WALKS), ...Object.values(MUTATION_WALKS)]) await walk();
+    for (const walk of [...Object.values(QUERY_WALKS), ...Object.values(MUTATION_WALKS)]) await walk({ a, b, asB });
     expect(await rowsOf(h.db, a.accountId)).toEqual(before);
   });
 
-  it('REST: 404, empty lists and 422 not found; nothing of A leaks and nothing of A changes', async () => {
+  test('REST: 404, empty lists and 422 not found; nothing of A leaks and nothing of A changes', async ({ harness: h, tenant: a, b }) => {
     const before = await rowsOf(h.db, a.accountId);
     const walked = new Set<string>();
     const asBRest = async (method: string, template: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
