@@ -3,6 +3,7 @@ import pg from 'pg';
 import { closeCase } from '../../src/domain/cases.ts';
 import { fieldMessage } from '../../src/domain/errors.ts';
 import { registerPayment } from '../../src/domain/payments.ts';
+import { onPostgres } from '../support/database.ts';
 import { describe, expect, restTest as test } from '../support/fixtures.ts';
 import { paymentBody } from '../support/registration.ts';
 
@@ -11,9 +12,13 @@ import { paymentBody } from '../support/registration.ts';
  * Client#query, better-sqlite3's prepare): BEGIN and COMMIT included, failed statements too.
  */
 let statements = 0;
+/** The announcements to live subscribers on other processes (Postgres' NOTIFY), sent after COMMIT; counted apart. */
+let notifications = 0;
 const pgQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  statements++;
+  const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+  if (text?.includes('pg_notify')) notifications++;
+  else statements++;
   return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof pgQuery;
 const prepare = Database.prototype.prepare;
@@ -22,10 +27,13 @@ Database.prototype.prepare = function (this: Database.Database, ...args: [string
   return prepare.apply(this, args);
 } as typeof prepare;
 
-async function counted<T>(run: () => Promise<T>): Promise<{ result: T; statements: number }> {
+async function counted<T>(run: () => Promise<T>): Promise<{ result: T; statements: number; notifications: number }> {
   statements = 0;
+  notifications = 0;
   const result = await run();
-  return { result, statements };
+  // The announcement is sent without waiting for it: let it reach the driver before counting.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return { result, statements, notifications };
 }
 
 const input = (creditor: string, caseId: string, overrides: Record<string, unknown> = {}) => ({
@@ -119,10 +127,16 @@ describe('statements per registerPayment', () => {
 describe('statements per POST /creditor--payments', () => {
   test('6 in all: the API key, then the 5 of the registration (8 before)', async ({ harness: h, tenant }) => {
     const c = await tenant.openCase({ capital: '100.00' });
-    const { result, statements: n } = await counted(() =>
+    const {
+      result,
+      statements: n,
+      notifications,
+    } = await counted(() =>
       h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, c.id, { creditor_payment_reference: 'S-REST' }), { apiKey: tenant.apiKey }),
     );
     expect(result.status).toBe(201);
     expect(n).toBe(6);
+    // On Postgres the stored payment is also announced to other processes' subscribers, once.
+    expect(notifications).toBe(onPostgres ? 1 : 0);
   });
 });
