@@ -132,7 +132,8 @@ function paymentRecord(accountId: string, r: CheckedRegistration, caseId: string
 const INSERT_PAYMENT_COLUMNS = PAYMENT_COLUMNS;
 
 function sqliteStore(path: string): Store {
-  const db = new Database(path, { timeout: 5000 });
+  // Waits for the write lock as long as the service does (its transactions wait up to 20 s).
+  const db = new Database(path, { timeout: 20_000 });
   // The service's settings: WAL, and an fsync on every commit (synchronous=FULL).
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -340,10 +341,13 @@ const server = http.createServer((req, res) => {
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(await answer(accountId, body)));
+      const answered = JSON.stringify(await answer(accountId, body));
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(answered);
     } catch (error) {
+      // A failed request is counted as not answered; the floor keeps serving the others.
       console.error(error);
-      res.writeHead(500).end();
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
     }
   });
 });

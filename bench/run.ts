@@ -131,6 +131,11 @@ async function start(name: string, node: string, args: string[], env: Record<str
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let stopping = false;
+  // A server that dies under load is a finding, not a sampling error: say which and why.
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`${name} exited (${signal ?? code}) under load:\n${output.slice(-3000)}`);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 60_000);
     child.stdout!.on('data', () => {
@@ -149,6 +154,7 @@ async function start(name: string, node: string, args: string[], env: Record<str
     pid: child.pid!,
     async stop() {
       if (child.exitCode !== null) return;
+      stopping = true;
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
@@ -196,7 +202,9 @@ function ensurePeers() {
   if (!existsSync(NODE22)) throw new Error(`Node 22 for PostGraphile 5 is missing: ${NODE22}`);
 }
 
+/** NaN once the process is gone (a server that died under load is reported by compare). */
 function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  if (!existsSync(`/proc/${pid}/status`)) return NaN;
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : NaN;
 }
