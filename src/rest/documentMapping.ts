@@ -121,7 +121,7 @@ export function paymentDocument(payment: Payment, theCase: Case): PaymentDocumen
     booking_date: date(payment.bookingDate),
     creditor_payment_reference: payment.creditorPaymentReference,
     origin: payment.origin,
-    file_import_report: payment.fileImportReport,
+    file_import_report: payment.fileImportReportId,
     case_invoice_number: theCase.invoiceNumber,
     case_reference_number: theCase.referenceNumber,
   };
