@@ -59,52 +59,16 @@ export async function registerPayment(db: Db, accountId: string, input: Record<s
   const earlier = await findEarlier(db, accountId, registration, idempotencyKey, fingerprint, theCase);
   if (earlier) return earlier;
 
-  // The payment the last attempt stored and its case after it: after a lost COMMIT the id tells whether it was.
-  let id = '';
+  // The payment's id: after a lost COMMIT it tells whether the payment was stored.
+  const id = newId();
   let caseAfter: Case = theCase;
   try {
     const payment = await runTransaction(
       db,
       async (tx) => {
-        // The version bump is the first write: it takes the case's row lock (Postgres) or the
-        // write lock (SQLite) before the balance is read, so concurrent payments on one case
-        // are applied one after another and never both spend the same remaining amount.
-        const current = await tx.case.update({ where: { id: theCase.id }, data: { version: { increment: 1 } } });
-        const settlement = settle(
-          {
-            state: caseStateOf(current),
-            remainingCosts: current.remainingCosts,
-            remainingInterest: current.remainingInterest,
-            remainingCapital: current.remainingCapital,
-          },
-          registration.amount,
-        );
-        caseAfter = current.state === CASE_STATE.OPEN ? await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter }) : current;
-        const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
-        id = newId();
-        const record = {
-          id,
-          accountId,
-          creditorId: registration.creditorId,
-          caseId: theCase.id,
-          currency: registration.currency,
-          amount: registration.amount,
-          settledCosts: settlement.settledCosts,
-          settledInterest: settlement.settledInterest,
-          settledCapital: settlement.settledCapital,
-          status: settlement.status,
-          statusReasonLocale: settlement.statusReasonLocale,
-          bankTransactionDate: registration.bankTransactionDate,
-          clientRegistrationDate: registration.clientRegistrationDate ?? now,
-          bookingDate: settled > 0n ? now : null,
-          creditorPaymentReference: registration.creditorPaymentReference,
-          idempotencyKey,
-          requestHash: fingerprint,
-          origin: registration.origin,
-          createdAt: now,
-          updatedAt: now,
-        };
-        return tx.payment.create({ data: { ...record, etag: etagOf(record) } });
+        const stored = await storeSettledPayment(tx, { id, accountId, registration, theCase, fingerprint, idempotencyKey, now });
+        caseAfter = stored.caseAfter;
+        return stored.payment;
       },
       TRANSACTION_OPTIONS,
     );
@@ -127,12 +91,72 @@ export async function registerPayment(db: Db, accountId: string, input: Record<s
   }
 }
 
+export interface PaymentToStore {
+  id: string;
+  accountId: string;
+  registration: CheckedRegistration;
+  theCase: Case;
+  fingerprint: string;
+  idempotencyKey: string | null;
+  now: Date;
+  /** Set by a file import only. */
+  fileImportReportId?: string | null;
+}
+
+/**
+ * Settles a checked registration against its case and stores the payment, inside the caller's
+ * transaction (registerPayment's, or a file import's batch).
+ */
+export async function storeSettledPayment(tx: Prisma.TransactionClient, p: PaymentToStore): Promise<{ payment: Payment; caseAfter: Case }> {
+  const { registration, theCase, now } = p;
+  // The version bump is the first write: it takes the case's row lock (Postgres) or the
+  // write lock (SQLite) before the balance is read, so concurrent payments on one case
+  // are applied one after another and never both spend the same remaining amount.
+  const current = await tx.case.update({ where: { id: theCase.id }, data: { version: { increment: 1 } } });
+  const settlement = settle(
+    {
+      state: caseStateOf(current),
+      remainingCosts: current.remainingCosts,
+      remainingInterest: current.remainingInterest,
+      remainingCapital: current.remainingCapital,
+    },
+    registration.amount,
+  );
+  const caseAfter = current.state === CASE_STATE.OPEN ? await tx.case.update({ where: { id: theCase.id }, data: settlement.caseAfter }) : current;
+  const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
+  const record = {
+    id: p.id,
+    accountId: p.accountId,
+    creditorId: registration.creditorId,
+    caseId: theCase.id,
+    currency: registration.currency,
+    amount: registration.amount,
+    settledCosts: settlement.settledCosts,
+    settledInterest: settlement.settledInterest,
+    settledCapital: settlement.settledCapital,
+    status: settlement.status,
+    statusReasonLocale: settlement.statusReasonLocale,
+    bankTransactionDate: registration.bankTransactionDate,
+    clientRegistrationDate: registration.clientRegistrationDate ?? now,
+    bookingDate: settled > 0n ? now : null,
+    creditorPaymentReference: registration.creditorPaymentReference,
+    idempotencyKey: p.idempotencyKey,
+    requestHash: p.fingerprint,
+    origin: registration.origin,
+    fileImportReportId: p.fileImportReportId ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const payment = await tx.payment.create({ data: { ...record, etag: etagOf(record) } });
+  return { payment, caseAfter };
+}
+
 /**
  * Resolves the case the registration names, reporting unknown (or other accounts') ids as not
  * found; with what parsed, so those are reported beside other fields' failures.
  */
-async function resolveCase(
-  db: Db,
+export async function resolveCase(
+  db: Db | Prisma.TransactionClient,
   accountId: string,
   parsed: ParsedRegistration,
   r: CheckedRegistration | null,
@@ -186,8 +210,8 @@ async function resolveCase(
 }
 
 /** The payment an earlier send of this registration stored, as a replay, or a conflict when its content differs. */
-async function findEarlier(
-  db: Db,
+export async function findEarlier(
+  db: Db | Prisma.TransactionClient,
   accountId: string,
   r: CheckedRegistration,
   idempotencyKey: string | null,
