@@ -23,6 +23,8 @@ export interface ServiceConfig {
   tracing: { endpoint: string; serviceName: string } | null;
   /** Hard deadline for draining requests on SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
+  /** How long a file import's claim holds without progress before another process takes it over. */
+  importLeaseMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -82,6 +84,7 @@ const Environment = z
     OTEL_EXPORTER_OTLP_ENDPOINT: setting(z.url({ protocol: /^https?$/ }).optional()),
     OTEL_SERVICE_NAME: setting(z.string().trim().default('creditor-payments')),
     SHUTDOWN_TIMEOUT_MS: setting(whole(1, MAX_MS).default(10_000)),
+    IMPORT_LEASE_MS: setting(whole(1000, MAX_MS).default(30_000)),
   })
   .superRefine((env, context) => {
     // Node refuses a headers timeout longer than the whole request's.
@@ -114,6 +117,7 @@ const EXPECTED: Record<Variable, string> = {
   OTEL_EXPORTER_OTLP_ENDPOINT: 'the http:// or https:// URL of an OTLP/HTTP collector (unset: tracing off)',
   OTEL_SERVICE_NAME: 'a service name (default creditor-payments)',
   SHUTDOWN_TIMEOUT_MS: 'a whole number of milliseconds, at least 1 (default 10000)',
+  IMPORT_LEASE_MS: 'a whole number of milliseconds, at least 1000 (default 30000)',
 };
 
 /** Values that may hold a password are never echoed. */
@@ -160,6 +164,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     metrics: e.METRICS,
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME } : null,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    importLeaseMs: e.IMPORT_LEASE_MS,
   };
 }
 

@@ -7,6 +7,7 @@ import './types/payment.ts';
 import './types/case.ts';
 import './types/creditor.ts';
 import './types/registerPayment.ts';
+import './types/fileImport.ts';
 
 export const schema = builder.toSchema();
 

@@ -5,7 +5,7 @@ import { newId } from '../ids.ts';
 import { findEarlier, resolveCase, settledAmount, storeSettledPayment } from '../payments.ts';
 import { checkRegistration, registrationFingerprint } from '../registration.ts';
 import { CREDITOR_SYSTEM_ORIGIN, FILE_IMPORT_STATUS, IMPORT_BATCH_SIZE, MAX_IMPORT_LINES } from '../vocabulary.ts';
-import { columnOf, type ImportLine, ImportFileError, importLines, LINE_FIELD } from './parse.ts';
+import { columnOf, ImportFileError, type ImportLine, importLines, LINE_FIELD } from './parse.ts';
 import { type FileImportReport, fileBytes } from './reports.ts';
 
 /** Another worker holds the report now (our lease expired): stop without applying anything more. */
@@ -39,7 +39,8 @@ export async function runImport(db: Db, claimed: FileImportReport, options: RunO
     try {
       for await (const line of importLines(fileBytes(db, report.id))) {
         linesTotal = line.ordinal;
-        if (linesTotal > MAX_IMPORT_LINES) throw new ImportFileError(`the file has more than ${MAX_IMPORT_LINES} lines of payments; split it into smaller files`);
+        if (linesTotal > MAX_IMPORT_LINES)
+          throw new ImportFileError(`the file has more than ${MAX_IMPORT_LINES} lines of payments; split it into smaller files`);
       }
     } catch (error) {
       if (!(error instanceof ImportFileError)) throw error;
@@ -105,8 +106,7 @@ async function applyBatch(db: Db, report: FileImportReport, lines: ImportLine[],
     const reject = (line: ImportLine, errors: Array<{ field: string; code: string; message: string }>) => {
       for (const error of errors) rejected.push({ id: nextId(), reportId: report.id, lineNumber: line.lineNumber, ...error });
     };
-    const inFileTerms = (errors: FieldError[]) =>
-      errors.map((e) => ({ field: columnOf(e.field), code: e.code, message: fieldMessage(e.message, columnOf) }));
+    const inFileTerms = (errors: FieldError[]) => errors.map((e) => ({ field: columnOf(e.field), code: e.code, message: fieldMessage(e.message, columnOf) }));
     for (const line of lines) {
       if ('problem' in line) {
         reject(line, [{ field: LINE_FIELD, code: 'INVALID', message: line.problem }]);

@@ -36,8 +36,7 @@ export const LINE_FIELD = '_line';
 
 export type ImportLine =
   /** `ordinal`: 1 for the first data line; `lineNumber`: where it ends in the file (the CSV header is line 1). */
-  | { ordinal: number; lineNumber: number; input: Record<string, unknown> }
-  | { ordinal: number; lineNumber: number; problem: string };
+  { ordinal: number; lineNumber: number; input: Record<string, unknown> } | { ordinal: number; lineNumber: number; problem: string };
 
 /** Longest line accepted: a quote that never closes must not read the rest of the file into one field. */
 const MAX_LINE_BYTES = 64 * 1024;

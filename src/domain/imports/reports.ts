@@ -105,7 +105,8 @@ export async function listRejectedLines(
   request: PageRequest,
 ): Promise<{ nodes: RejectedLine[]; cursors: string[]; hasNextPage: boolean; hasPreviousPage: boolean; totalCount: () => Promise<number> }> {
   const size = request.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) throw new InvalidArgumentError('first', `first must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE)
+    throw new InvalidArgumentError('first', `first must be an integer from 0 to ${MAX_PAGE_SIZE}`);
   const after = request.after ? decodeLineCursor(request.after) : null;
   const where: Prisma.RejectedLineWhereInput = {
     reportId,

@@ -103,7 +103,8 @@ export async function claimReport(db: Db, owner: string, leaseMs: number): Promi
       const rows = (await tx.$queryRawUnsafe(query.sql, ...query.parameters)) as Array<{ id: string }>;
       id = rows[0]?.id;
     } else {
-      id = (await tx.fileImportReport.findFirst({ where: { ...open, ...claimable }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true } }))?.id;
+      id = (await tx.fileImportReport.findFirst({ where: { ...open, ...claimable }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true } }))
+        ?.id;
     }
     if (!id) return null;
     const claimed = await tx.fileImportReport.updateMany({
