@@ -13,6 +13,7 @@ import { limitRequestRate } from './http/rateLimit.ts';
 import { answerClientError, MAX_PATH_SEGMENT_LENGTH, type Timeouts, timeoutOptions } from './http/transport.ts';
 import { loggingOptions, observe, type TracingConfig } from './observability/index.ts';
 import { errorBody } from './rest/envelope.ts';
+import { fileImportRoutes } from './rest/fileImports.ts';
 import { restRoutes } from './rest/routes.ts';
 
 export interface AppConfig {
@@ -121,6 +122,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     },
   });
   await app.register(restRoutes, { db: config.db, onRegistered: observability.registrationObserver('rest') });
+  await app.register(fileImportRoutes, { db: config.db });
   // Liveness: the process runs and answers. Readiness: it can serve, so a load balancer may send
   // traffic: the database answers a trivial query in time and the process is not draining.
   app.get('/health', async () => ({ status: 'ok' }));

@@ -65,12 +65,22 @@ const reportSchema = {
     failure_reason: nullableString,
     started_at: nullableString,
     finished_at: nullableString,
-    _links: { type: 'object' },
+    _links: { type: 'object', additionalProperties: true },
   },
 } as const;
-const errorSchema = { type: 'object', properties: { _status: { type: 'string' }, _error: { type: 'object' }, _issues: { type: 'object' } } } as const;
+const errorSchema = {
+  type: 'object',
+  properties: { _status: { type: 'string' }, _error: { type: 'object', additionalProperties: true }, _issues: { type: 'object', additionalProperties: true } },
+} as const;
 const listSchema = (item: object) =>
-  ({ type: 'object', properties: { _items: { type: 'array', items: item }, _meta: { type: 'object' }, _links: { type: 'object' } } }) as const;
+  ({
+    type: 'object',
+    properties: {
+      _items: { type: 'array', items: item },
+      _meta: { type: 'object', additionalProperties: true },
+      _links: { type: 'object', additionalProperties: true },
+    },
+  }) as const;
 const pageQuery = {
   type: 'object',
   properties: {

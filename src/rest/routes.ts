@@ -9,7 +9,6 @@ import { findPayment, listPaymentsByPage, registerPayment } from '../domain/paym
 import type { RegistrationObserver } from '../observability/metrics.ts';
 import { caseDocument, createdPaymentDocument, paymentDocument, registrationFromRest } from './documentMapping.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
-import { fileImportRoutes } from './fileImports.ts';
 import { BadQueryError, CASE_LIST, PAYMENT_LIST, parseListQuery } from './listQuery.ts';
 import {
   describeRestApi,
@@ -163,7 +162,6 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
     refuse(`/${CASES}`, ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET, HEAD');
     refuse(`/${CASES}/:id`, ['POST', 'PUT', 'PATCH', 'DELETE'], 'GET, HEAD');
   });
-  await app.register(fileImportRoutes, { db });
 }
 
 function headerValue(request: FastifyRequest, name: string): string | null {

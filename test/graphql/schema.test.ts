@@ -29,8 +29,13 @@ describe('schema.graphql', () => {
         'cases(after: String, filter: CaseFilter, first: Int): CaseConnection!',
         'creditor(id: ID!): Creditor',
         'creditors(after: String, first: Int): CreditorConnection!',
+        'fileImportReport(id: ID!): FileImportReport',
+        'fileImportReports(after: String, first: Int): FileImportReportConnection!',
       ].sort(),
     );
-    expect(signature('Mutation')).toEqual(['registerPayment(input: RegisterPaymentInput!): RegisterPaymentPayload!']);
+    expect(signature('Mutation').sort()).toEqual([
+      'importPayments(file: File!): ImportPaymentsPayload!',
+      'registerPayment(input: RegisterPaymentInput!): RegisterPaymentPayload!',
+    ]);
   });
 });

@@ -2,8 +2,8 @@ import { runImport } from '../../src/domain/imports/apply.ts';
 import { listRejectedLines, uploadFileImport } from '../../src/domain/imports/reports.ts';
 import { claimReport } from '../../src/domain/imports/worker.ts';
 import { MAX_IMPORT_FILE_BYTES } from '../../src/domain/vocabulary.ts';
-import type { Harness } from '../support/harness.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
+import type { Harness } from '../support/harness.ts';
 
 /** Uploads a file and runs the import to its end in this process, as the worker does. */
 async function importFile(harness: Harness, accountId: string, text: string | Buffer, fileName = 'payments.csv') {
@@ -47,7 +47,12 @@ describe('importing a file through the registration rules', () => {
       failureReason: null,
     });
     expect(rejected).toEqual([
-      [4, 'creditor_payment_reference', 'CONFLICT', expect.stringMatching(/^creditor_payment_reference was already used for payment [0-9a-f]{24} with different content$/)],
+      [
+        4,
+        'creditor_payment_reference',
+        'CONFLICT',
+        expect.stringMatching(/^creditor_payment_reference was already used for payment [0-9a-f]{24} with different content$/),
+      ],
       [5, 'currency', 'UNSUPPORTED', 'currency EUR is not supported; only SEK is'],
       [5, 'amount', 'INVALID', 'amount must be greater than 0'],
       [5, 'bank_transaction_date', 'INVALID', expect.stringContaining('bank_transaction_date must be a date')],

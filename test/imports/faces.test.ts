@@ -19,7 +19,12 @@ function multipart(parts: Array<{ name: string; fileName?: string; content: stri
 
 async function uploadRest(harness: RestHarness, apiKey: string, content: string) {
   const { payload, contentType } = multipart([{ name: 'file', fileName: 'payments.csv', content }]);
-  const response = await harness.app.inject({ method: 'POST', url: '/file-import-reports', headers: { 'x-api-key': apiKey, 'content-type': contentType }, payload });
+  const response = await harness.app.inject({
+    method: 'POST',
+    url: '/file-import-reports',
+    headers: { 'x-api-key': apiKey, 'content-type': contentType },
+    payload,
+  });
   return { status: response.statusCode, headers: response.headers, body: response.json() };
 }
 
@@ -71,7 +76,10 @@ describe('file imports through REST and GraphQL', () => {
     const other = await harness.createTenant('GraphQLOther');
     const c = await tenant.openCase({ capital: '100.00' });
     const file = `creditor;case;currency;amount;bank_transaction_date\n${tenant.creditorId};${c.id};SEK;12,34;${past}\n`;
-    const operations = JSON.stringify({ query: 'mutation ($file: File!) { importPayments(file: $file) { report { id status sha256 } userErrors { code } } }', variables: { file: null } });
+    const operations = JSON.stringify({
+      query: 'mutation ($file: File!) { importPayments(file: $file) { report { id status sha256 } userErrors { code } } }',
+      variables: { file: null },
+    });
     const { payload, contentType } = multipart([
       { name: 'operations', content: operations },
       { name: 'map', content: '{"0":["variables.file"]}' },
@@ -93,8 +101,18 @@ describe('file imports through REST and GraphQL', () => {
         () => harness.graphql(read, { id: report.id }, { apiKey: tenant.apiKey }),
         (r) => r.body.data?.fileImportReport?.status === 'COMPLETED',
       );
-      expect(done.body.data.fileImportReport).toEqual({ status: 'COMPLETED', linesTotal: 1, linesStored: 1, settledTotal: '12.34', rejectedLines: { totalCount: 0 } });
-      const payments = await harness.graphql('{ payments(first: 5) { edges { node { amount fileImportReport { id fileName } } } } }', {}, { apiKey: tenant.apiKey });
+      expect(done.body.data.fileImportReport).toEqual({
+        status: 'COMPLETED',
+        linesTotal: 1,
+        linesStored: 1,
+        settledTotal: '12.34',
+        rejectedLines: { totalCount: 0 },
+      });
+      const payments = await harness.graphql(
+        '{ payments(first: 5) { edges { node { amount fileImportReport { id fileName } } } } }',
+        {},
+        { apiKey: tenant.apiKey },
+      );
       expect(payments.body.data.payments.edges).toEqual([{ node: { amount: '12.34', fileImportReport: { id: report.id, fileName: 'sv.csv' } } }]);
       const theirs = await harness.graphql(read, { id: report.id }, { apiKey: other.apiKey });
       expect(theirs.body.data.fileImportReport).toBeNull();

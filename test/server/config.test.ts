@@ -47,6 +47,7 @@ describe('configuration read at start', () => {
       metrics: true,
       tracing: null,
       shutdownTimeoutMs: 10_000,
+      importLeaseMs: 30_000,
     });
   });
 
@@ -69,6 +70,7 @@ describe('configuration read at start', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
       OTEL_SERVICE_NAME: 'payments-eu',
       SHUTDOWN_TIMEOUT_MS: '25000',
+      IMPORT_LEASE_MS: '5000',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5432/payments',
@@ -84,6 +86,7 @@ describe('configuration read at start', () => {
       metrics: false,
       tracing: { endpoint: 'http://collector:4318', serviceName: 'payments-eu' },
       shutdownTimeoutMs: 25_000,
+      importLeaseMs: 5_000,
     });
     expect(readConfig({ DATABASE_URL: 'postgresql://db/payments' }).demo).toBe(false);
     expect(readConfig({ LOG_LEVEL: '', PORT: '' })).toMatchObject({ logLevel: 'info', port: 4000 });
@@ -104,6 +107,7 @@ describe('configuration read at start', () => {
     ['METRICS', 'sometimes'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['SHUTDOWN_TIMEOUT_MS', '0'],
+    ['IMPORT_LEASE_MS', '999'],
     ['DATABASE_URL', 'mysql://root:hunter2@db/payments'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     let error: unknown;
