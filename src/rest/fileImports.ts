@@ -128,7 +128,7 @@ export async function fileImportRoutes(app: FastifyInstance, { db }: { db: Db })
     async (request, reply) => {
       if (!request.isMultipart()) return reply.code(400).send(errorBody(400, 'Send the file as multipart/form-data, in a part named "file".'));
       const part = await request.file();
-      if (!part || part.fieldname !== 'file') return reply.code(400).send(errorBody(400, 'Send the file as multipart/form-data, in a part named "file".'));
+      if (part?.fieldname !== 'file') return reply.code(400).send(errorBody(400, 'Send the file as multipart/form-data, in a part named "file".'));
       let bytes: Buffer;
       try {
         bytes = await part.toBuffer();

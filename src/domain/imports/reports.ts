@@ -61,7 +61,10 @@ export function checkUpload(size: number): FieldError[] {
 
 function fileNameOf(name: string): string {
   // The name is the client's text, shown back: printable, bounded.
-  const clean = name.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const clean = [...name]
+    .filter((char) => char >= ' ' && char !== '\u007f')
+    .join('')
+    .trim();
   return (clean === '' ? 'upload' : clean).slice(0, MAX_FILE_NAME_LENGTH);
 }
 
