@@ -81,9 +81,9 @@ export function startImportWorker(db: Db, options: ImportWorkerOptions = {}): Im
  * `FOR UPDATE SKIP LOCKED` lets several processes claim at once without waiting on each other;
  * the conditional update is what makes the claim exclusive on both databases.
  */
-export async function claimReport(db: Db, owner: string, leaseMs: number): Promise<FileImportReport | null> {
+export async function claimReport(db: Db, owner: string, leaseMs: number, onlyId?: string): Promise<FileImportReport | null> {
   const now = new Date();
-  const open = { status: { in: [FILE_IMPORT_STATUS.queued, FILE_IMPORT_STATUS.running] } };
+  const open = { ...(onlyId && { id: onlyId }), status: { in: [FILE_IMPORT_STATUS.queued, FILE_IMPORT_STATUS.running] } };
   const claimable = { OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lt: now } }] };
   return runTransaction(db, async (tx) => {
     let id: string | undefined;
@@ -93,6 +93,7 @@ export async function claimReport(db: Db, owner: string, leaseMs: number): Promi
         .selectFrom('FileImportReport')
         .select('id')
         .where('status', 'in', [...open.status.in])
+        .$if(onlyId !== undefined, (q) => q.where('id', '=', onlyId ?? ''))
         .where((eb) => eb.or([eb('leaseExpiresAt', 'is', null), eb('leaseExpiresAt', '<', now)]))
         .orderBy('createdAt')
         .orderBy('id')
