@@ -2,8 +2,10 @@ import { runImport } from '../../src/domain/imports/apply.ts';
 import { listRejectedLines, uploadFileImport } from '../../src/domain/imports/reports.ts';
 import { claimReport } from '../../src/domain/imports/worker.ts';
 import { MAX_IMPORT_FILE_BYTES } from '../../src/domain/vocabulary.ts';
+import { eventBusOf, type PaymentRegisteredEvent } from '../../src/events/index.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import type { Harness } from '../support/harness.ts';
+import { eventually } from '../support/live.ts';
 
 /** Uploads a file and runs the import to its end in this process, as the worker does. */
 async function importFile(harness: Harness, accountId: string, text: string | Buffer, fileName = 'payments.csv') {
@@ -84,6 +86,36 @@ describe('importing a file through the registration rules', () => {
     expect(again.existing).toBe(true);
     expect(again.report.id).toBe(first.report.id);
     expect(await harness.db.payment.count({ where: { caseId: c.id } })).toBe(2);
+  });
+
+  test('each stored line is announced to live subscribers after its batch commits; replays and rejected lines are not, nor to another account', async ({
+    harness,
+  }) => {
+    const tenant = await harness.createTenant('Announced');
+    const other = await harness.createTenant('Elsewhere');
+    const c = await tenant.openCase({ capital: '300.00' });
+    const bus = eventBusOf(harness.db);
+    const heard: PaymentRegisteredEvent[] = [];
+    const heardByOther: PaymentRegisteredEvent[] = [];
+    const stop = [
+      bus.subscribe(tenant.accountId, { next: (e) => heard.push(e), end: () => {} }),
+      bus.subscribe(other.accountId, { next: (e) => heardByOther.push(e), end: () => {} }),
+    ];
+    await bus.listening();
+    try {
+      const header = 'creditor,case,currency,amount,bank_transaction_date,creditor_payment_reference';
+      const line = (ref: string, amount: string) => `${tenant.creditorId},${c.id},SEK,${amount},${past},${ref}`;
+      const file = [header, line('e1', '10.00'), line('e1', '10.00'), line('e2', '-1'), line('e3', '5.00'), ''].join('\n');
+      const { report } = await importFile(harness, tenant.accountId, file);
+      expect(report).toMatchObject({ linesStored: 2, linesReplayed: 1, linesRejected: 1 });
+      const stored = await harness.db.payment.findMany({ where: { fileImportReportId: report.id }, orderBy: { amount: 'desc' } });
+      expect(stored.map((p) => p.creditorPaymentReference)).toEqual(['e1', 'e3']);
+      await eventually(() => heard.length >= 2);
+      expect(heard).toEqual(stored.map((p) => ({ accountId: tenant.accountId, paymentId: p.id, caseId: c.id, creditorId: tenant.creditorId })));
+      expect(heardByOther).toEqual([]);
+    } finally {
+      for (const s of stop) s();
+    }
   });
 
   test('a file that cannot be imported fails with the reason before any line is applied', async ({ harness }) => {
