@@ -64,6 +64,13 @@ type GraphQLServerOptions = YogaServerOptions<Record<string, unknown>, GraphQLCo
 /** The header a multipart (upload) request must send. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
+/** The plugin's request check, for every method but GET. */
+function exceptGet(plugin: Plugin): Plugin {
+  const check = plugin.onRequestParse;
+  if (!check) return plugin;
+  return { ...plugin, onRequestParse: (payload) => (payload.request.method === 'GET' ? undefined : check(payload)) };
+}
+
 export function createGraphQL(options: GraphQLOptions): GraphQLServer {
   const interpreted = interpretedGraphQLOptions(options);
   return createYoga({ ...interpreted, plugins: [...interpreted.plugins, ...compiledExecution(schema, options.logger)] });
@@ -98,7 +105,8 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
       ...(options.plugins ?? []),
       ...(options.trustedDocuments ? [trustedDocumentsPlugin(db, options.trustedDocuments)] : []),
       // A multipart upload is a "simple" request a browser sends cross-site without a preflight: it must carry this header.
-      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      // GET is left alone: it never runs a mutation (Yoga refuses them over GET), and persisted reads are sent by GET.
+      exceptGet(useCSRFPrevention({ requestHeaders: [CSRF_HEADER] })),
       // Size limits on the document, checked while it is parsed and validated (cost, depth and
       // breadth are Pothos' complexity plugin, which knows page sizes).
       EnvelopArmorPlugin({
