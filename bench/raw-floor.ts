@@ -120,7 +120,7 @@ function paymentRecord(accountId: string, r: CheckedRegistration, caseId: string
       idempotencyKey: null,
       requestHash: fingerprint,
       origin: r.origin,
-      fileImportReport: null,
+      fileImportReportId: null,
       etag,
       createdAt: now,
       updatedAt: now,

@@ -95,7 +95,7 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
       idempotencyKey: null,
       requestHash: createHash('sha256').update(`seed ${k}`).digest('hex'),
       origin: 'creditor_system',
-      fileImportReport: null,
+      fileImportReportId: null,
       etag: createHash('sha1').update(id).digest('hex'),
       createdAt: at,
       updatedAt: at,

@@ -16,6 +16,7 @@ import { limitRequestRate } from './http/rateLimit.ts';
 import { answerClientError, MAX_PATH_SEGMENT_LENGTH, type Timeouts, timeoutOptions } from './http/transport.ts';
 import { loggingOptions, observe, type TracingConfig } from './observability/index.ts';
 import { errorBody } from './rest/envelope.ts';
+import { fileImportRoutes } from './rest/fileImports.ts';
 import { restRoutes } from './rest/routes.ts';
 
 export interface AppConfig {
@@ -109,6 +110,8 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
   };
   liveUpdates.set(app, endLive);
   app.addHook('preClose', endLive);
+  // Multipart bodies are left unread here: Yoga parses GraphQL uploads, @fastify/multipart the REST ones.
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -120,7 +123,9 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
       // Yoga reads a parsed body only when it is a non-empty object; anything else it parses again
       // as text and answers with the parser's own error attached.
       const body: unknown = req.body;
-      if (req.method === 'POST' && (typeof body !== 'object' || body === null || Object.keys(body).length === 0)) {
+      // A multipart upload (importPayments) is read by Yoga itself, with its limits (src/graphql/yoga.ts).
+      const upload = req.headers['content-type']?.startsWith('multipart/form-data') === true;
+      if (req.method === 'POST' && !upload && (typeof body !== 'object' || body === null || Object.keys(body).length === 0)) {
         return graphqlFailure(reply, 400, 'The request body must be a JSON object holding the operation: {"query": "..."}.', 'BAD_REQUEST');
       }
       // Yoga's own JSON.parse of a GET's `variables` or `extensions` throws unmasked: a 500 for a client's typo.
@@ -131,6 +136,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     },
   });
   await app.register(restRoutes, { db: config.db, onRegistered: observability.registrationObserver('rest') });
+  await app.register(fileImportRoutes, { db: config.db });
   // Liveness: the process runs and answers. Readiness: it can serve, so a load balancer may send
   // traffic: the database answers a trivial query in time and the process is not draining.
   app.get('/health', async () => ({ status: 'ok' }));

@@ -26,6 +26,8 @@ export interface ServiceConfig {
   shutdownTimeoutMs: number;
   /** The frontends' operations by hash (a manifest file); null: any document runs. */
   trustedDocuments: TrustedDocuments | null;
+  /** How long a file import's claim holds without progress before another process takes it over. */
+  importLeaseMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -99,6 +101,7 @@ const Environment = z
         .pipe(z.array(z.string().regex(/^[0-9a-f]{24}$/)))
         .default([]),
     ),
+    IMPORT_LEASE_MS: setting(whole(1000, MAX_MS).default(30_000)),
   })
   .superRefine((env, context) => {
     // Node refuses a headers timeout longer than the whole request's.
@@ -137,6 +140,7 @@ const EXPECTED: Record<Variable, string> = {
   TRUSTED_DOCUMENTS_MANIFEST: 'the path of a JSON file mapping each operation hash to its document (unset: no trusted documents)',
   TRUSTED_DOCUMENTS_ONLY: `${BOOLEAN} (default false; true needs TRUSTED_DOCUMENTS_MANIFEST)`,
   TRUSTED_DOCUMENTS_OPEN_KEYS: 'comma-separated API key ids (24 hex characters each) that may send any document',
+  IMPORT_LEASE_MS: 'a whole number of milliseconds, at least 1000 (default 30000)',
 };
 
 /** Values that may hold a password are never echoed. */
@@ -191,6 +195,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     trustedDocuments: e.TRUSTED_DOCUMENTS_MANIFEST
       ? { documents: manifestOf(e.TRUSTED_DOCUMENTS_MANIFEST), only: e.TRUSTED_DOCUMENTS_ONLY, openKeyIds: new Set(e.TRUSTED_DOCUMENTS_OPEN_KEYS) }
       : null,
+    importLeaseMs: e.IMPORT_LEASE_MS,
   };
 }
 

@@ -6,6 +6,7 @@ import { ConfigError, readConfig, type ServiceConfig } from './config.ts';
 import { connectDb, type Db } from './db/client.ts';
 import { deployMigrations } from './db/migrate.ts';
 import { type DemoKey, ensureDemo, retireDemoKey } from './demo.ts';
+import { type ImportWorker, startImportWorker } from './domain/imports/worker.ts';
 import { timeoutOptions } from './http/transport.ts';
 import { bindPort, checkDatabase, StartError } from './preflight.ts';
 
@@ -15,6 +16,7 @@ interface Running {
   app: FastifyInstance;
   db: Db;
   demo: DemoKey | null;
+  imports: ImportWorker;
 }
 
 const config = readConfigOrExit();
@@ -54,8 +56,10 @@ async function start(): Promise<Running> {
   await app.ready();
   adopted.takeOver();
   trackInFlight(server);
+  // File imports run in the background of every server process (leases share them out).
+  const imports = startImportWorker(db, { leaseMs: config.importLeaseMs, log: app.log });
   announce(demo);
-  return { app, db, demo };
+  return { app, db, demo, imports };
 }
 
 function readConfigOrExit(): ServiceConfig {
@@ -146,13 +150,15 @@ async function shutDown(signal: NodeJS.Signals) {
     console.error(`Shutdown deadline (SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}) passed with ${inFlight.size} request(s) in flight: exiting.`);
     process.exit(1);
   }, config.shutdownTimeoutMs).unref();
-  const { app, db, demo } = await started; // a signal during start waits for it, within the deadline
+  const { app, db, demo, imports } = await started; // a signal during start waits for it, within the deadline
   app.log.info({ signal }, 'shutting down: draining requests in flight');
   for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
   try {
     await endLiveUpdates(app);
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     await app.close();
+    // The batch in progress commits or rolls back whole; the report's lease lets another process go on.
+    await imports.stop();
     if (demo) await retireDemoKey(db, demo);
     await db.$disconnect();
     process.exit(0);

@@ -12,10 +12,16 @@ import { closeCase, openCase } from '../domain/cases.ts';
 import { createCreditor } from '../domain/creditors.ts';
 import { InvalidArgumentError } from '../domain/errors.ts';
 import { formatOre } from '../domain/money.ts';
+import { importFromCli } from './importFile.ts';
 
 type Options = Record<string, string | undefined>;
 
-const COMMANDS: Record<string, { options: string[]; optional?: string[]; run(db: Db, o: Options): Promise<object> }> = {
+const COMMANDS: Record<string, { options: string[]; optional?: string[]; file?: boolean; run(db: Db, o: Options): Promise<object> }> = {
+  import: {
+    options: ['account'],
+    file: true,
+    run: (db, o) => importFromCli(db, o.account!, o.file!),
+  },
   'create-account': {
     options: ['name'],
     run: async (db, o) => {
@@ -91,12 +97,14 @@ if (!command) usage(commandName ? `unknown command "${commandName}"` : 'no comma
 const allOptions = [...command.options, ...(command.optional ?? [])];
 let values: Options;
 try {
-  values = parseArgs({
+  const parsed = parseArgs({
     args: rest,
     options: Object.fromEntries(allOptions.map((o) => [o, { type: 'string' as const }])),
     strict: true,
-    allowPositionals: false,
-  }).values as Options;
+    allowPositionals: command.file === true,
+  });
+  values = { ...(parsed.values as Options), file: parsed.positionals[0] };
+  if (command.file && parsed.positionals.length !== 1) usage(`${commandName} needs one file`);
 } catch (error) {
   usage((error as Error).message);
 }

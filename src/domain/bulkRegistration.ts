@@ -3,6 +3,7 @@ import { Prisma } from '../db/client.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, InvalidArgumentError, message, named, OutcomeUnknownError } from './errors.ts';
 import { paymentRegistered } from './events.ts';
+import { newId } from './ids.ts';
 import { caseFailures, conflictError, identifyingKey, newPayment, type RegisterResult, TRANSACTION_OPTIONS } from './payments.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { MAX_BULK_REGISTRATIONS } from './vocabulary.ts';
@@ -41,10 +42,10 @@ export async function registerPayments(db: Db, accountId: string, registrations:
   }
   for (let plan = 1; ; plan += 1) {
     const now = new Date();
-    const planned = await planBulk(db, accountId, registrations, now);
-    if (!planned.ok) return planned;
+    const planned = await planRegistrations(db, accountId, registrations, now);
+    if (planned.failures > 0) return { ok: false, items: planned.items, failures: planned.failures };
     try {
-      return await storeBulk(db, accountId, planned.steps, now);
+      return await storeBulk(db, accountId, planned.steps as Step[], now);
     } catch (error) {
       // A concurrent registration stored one of these references after the plan looked: plan again, it is now a replay or a conflict.
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && plan < MAX_PLANS) continue;
@@ -53,13 +54,38 @@ export async function registerPayments(db: Db, accountId: string, registrations:
   }
 }
 
-type Step =
-  /** A new payment on its case. */
-  | { kind: 'new'; registration: CheckedRegistration; caseId: string; idempotencyKey: string | null; fingerprint: string }
+export type Step =
+  /** A new payment on its case, under the id chosen for it when planned. */
+  | NewStep
   /** A registration stored before this bulk. */
   | { kind: 'stored'; payment: Payment; case: Case }
   /** The same registration as an earlier one of this bulk. */
   | { kind: 'again'; of: number };
+
+export interface NewStep {
+  kind: 'new';
+  id: string;
+  registration: CheckedRegistration;
+  caseId: string;
+  idempotencyKey: string | null;
+  fingerprint: string;
+}
+
+/** Each registration's step (null: it failed) and its own failures (empty: none). */
+export interface RegistrationPlan {
+  steps: Array<Step | null>;
+  items: FieldError[][];
+  failures: number;
+}
+
+export interface PlanOptions {
+  /**
+   * How a registration that reuses the reference (or key) of an earlier one of the same list with
+   * other content is told: by the earlier one's place in the request (a bulk, where nothing is
+   * stored), or by the payment it is stored as (a file import, whose good lines are stored).
+   */
+  earlierNamed?: 'position' | 'payment';
+}
 
 interface Checked {
   registration: CheckedRegistration | null;
@@ -68,13 +94,18 @@ interface Checked {
   idempotencyKey: string | null;
 }
 
-/** Checks every registration and resolves what it names, with a few statements for the whole bulk. */
-async function planBulk(
+/**
+ * Checks every registration and resolves what it names, with a few statements for the whole list:
+ * each gets its failures and, when it has none, its step. A bulk stores only a plan without
+ * failures; a file import stores the steps of the good lines and reports the others.
+ */
+export async function planRegistrations(
   db: Db,
   accountId: string,
   registrations: readonly BulkRegistration[],
   now: Date,
-): Promise<{ ok: true; steps: Step[] } | { ok: false; items: FieldError[][]; failures: number }> {
+  options: PlanOptions = {},
+): Promise<RegistrationPlan> {
   const checked: Checked[] = registrations.map(({ input, idempotencyKey }) => {
     const { registration, parsed, errors } = checkRegistration(input, now);
     const keyError = checkIdempotencyKey(idempotencyKey);
@@ -106,8 +137,8 @@ async function planBulk(
   const storedByKey = new Map(byKey.map((p) => [p.idempotencyKey ?? '', p]));
 
   // The first registration of this bulk under each reference or key, and its fingerprint.
-  const firstOf = new Map<string, { index: number; fingerprint: string }>();
-  const steps: Step[] = [];
+  const firstOf = new Map<string, { index: number; id: string; fingerprint: string }>();
+  const steps: Array<Step | null> = [];
   const items: FieldError[][] = [];
   checked.forEach(({ registration, parsed, errors, idempotencyKey }, index) => {
     const failures = [...errors];
@@ -131,22 +162,27 @@ async function planBulk(
     if (stored) {
       if (fingerprint === null || stored.requestHash !== fingerprint) failures.push(conflictError(field, stored));
     } else if (first) {
-      if (fingerprint === null || first.fingerprint !== fingerprint) failures.push(sentBeforeError(field, first.index));
+      if (fingerprint === null || first.fingerprint !== fingerprint) {
+        failures.push(options.earlierNamed === 'payment' ? conflictError(field, first) : sentBeforeError(field, first.index));
+      }
     }
     items.push(failures);
-    if (failures.length > 0 || !registration || !theCase || fingerprint === null) return;
+    if (failures.length > 0 || !registration || !theCase || fingerprint === null) {
+      steps.push(null);
+      return;
+    }
     if (stored) {
       const { case: storedCase, ...payment } = stored;
       steps.push({ kind: 'stored', payment, case: storedCase });
     } else if (first) {
       steps.push({ kind: 'again', of: first.index });
     } else {
-      if (identity !== null) firstOf.set(identity, { index, fingerprint });
-      steps.push({ kind: 'new', registration, caseId: theCase.id, idempotencyKey: reference === null ? idempotencyKey : null, fingerprint });
+      const id = newId();
+      if (identity !== null) firstOf.set(identity, { index, id, fingerprint });
+      steps.push({ kind: 'new', id, registration, caseId: theCase.id, idempotencyKey: reference === null ? idempotencyKey : null, fingerprint });
     }
   });
-  const failures = items.filter((f) => f.length > 0).length;
-  return failures > 0 ? { ok: false, items, failures } : { ok: true, steps };
+  return { steps, items, failures: items.filter((f) => f.length > 0).length };
 }
 
 function sentBeforeError(field: string, index: number): FieldError {
@@ -157,11 +193,47 @@ function sentBeforeError(field: string, index: number): FieldError {
   };
 }
 
+/**
+ * Stores the new payments of a plan inside the caller's transaction, in order: each case is
+ * locked by its version bump before its balance is read (in id order, so two writers never wait
+ * on each other crosswise), its balance written once, and all payments in one INSERT.
+ */
+export async function storeNewPayments(
+  tx: Prisma.TransactionClient,
+  accountId: string,
+  fresh: readonly NewStep[],
+  now: Date,
+  fileImportReportId: string | null = null,
+): Promise<{ payments: Payment[]; cases: Map<string, Case> }> {
+  const cases = new Map<string, Case>();
+  if (fresh.length === 0) return { payments: [], cases };
+  for (const caseId of [...new Set(fresh.map((s) => s.caseId))].sort()) {
+    cases.set(caseId, await tx.case.update({ where: { id: caseId }, data: { version: { increment: 1 } } }));
+  }
+  const balances = new Map<string, Prisma.CaseUpdateInput>();
+  const data = fresh.map((step) => {
+    const theCase = cases.get(step.caseId)!;
+    const { record, caseAfter } = newPayment(accountId, step.registration, theCase, step.idempotencyKey, step.fingerprint, now, {
+      id: step.id,
+      fileImportReportId,
+    });
+    if (caseAfter) {
+      // The next payment on this case settles against what this one left.
+      cases.set(step.caseId, { ...theCase, ...(caseAfter as Partial<Case>) });
+      balances.set(step.caseId, caseAfter);
+    }
+    return record;
+  });
+  for (const [caseId, balance] of balances) cases.set(caseId, await tx.case.update({ where: { id: caseId }, data: balance }));
+  const payments = new Map((await tx.payment.createManyAndReturn({ data })).map((p) => [p.id, p]));
+  return { payments: data.map((r) => payments.get(r.id)!), cases };
+}
+
+export const newSteps = (steps: ReadonlyArray<Step | null>) => steps.filter((s): s is NewStep => s?.kind === 'new');
+
 /** Stores the new payments of a checked bulk in one transaction, in order. */
 async function storeBulk(db: Db, accountId: string, steps: Step[], now: Date): Promise<BulkResult> {
-  const fresh = steps.filter((s): s is Extract<Step, { kind: 'new' }> => s.kind === 'new');
-  // What the last attempt stored, and its cases after it: after a lost COMMIT the ids tell whether it was.
-  let records: Array<{ id: string }> = [];
+  const fresh = newSteps(steps);
   let cases = new Map<string, Case>();
   let created: Payment[] = [];
   try {
@@ -169,26 +241,9 @@ async function storeBulk(db: Db, accountId: string, steps: Step[], now: Date): P
       created = await runTransaction(
         db,
         async (tx) => {
-          cases = new Map();
-          // Each case's version bump takes its lock before its balance is read, as for one payment.
-          for (const caseId of [...new Set(fresh.map((s) => s.caseId))].sort()) {
-            cases.set(caseId, await tx.case.update({ where: { id: caseId }, data: { version: { increment: 1 } } }));
-          }
-          const balances = new Map<string, Prisma.CaseUpdateInput>();
-          const data = fresh.map((step) => {
-            const theCase = cases.get(step.caseId)!;
-            const { record, caseAfter } = newPayment(accountId, step.registration, theCase, step.idempotencyKey, step.fingerprint, now);
-            if (caseAfter) {
-              // The next payment on this case settles against what this one left.
-              cases.set(step.caseId, { ...theCase, ...(caseAfter as Partial<Case>) });
-              balances.set(step.caseId, caseAfter);
-            }
-            return record;
-          });
-          records = data;
-          for (const [caseId, balance] of balances) cases.set(caseId, await tx.case.update({ where: { id: caseId }, data: balance }));
-          const payments = new Map((await tx.payment.createManyAndReturn({ data })).map((p) => [p.id, p]));
-          return data.map((r) => payments.get(r.id)!);
+          const stored = await storeNewPayments(tx, accountId, fresh, now);
+          cases = stored.cases;
+          return stored.payments;
         },
         TRANSACTION_OPTIONS,
       );
@@ -196,7 +251,8 @@ async function storeBulk(db: Db, accountId: string, steps: Step[], now: Date): P
   } catch (error) {
     if (!(error instanceof CommitOutcomeUnknown)) throw error;
     // One transaction: all of it committed or none of it. Found on another connection, it did.
-    const ids = records.map((r) => r.id);
+    // The ids were chosen when planned: they tell whether it was.
+    const ids = fresh.map((s) => s.id);
     const stored = await db.payment.findMany({ where: { id: { in: ids } } }).catch(() => []);
     if (stored.length !== ids.length) {
       const identified = (s: (typeof fresh)[number]) => s.registration.creditorPaymentReference !== null || s.idempotencyKey !== null;

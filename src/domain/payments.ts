@@ -131,6 +131,8 @@ export function newPayment(
   idempotencyKey: string | null,
   fingerprint: string,
   now: Date,
+  /** A file import's payments name their report; a bulk plan may choose the id ahead. */
+  extra: { id?: string; fileImportReportId?: string | null } = {},
 ): { record: Prisma.PaymentCreateManyInput & { id: string }; caseAfter: Prisma.CaseUpdateInput | null } {
   const settlement = settle(
     {
@@ -143,7 +145,7 @@ export function newPayment(
   );
   const settled = settlement.settledCosts + settlement.settledInterest + settlement.settledCapital;
   const record = {
-    id: newId(),
+    id: extra.id ?? newId(),
     accountId,
     creditorId: registration.creditorId,
     caseId: theCase.id,
@@ -162,6 +164,7 @@ export function newPayment(
     idempotencyKey,
     requestHash: fingerprint,
     origin: registration.origin,
+    fileImportReportId: extra.fileImportReportId ?? null,
     createdAt: now,
     updatedAt: now,
   };

@@ -86,3 +86,18 @@ export const MAX_FILTER_DEPTH = 4;
 export const MAX_FILTER_TERMS = 50;
 /** Values one `in`/`not in` list may hold. */
 export const MAX_FILTER_VALUES = 100;
+// --- file imports ---
+
+/** Where a file import stands: queued on upload, running while a worker applies it, then completed or failed. */
+export const FILE_IMPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
+export type FileImportStatus = (typeof FILE_IMPORT_STATUSES)[number];
+export const FILE_IMPORT_STATUS = named(FILE_IMPORT_STATUSES);
+export const isFileImportStatus = isOneOf(FILE_IMPORT_STATUSES);
+export const fileImportStatusOf = (row: { status: string }): FileImportStatus => stored('file import status', row.status, isFileImportStatus);
+
+/** The largest file accepted (32 MiB: some 200,000 lines of a typical export). */
+export const MAX_IMPORT_FILE_BYTES = 32 * 1024 * 1024;
+/** The most data lines one file may hold (the header not counted). */
+export const MAX_IMPORT_LINES = 200_000;
+/** Lines applied per transaction: the report's progress moves with each batch. */
+export const IMPORT_BATCH_SIZE = 200;

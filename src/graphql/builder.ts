@@ -13,6 +13,8 @@ export const builder = new SchemaBuilder<{
     // is reported in userErrors with its field, beside every other failure.
     DateTime: { Input: unknown; Output: Date };
     Decimal: { Input: unknown; Output: bigint };
+    /** An upload (GraphQL multipart request spec), as Yoga hands it over. */
+    File: { Input: File; Output: never };
   };
 }>({
   plugins: [ComplexityPlugin],

@@ -8,6 +8,7 @@ import './types/case.ts';
 import './types/creditor.ts';
 import './types/registerPayment.ts';
 import './types/subscriptions.ts';
+import './types/fileImport.ts';
 
 export const schema = builder.toSchema();
 

@@ -1,11 +1,14 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { authenticate } from '../auth/apiKeys.ts';
 import type { Db } from '../db/client.ts';
 import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
+import { MAX_IMPORT_FILE_BYTES } from '../domain/vocabulary.ts';
 import { type RegistrationObserver, requestLog, yogaLogger } from '../observability/index.ts';
 import { compiledExecution } from './compiledExecution.ts';
 import type { GraphQLContext } from './context.ts';
@@ -58,6 +61,16 @@ type GraphQLServerOptions = YogaServerOptions<Record<string, unknown>, GraphQLCo
  * compiled once into a function (cached per parsed document), which runs a 100-row list about
  * 1 ms faster than graphql-js's interpreter (bench/jit-ab.ts compares the two).
  */
+/** The header a multipart (upload) request must send. */
+export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+
+/** The plugin's request check, for every method but GET. */
+function exceptGet(plugin: Plugin): Plugin {
+  const check = plugin.onRequestParse;
+  if (!check) return plugin;
+  return { ...plugin, onRequestParse: (payload) => (payload.request.method === 'GET' ? undefined : check(payload)) };
+}
+
 export function createGraphQL(options: GraphQLOptions): GraphQLServer {
   const interpreted = interpretedGraphQLOptions(options);
   return createYoga({ ...interpreted, plugins: [...interpreted.plugins, ...compiledExecution(schema, options.logger)] });
@@ -86,9 +99,14 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
     cors: false,
     // One operation per request: a batch would multiply every limit below.
     batching: false,
+    // Uploads are read with limits: the file's size, one file, small other parts (the operation).
+    fetchAPI: createFetch({ formDataLimits: { fileSize: MAX_IMPORT_FILE_BYTES, files: 1, fields: 10, fieldSize: 64 * 1024 } }),
     plugins: [
       ...(options.plugins ?? []),
       ...(options.trustedDocuments ? [trustedDocumentsPlugin(db, options.trustedDocuments)] : []),
+      // A multipart upload is a "simple" request a browser sends cross-site without a preflight: it must carry this header.
+      // GET is left alone: it never runs a mutation (Yoga refuses them over GET), and persisted reads are sent by GET.
+      exceptGet(useCSRFPrevention({ requestHeaders: [CSRF_HEADER] })),
       // Size limits on the document, checked while it is parsed and validated (cost, depth and
       // breadth are Pothos' complexity plugin, which knows page sizes).
       EnvelopArmorPlugin({

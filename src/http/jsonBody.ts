@@ -82,3 +82,10 @@ export function plainDecimal(literal: string): string {
   else text = `${digits.slice(0, point)}.${digits.slice(point)}`;
   return sign + text.replace(/^0+(?=\d)/, '');
 }
+
+/** A JSON object as parsed: not an array, and not an exact number (the lossless parser gives those as objects). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}

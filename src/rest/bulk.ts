@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { Db } from '../db/client.ts';
 import { registerPayments } from '../domain/bulkRegistration.ts';
 import { MAX_BULK_REGISTRATIONS } from '../domain/vocabulary.ts';
+import { isJsonObject } from '../http/jsonBody.ts';
 import type { RegistrationObserver } from '../observability/metrics.ts';
 import { createdPaymentDocument, registrationFromRest } from './documentMapping.ts';
 import { errorBody } from './envelope.ts';
@@ -46,7 +47,7 @@ export async function sendBulkRegistration(
         errorBody(400, 'The Idempotency-Key header identifies one payment: give each payment of a bulk insert its own creditor_payment_reference instead.'),
       );
   }
-  const notObject = body.findIndex((d) => typeof d !== 'object' || d === null || Array.isArray(d));
+  const notObject = body.findIndex((d) => !isJsonObject(d));
   if (notObject >= 0) {
     return reply.code(400).send(errorBody(400, `Each element of the array must be a JSON object holding one payment; element ${notObject + 1} is not.`));
   }

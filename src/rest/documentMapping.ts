@@ -145,7 +145,7 @@ export function paymentDocument(payment: Payment, theCase: Case): PaymentDocumen
     booking_date: date(payment.bookingDate),
     creditor_payment_reference: payment.creditorPaymentReference,
     origin: payment.origin,
-    file_import_report: payment.fileImportReport,
+    file_import_report: payment.fileImportReportId,
     case_invoice_number: theCase.invoiceNumber,
     case_reference_number: theCase.referenceNumber,
     // Eve keeps every field a registration sent: one that named its case by invoice number shows it.

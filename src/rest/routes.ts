@@ -8,6 +8,7 @@ import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
 import { isId } from '../domain/ids.ts';
 import { RefusedFilterError } from '../domain/listFilter.ts';
 import { findPayment, listPaymentsByPage, registerPayment } from '../domain/payments.ts';
+import { isJsonObject } from '../http/jsonBody.ts';
 import type { RegistrationObserver } from '../observability/metrics.ts';
 import { sendBulkRegistration } from './bulk.ts';
 import { stringifyDocument } from './decimalJson.ts';
@@ -113,12 +114,12 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
 
     api.post(`/${PAYMENTS}`, { schema: registerPaymentSchema }, async (request, reply) => {
       // Eve answers an array of one as that document alone.
-      const body = Array.isArray(request.body) && request.body.length === 1 && !Array.isArray(request.body[0]) ? request.body[0] : request.body;
+      const body = Array.isArray(request.body) && request.body.length === 1 && isJsonObject(request.body[0]) ? request.body[0] : request.body;
       if (Array.isArray(body)) {
         const bulk = { db, accountId: account(request), body, idempotencyKey: headerValue(request, 'idempotency-key'), onRegistered };
         return sendBulkRegistration(reply, bulk);
       }
-      if (typeof body !== 'object' || body === null) {
+      if (!isJsonObject(body)) {
         return reply.code(400).send(errorBody(400, 'The request body must be a JSON object holding the payment (Content-Type: application/json).'));
       }
       const registration = registrationFromRest(body as Record<string, unknown>);

@@ -31,8 +31,13 @@ describe('schema.graphql', () => {
         'creditors(after: String, before: String, first: Int, last: Int): CreditorConnection!',
         'node(id: ID!): Node',
         'nodes(ids: [ID!]!): [Node]!',
+        'fileImportReport(id: ID!): FileImportReport',
+        'fileImportReports(after: String, before: String, first: Int, last: Int): FileImportReportConnection!',
       ].sort(),
     );
-    expect(signature('Mutation')).toEqual(['registerPayment(input: RegisterPaymentInput!): RegisterPaymentPayload!']);
+    expect(signature('Mutation').sort()).toEqual([
+      'importPayments(file: File!): ImportPaymentsPayload!',
+      'registerPayment(input: RegisterPaymentInput!): RegisterPaymentPayload!',
+    ]);
   });
 });

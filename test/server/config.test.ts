@@ -48,6 +48,7 @@ describe('configuration read at start', () => {
       tracing: null,
       shutdownTimeoutMs: 10_000,
       trustedDocuments: null,
+      importLeaseMs: 30_000,
     });
   });
 
@@ -70,6 +71,7 @@ describe('configuration read at start', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
       OTEL_SERVICE_NAME: 'payments-eu',
       SHUTDOWN_TIMEOUT_MS: '25000',
+      IMPORT_LEASE_MS: '5000',
     });
     expect(config).toEqual({
       databaseUrl: 'postgresql://app:secret@db.internal:5432/payments',
@@ -86,6 +88,7 @@ describe('configuration read at start', () => {
       tracing: { endpoint: 'http://collector:4318', serviceName: 'payments-eu' },
       shutdownTimeoutMs: 25_000,
       trustedDocuments: null,
+      importLeaseMs: 5_000,
     });
     expect(readConfig({ DATABASE_URL: 'postgresql://db/payments' }).demo).toBe(false);
     expect(readConfig({ LOG_LEVEL: '', PORT: '' })).toMatchObject({ logLevel: 'info', port: 4000 });
@@ -106,6 +109,7 @@ describe('configuration read at start', () => {
     ['METRICS', 'sometimes'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['SHUTDOWN_TIMEOUT_MS', '0'],
+    ['IMPORT_LEASE_MS', '999'],
     ['DATABASE_URL', 'mysql://root:hunter2@db/payments'],
   ])('refuses %s=%s with a message naming it', (name, value) => {
     let error: unknown;

@@ -217,9 +217,18 @@ const QUERY_WALKS: Record<string, (walker: Walker) => Promise<void>> = {
     expect(data.creditors.totalCount).toBe(1);
     expect(data.creditors.edges[0].node.id).toBe(b.creditorId);
   },
+  // A's reports are walked with another account in test/imports/faces.test.ts (uploads need a worker).
+  fileImportReport: async ({ asB }) => {
+    expect(await asB('query($id: ID!) { fileImportReport(id: $id) { id } }', { id: 'ffffffffffffffffffffffff' })).toEqual({ fileImportReport: null });
+  },
+  fileImportReports: async ({ asB }) => {
+    expect(await asB('{ fileImportReports(first: 20) { totalCount edges { node { id } } } }')).toEqual({ fileImportReports: { totalCount: 0, edges: [] } });
+  },
 };
 
 const MUTATION_WALKS: Record<string, (walker: Walker) => Promise<void>> = {
+  // Needs a multipart request; its tenancy is tested in test/imports/faces.test.ts.
+  importPayments: async () => {},
   registerPayment: async ({ b, asB }) => {
     const valid = { currency: 'SEK', amount: '10.00', bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT', origin: 'creditor_system' };
     for (const c of A.cases) {

@@ -9,7 +9,7 @@ import { PaymentRef } from './objectRefs.ts';
 /** A field as GraphQL clients know it: the input's own name, or the Idempotency-Key header. */
 const graphqlName = (field: string) => (field === 'idempotencyKey' ? 'Idempotency-Key' : field);
 
-const UserError = builder.objectRef<FieldError>('UserError').implement({
+export const UserError = builder.objectRef<FieldError>('UserError').implement({
   description: 'An expected failure the client can fix: which input field, what is wrong, and a code to branch on.',
   fields: (t) => ({
     field: t.stringList({

@@ -1,0 +1,185 @@
+import { type Db, Prisma } from '../../db/client.ts';
+import { runTransaction } from '../../db/transaction.ts';
+import { newSteps, planRegistrations, storeNewPayments } from '../bulkRegistration.ts';
+import { type FieldError, fieldMessage } from '../errors.ts';
+import { paymentRegistered } from '../events.ts';
+import { newId } from '../ids.ts';
+import { settledAmount } from '../payments.ts';
+import { CREDITOR_SYSTEM_ORIGIN, FILE_IMPORT_STATUS, IMPORT_BATCH_SIZE, MAX_IMPORT_LINES } from '../vocabulary.ts';
+import { columnOf, ImportFileError, type ImportLine, importLines, LINE_FIELD } from './parse.ts';
+import { type FileImportReport, fileBytes } from './reports.ts';
+
+/** Another worker holds the report now (our lease expired): stop without applying anything more. */
+export class LeaseLost extends Error {
+  constructor(reportId: string) {
+    super(`the lease on file import ${reportId} was lost`);
+  }
+}
+
+// A batch waits for hot cases' locks like a registration does, and holds them a little longer.
+const BATCH_TRANSACTION = { maxWait: 20_000, timeout: 60_000 };
+
+export interface RunOptions {
+  /** This worker's name, held in the report's lease. */
+  owner: string;
+  leaseMs: number;
+  /** Called after each committed batch (the CLI's progress bar). */
+  onProgress?: (report: FileImportReport) => void;
+}
+
+/**
+ * Applies a claimed report's file: a first pass reads it through (format, header, line count)
+ * so a file that cannot be imported fails before any line is applied; then its lines are applied
+ * in batches, each in one transaction that also advances the report's progress, so after a crash
+ * the next worker starts exactly after the last committed batch.
+ */
+export async function runImport(db: Db, claimed: FileImportReport, options: RunOptions): Promise<FileImportReport> {
+  let report = claimed;
+  if (report.linesDone === 0) {
+    let linesTotal = 0;
+    try {
+      for await (const line of importLines(fileBytes(db, report.id))) {
+        linesTotal = line.ordinal;
+        if (linesTotal > MAX_IMPORT_LINES)
+          throw new ImportFileError(`the file has more than ${MAX_IMPORT_LINES} lines of payments; split it into smaller files`);
+      }
+    } catch (error) {
+      if (!(error instanceof ImportFileError)) throw error;
+      return finish(db, report, options, FILE_IMPORT_STATUS.failed, error.message);
+    }
+    report = await fenced(db, report, options, (tx, data) => tx.fileImportReport.update({ where: { id: report.id }, data: { ...data, linesTotal } }));
+    options.onProgress?.(report);
+  }
+
+  let batch: ImportLine[] = [];
+  for await (const line of importLines(fileBytes(db, report.id))) {
+    if (line.ordinal <= report.linesDone) continue;
+    batch.push(line);
+    if (batch.length >= IMPORT_BATCH_SIZE) {
+      report = await applyBatch(db, report, batch, options);
+      options.onProgress?.(report);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) {
+    report = await applyBatch(db, report, batch, options);
+    options.onProgress?.(report);
+  }
+  return finish(db, report, options, FILE_IMPORT_STATUS.completed, null);
+}
+
+/**
+ * Runs `work` in a transaction that first checks this worker still holds the report at the
+ * progress it last saw, and renews the lease: a worker whose lease another took applies nothing.
+ */
+async function fenced<T>(
+  db: Db,
+  report: FileImportReport,
+  options: RunOptions,
+  work: (tx: Prisma.TransactionClient, lease: { leaseExpiresAt: Date }) => Promise<T>,
+): Promise<T> {
+  return runTransaction(
+    db,
+    async (tx) => {
+      // The report's row is the first write: on Postgres it locks the row until this batch commits.
+      const held = await tx.fileImportReport.updateMany({
+        where: { id: report.id, leaseOwner: options.owner, linesDone: report.linesDone },
+        data: { leaseExpiresAt: new Date(Date.now() + options.leaseMs) },
+      });
+      if (held.count !== 1) throw new LeaseLost(report.id);
+      return work(tx, { leaseExpiresAt: new Date(Date.now() + options.leaseMs) });
+    },
+    BATCH_TRANSACTION,
+  );
+}
+
+/** How often a batch is planned again when a concurrent registration took one of its references meanwhile. */
+const MAX_PLANS = 3;
+
+/**
+ * Applies lines through the same rules as registerPayment, in the file's order, and advances the
+ * report past them: the batch is planned as a bulk is (a few lookups for all its lines), then its
+ * good lines are stored and its bad ones recorded in one transaction with the report's progress.
+ */
+async function applyBatch(db: Db, report: FileImportReport, lines: ImportLine[], options: RunOptions): Promise<FileImportReport> {
+  for (let plan = 1; ; plan += 1) {
+    const now = new Date();
+    const parsed = lines.filter((line): line is Extract<ImportLine, { input: unknown }> => !('problem' in line));
+    // The file's lines are the creditor system's registrations: the same checks, every failure of a line together.
+    const planned = await planRegistrations(
+      db,
+      report.accountId,
+      parsed.map((line) => ({ input: { ...line.input, origin: CREDITOR_SYSTEM_ORIGIN }, idempotencyKey: null })),
+      now,
+      { earlierNamed: 'payment' },
+    );
+    try {
+      const { next, payments } = await fenced(db, report, options, async (tx, lease) => {
+        const { payments } = await storeNewPayments(tx, report.accountId, newSteps(planned.steps), now, report.id);
+        const rejected = rejectedLines(report.id, lines, parsed, planned.items);
+        if (rejected.length > 0) await tx.rejectedLine.createMany({ data: rejected });
+        const replayed = planned.steps.filter((s) => s !== null && s.kind !== 'new').length;
+        const next = await tx.fileImportReport.update({
+          where: { id: report.id },
+          data: {
+            ...lease,
+            linesDone: report.linesDone + lines.length,
+            linesStored: { increment: payments.length },
+            linesReplayed: { increment: replayed },
+            linesRejected: { increment: new Set(rejected.map((r) => r.lineNumber)).size },
+            settledTotal: { increment: payments.reduce((sum, p) => sum + settledAmount(p), 0n) },
+          },
+        });
+        return { next, payments };
+      });
+      // Committed: live subscribers see the import's payments as they see registered ones.
+      for (const payment of payments) paymentRegistered(db, payment);
+      return next;
+    } catch (error) {
+      // A concurrent registration stored one of these references after the plan looked: plan again, it is now a replay or a conflict.
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && plan < MAX_PLANS) continue;
+      throw error;
+    }
+  }
+}
+
+/** One row per failure of each line that stored nothing, in the file's terms and order. */
+function rejectedLines(
+  reportId: string,
+  lines: readonly ImportLine[],
+  parsed: ReadonlyArray<Extract<ImportLine, { input: unknown }>>,
+  failures: readonly FieldError[][],
+): Prisma.RejectedLineCreateManyInput[] {
+  const failuresOf = new Map(parsed.map((line, index) => [line, failures[index]!]));
+  const rejected: Prisma.RejectedLineCreateManyInput[] = [];
+  // Ids that grow within the batch: a line's failures read back in the order they were found.
+  const base = newId();
+  const nextId = () => base.slice(0, 8) + (BigInt(`0x${base.slice(8)}`) + BigInt(rejected.length)).toString(16).padStart(16, '0').slice(-16);
+  for (const line of lines) {
+    const errors =
+      'problem' in line
+        ? [{ field: LINE_FIELD, code: 'INVALID', message: line.problem }]
+        : failuresOf.get(line)!.map((e) => ({ field: columnOf(e.field), code: e.code, message: fieldMessage(e.message, columnOf) }));
+    for (const error of errors) rejected.push({ id: nextId(), reportId, lineNumber: line.lineNumber, ...error });
+  }
+  return rejected;
+}
+
+async function finish(
+  db: Db,
+  report: FileImportReport,
+  options: RunOptions,
+  status: typeof FILE_IMPORT_STATUS.completed | typeof FILE_IMPORT_STATUS.failed,
+  failureReason: string | null,
+): Promise<FileImportReport> {
+  const done = await fenced(db, report, options, (tx) =>
+    tx.fileImportReport.update({
+      where: { id: report.id },
+      data: { status, failureReason, finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
+    }),
+  );
+  // The bytes served their purpose; the report (and its hash, which stops a second import) stays.
+  await db.fileImportChunk.deleteMany({ where: { reportId: report.id } });
+  options.onProgress?.(done);
+  return done;
+}

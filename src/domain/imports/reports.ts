@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { Db, Prisma } from '../../db/client.ts';
+import type { FileImportReport, RejectedLine } from '../../db/generated/postgres/client.ts';
+import { type FieldError, InvalidArgumentError, message, named } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { type KeysetRange, keysetPage, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from '../paging.ts';
+import { DEFAULT_PAGE_SIZE, FILE_IMPORT_STATUS, MAX_IMPORT_FILE_BYTES, MAX_PAGE_SIZE } from '../vocabulary.ts';
+
+export type { FileImportReport, RejectedLine };
+
+/** The file's bytes are kept in pieces of this size: the worker reads one at a time. */
+export const CHUNK_BYTES = 1024 * 1024;
+const MAX_FILE_NAME_LENGTH = 255;
+
+export type UploadResult = { ok: true; report: FileImportReport; existing: boolean } | { ok: false; errors: FieldError[] };
+
+/**
+ * Takes an uploaded file for import: stores its bytes with a queued report, for the worker to
+ * apply after the answer. The same file again (same account, same SHA-256) answers the report
+ * of the first upload and imports nothing twice.
+ */
+export async function uploadFileImport(db: Db, accountId: string, file: { fileName: string; bytes: Buffer }): Promise<UploadResult> {
+  const errors = checkUpload(file.bytes.length);
+  if (errors.length > 0) return { ok: false, errors };
+  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+  const earlier = await db.fileImportReport.findUnique({ where: { accountId_sha256: { accountId, sha256 } } });
+  if (earlier) return { ok: true, report: earlier, existing: true };
+  const id = newId();
+  const chunks: Prisma.FileImportChunkCreateManyInput[] = [];
+  for (let index = 0; index * CHUNK_BYTES < file.bytes.length; index += 1) {
+    chunks.push({ reportId: id, index, bytes: new Uint8Array(file.bytes.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES)) });
+  }
+  try {
+    const report = await db.$transaction(async (tx) => {
+      const created = await tx.fileImportReport.create({
+        data: { id, accountId, status: FILE_IMPORT_STATUS.queued, fileName: fileNameOf(file.fileName), size: file.bytes.length, sha256 },
+      });
+      // One piece per statement: a statement's parameters stay small.
+      for (const chunk of chunks) await tx.fileImportChunk.create({ data: chunk });
+      return created;
+    });
+    return { ok: true, report, existing: false };
+  } catch (error) {
+    // The same file uploaded twice at once: the first one's report answers both.
+    if ((error as { code?: string }).code === 'P2002') {
+      const winner = await db.fileImportReport.findUnique({ where: { accountId_sha256: { accountId, sha256 } } });
+      if (winner) return { ok: true, report: winner, existing: true };
+    }
+    throw error;
+  }
+}
+
+/** The size limits of an upload, checked before anything is stored (the faces also stop larger bodies early). */
+export function checkUpload(size: number): FieldError[] {
+  if (size === 0) return [{ field: 'file', code: 'INVALID', message: message`${named('file')} is empty` }];
+  if (size > MAX_IMPORT_FILE_BYTES) {
+    return [{ field: 'file', code: 'INVALID', message: message`${named('file')} is larger than ${MAX_IMPORT_FILE_BYTES} bytes; split it into smaller files` }];
+  }
+  return [];
+}
+
+function fileNameOf(name: string): string {
+  // The name is the client's text, shown back: printable, bounded.
+  const clean = [...name]
+    .filter((char) => char >= ' ' && char !== '\u007f')
+    .join('')
+    .trim();
+  return (clean === '' ? 'upload' : clean).slice(0, MAX_FILE_NAME_LENGTH);
+}
+
+/** The file's bytes in order, one stored piece at a time. */
+export async function* fileBytes(db: Db, reportId: string): AsyncGenerator<Buffer> {
+  for (let index = 0; ; index += 1) {
+    const chunk = await db.fileImportChunk.findUnique({ where: { reportId_index: { reportId, index } } });
+    if (!chunk) return;
+    yield Buffer.from(chunk.bytes);
+  }
+}
+
+// --- reading reports (always within one account) ---
+
+export function findFileImportReport(db: Db, accountId: string, id: string): Promise<FileImportReport | null> {
+  return db.fileImportReport.findFirst({ where: { id, accountId } });
+}
+
+export function listFileImportReports(db: Db, accountId: string, page: PageRequest): Promise<Page<FileImportReport>> {
+  return keysetPage(
+    page,
+    (range, take) => {
+      const order = range.backward ? 'asc' : 'desc';
+      return db.fileImportReport.findMany({ where: { accountId, AND: inRange(range) }, orderBy: [{ createdAt: order }, { id: order }], take });
+    },
+    () => db.fileImportReport.count({ where: { accountId } }),
+  );
+}
+
+/** Newest first, like every list: (createdAt, id) orders reports that share a timestamp. */
+const NEWEST_FIRST = [{ createdAt: 'desc' }, { id: 'desc' }] as const;
+
+/** The reports strictly older than `after` and newer than `before` (the cursors' keyset). */
+function inRange(range: KeysetRange): Prisma.FileImportReportWhereInput[] {
+  const conditions: Prisma.FileImportReportWhereInput[] = [];
+  if (range.after) {
+    const { createdAt, id } = range.after;
+    conditions.push({ OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] });
+  }
+  if (range.before) {
+    const { createdAt, id } = range.before;
+    conditions.push({ OR: [{ createdAt: { gt: createdAt } }, { createdAt, id: { gt: id } }] });
+  }
+  return conditions;
+}
+
+export function listFileImportReportsByPage(db: Db, accountId: string, request: { page: number; perPage: number }) {
+  return numberedPage(
+    { accountId },
+    { ...request, orderBy: [...NEWEST_FIRST] } as NumberedPageRequest<Prisma.FileImportReportOrderByWithRelationInput>,
+    (args) => db.fileImportReport.findMany(args),
+    (where) => db.fileImportReport.count({ where }),
+  );
+}
+
+/** A page of a report's rejected lines in the file's order; a cursor is the last line's (lineNumber, id). */
+export async function listRejectedLines(
+  db: Db,
+  reportId: string,
+  request: PageRequest,
+): Promise<{ nodes: RejectedLine[]; cursors: string[]; hasNextPage: boolean; hasPreviousPage: boolean; totalCount: () => Promise<number> }> {
+  const size = request.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE)
+    throw new InvalidArgumentError('first', `first must be an integer from 0 to ${MAX_PAGE_SIZE}`);
+  const after = request.after ? decodeLineCursor(request.after) : null;
+  const where: Prisma.RejectedLineWhereInput = {
+    reportId,
+    ...(after && { OR: [{ lineNumber: { gt: after.lineNumber } }, { lineNumber: after.lineNumber, id: { gt: after.id } }] }),
+  };
+  const rows = size === 0 ? [] : await db.rejectedLine.findMany({ where, orderBy: [{ lineNumber: 'asc' }, { id: 'asc' }], take: size + 1 });
+  const nodes = rows.slice(0, size);
+  return {
+    nodes,
+    cursors: nodes.map((line) => Buffer.from(`${line.lineNumber}:${line.id}`).toString('base64url')),
+    hasNextPage: rows.length > size,
+    hasPreviousPage: Boolean(request.after),
+    totalCount: () => db.rejectedLine.count({ where: { reportId } }),
+  };
+}
+
+function decodeLineCursor(cursor: string): { lineNumber: number; id: string } {
+  const match = /^(\d{1,9}):([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new InvalidArgumentError('after', 'after is not a cursor this API returned');
+  return { lineNumber: Number(match[1]), id: match[2]! };
+}
+
+export function listRejectedLinesByPage(db: Db, reportId: string, request: { page: number; perPage: number }) {
+  return numberedPage(
+    { reportId },
+    { ...request, orderBy: [{ lineNumber: 'asc' as const }, { id: 'asc' as const }] },
+    (args) => db.rejectedLine.findMany(args),
+    (where) => db.rejectedLine.count({ where }),
+  );
+}
