@@ -1,4 +1,5 @@
 import { newId } from '../../src/domain/ids.ts';
+import { uploadFileImport } from '../../src/domain/imports/reports.ts';
 import { MAX_NODE_IDS } from '../../src/domain/vocabulary.ts';
 import { test as base, describe, expect } from '../support/fixtures.ts';
 import type { Tenant } from '../support/harness.ts';
@@ -118,8 +119,8 @@ describe('nodes(ids)', () => {
     };
     const few = await statementsFor([s.aPayments[0]!, s.aCase.id, s.a.creditorId]);
     const many = await statementsFor([...s.aPayments.slice(0, 58), s.aCase.id, s.a.creditorId]);
-    // Payment, Case (with its creditor) and Creditor: one statement each, whatever the number of ids.
-    expect(few).toHaveLength(3);
+    // Payment, Case (with its creditor), Creditor and FileImportReport: one statement each, whatever the number of ids.
+    expect(few).toHaveLength(4);
     expect(many).toHaveLength(few.length);
   });
 
@@ -132,5 +133,18 @@ describe('nodes(ids)', () => {
     expect(r.body.errors![0]!.message).toContain(`at most ${MAX_NODE_IDS} ids`);
     expect(r.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'ids' });
     expect(h.queries.filter((sql) => !/ApiKey/.test(sql))).toEqual([]);
+  });
+});
+
+describe('node(id) for a file import report', () => {
+  test("finds the caller's report, and answers null to another account", async ({ harness: h, seeded: s }) => {
+    const uploaded = await uploadFileImport(h.db, s.a.accountId, { fileName: 'node.csv', bytes: Buffer.from('creditor,case,currency,amount\n') });
+    if (!uploaded.ok) throw new Error('upload refused');
+    const id = uploaded.report.id;
+    const query = 'query($id: ID!) { node(id: $id) { __typename id ... on FileImportReport { fileName size } } fileImportReport(id: $id) { id } }';
+    expect((await h.graphql(query, { id }, { apiKey: s.a.apiKey })).body).toEqual({
+      data: { node: { __typename: 'FileImportReport', id, fileName: 'node.csv', size: 30 }, fileImportReport: { id } },
+    });
+    expect((await h.graphql(query, { id }, { apiKey: s.b.apiKey })).body).toEqual({ data: { node: null, fileImportReport: null } });
   });
 });

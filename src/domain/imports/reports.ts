@@ -83,6 +83,11 @@ export function findFileImportReport(db: Db, accountId: string, id: string): Pro
   return db.fileImportReport.findFirst({ where: { id, accountId } });
 }
 
+/** Reports of the account by id, in one query whatever the number. */
+export function findFileImportReports(db: Db, accountId: string, ids: readonly string[]): Promise<FileImportReport[]> {
+  return ids.length === 0 ? Promise.resolve([]) : db.fileImportReport.findMany({ where: { id: { in: [...ids] }, accountId } });
+}
+
 export function listFileImportReports(db: Db, accountId: string, page: PageRequest): Promise<Page<FileImportReport>> {
   return keysetPage(
     page,

@@ -1,8 +1,7 @@
 import type { FieldError } from '../../domain/errors.ts';
-import { isId } from '../../domain/ids.ts';
 import {
   type FileImportReport,
-  findFileImportReport,
+  findFileImportReports,
   listFileImportReports,
   listRejectedLines,
   type RejectedLine,
@@ -18,6 +17,7 @@ import {
 import { builder } from '../builder.ts';
 import { connectionField, connectionOf } from '../connection.ts';
 import { UserErrorCode } from './enums.ts';
+import { NodeRef, nodeType, requestLoader } from './node.ts';
 import { PaymentRef } from './objectRefs.ts';
 import { UserError } from './registerPayment.ts';
 
@@ -40,6 +40,7 @@ const RejectedLineConnection = connectionOf('RejectedLine', RejectedLineRef);
 
 export const FileImportReportRef = builder.objectRef<FileImportReport>('FileImportReport').implement({
   description: 'An uploaded file of payments and what importing it did, line by line; updated while the import runs.',
+  interfaces: [NodeRef],
   fields: (t) => ({
     id: t.exposeID('id'),
     status: t.field({ type: FileImportStatus, resolve: fileImportStatusOf }),
@@ -69,22 +70,20 @@ export const FileImportReportRef = builder.objectRef<FileImportReport>('FileImpo
 });
 const FileImportReportConnection = connectionOf('FileImportReport', FileImportReportRef);
 
+/** The caller's reports by id, batched per request: `fileImportReport(id)`, `node`, and each payment's report. */
+const reportLoader = requestLoader((ctx, ids) => findFileImportReports(ctx.db, ctx.accountId, ids));
+nodeType(FileImportReportRef, 'fileImportReport', reportLoader);
+
 builder.objectField(PaymentRef, 'fileImportReport', (t) =>
   t.field({
     type: FileImportReportRef,
     nullable: true,
     description: 'The file import that stored this payment; null for a payment registered through the API.',
-    resolve: (p, _, ctx) => (p.fileImportReportId ? findFileImportReport(ctx.db, ctx.accountId, p.fileImportReportId) : null),
+    resolve: (p, _, ctx) => (p.fileImportReportId ? reportLoader(ctx).load(p.fileImportReportId) : null),
   }),
 );
 
 builder.queryFields((t) => ({
-  fileImportReport: t.field({
-    type: FileImportReportRef,
-    nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_, { id }, ctx) => (isId(id) ? findFileImportReport(ctx.db, ctx.accountId, id) : null),
-  }),
   fileImportReports: connectionField(t, {
     type: FileImportReportConnection,
     description: 'File imports of your account, newest first.',

@@ -88,7 +88,7 @@ builder.queryFields((t) => ({
   node: t.field({
     type: NodeRef,
     nullable: true,
-    description: 'The object with this id (a payment, case or creditor of your account), or null.',
+    description: 'The object with this id (a payment, case, creditor or file import report of your account), or null.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, { id }, ctx) => findNode(ctx, id),
   }),
