@@ -13,8 +13,8 @@ import {
   type RejectedLine,
   uploadFileImport,
 } from '../domain/imports/reports.ts';
-import { oreToNumber } from '../domain/money.ts';
 import { DEFAULT_PAGE_SIZE, FILE_IMPORT_STATUSES, fileImportStatusOf, MAX_IMPORT_FILE_BYTES, MAX_PAGE_SIZE } from '../domain/vocabulary.ts';
+import { MoneyNumber, stringifyDocument } from './decimalJson.ts';
 import { errorBody, listEnvelope } from './envelope.ts';
 
 export const FILE_IMPORT_REPORTS = 'file-import-reports';
@@ -33,7 +33,7 @@ export function fileImportReportDocument(r: FileImportReport) {
     lines_stored: r.linesStored,
     lines_replayed: r.linesReplayed,
     lines_rejected: r.linesRejected,
-    settled_total: oreToNumber(r.settledTotal),
+    settled_total: new MoneyNumber(r.settledTotal),
     failure_reason: r.failureReason,
     started_at: r.startedAt ? formatRfc1123(r.startedAt) : null,
     finished_at: r.finishedAt ? formatRfc1123(r.finishedAt) : null,
@@ -103,6 +103,8 @@ export async function fileImportRoutes(app: FastifyInstance, { db }: { db: Db })
   // The app leaves multipart bodies unread for GraphQL; here @fastify/multipart reads them.
   if (app.hasContentTypeParser('multipart/form-data')) app.removeContentTypeParser('multipart/form-data');
   await app.register(multipart, { limits: { fileSize: MAX_IMPORT_FILE_BYTES, files: 1, fields: 5, parts: 6 } });
+  // Money as every REST document prints it (`12.5` → `12.5`, `0` → `0.0`), exact from the öre.
+  app.setReplySerializer(stringifyDocument);
   const accountOf = new WeakMap<FastifyRequest, string>();
   app.addHook('onRequest', async (request, reply) => {
     const key = request.headers['x-api-key'];

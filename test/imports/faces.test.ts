@@ -25,7 +25,7 @@ async function uploadRest(harness: RestHarness, apiKey: string, content: string)
     headers: { 'x-api-key': apiKey, 'content-type': contentType },
     payload,
   });
-  return { status: response.statusCode, headers: response.headers, body: response.json() };
+  return { status: response.statusCode, headers: response.headers, body: response.json(), text: response.body };
 }
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
@@ -49,11 +49,14 @@ describe('file imports through REST and GraphQL', () => {
       expect(uploaded.status).toBe(202);
       expect(uploaded.body).toMatchObject({ status: 'queued', file_name: 'payments.csv', size: Buffer.byteLength(file) });
       expect(uploaded.headers.location).toBe(`/file-import-reports/${uploaded.body._id}`);
+      // Money as every REST document prints it: a decimal point, exact from the öre.
+      expect(uploaded.text).toContain('"settled_total":0.0,');
       const report = await until(
         () => harness.rest.get(`/file-import-reports/${uploaded.body._id}`, { apiKey: tenant.apiKey }),
         (r) => r.body.status === 'completed',
       );
       expect(report.body).toMatchObject({ lines_total: 2, lines_stored: 1, lines_replayed: 0, lines_rejected: 1, settled_total: 40, failure_reason: null });
+      expect(report.text).toContain('"settled_total":40.0,');
       const lines = await harness.rest.get(`/file-import-reports/${uploaded.body._id}/rejected-lines`, { apiKey: tenant.apiKey });
       expect(lines.body._items).toEqual([{ line_number: 3, field: 'amount', code: 'INVALID', message: 'amount must be greater than 0' }]);
       const payments = await harness.rest.get('/creditor--payments', { apiKey: tenant.apiKey });
