@@ -495,6 +495,72 @@ interface DbResult {
   hot: Load;
   rawHot: Load;
   scale?: { list1: Load; list2: Load; write1: Load; write2: Load };
+  /** File imports of IMPORT_SMALL and IMPORT_LARGE lines, each on a server process of its own. */
+  imports?: { small: Imported; large: Imported };
+  importError?: string;
+}
+
+// ---------------------------------------------------------------- file imports
+
+const IMPORT_SMALL = 1_000;
+const IMPORT_LARGE = Number(process.env.BENCH_IMPORT_LINES ?? 100_000);
+
+interface Imported {
+  lines: number;
+  seconds: number;
+  linesPerSecond: number;
+  peakRss: number;
+}
+
+/** A CSV of `lines` payments of 0.01 SEK round-robin over `cases`, each with its own reference. */
+function importFile(cases: Seeded['cases'], lines: number, tag: string): Buffer {
+  const rows = ['creditor,case,currency,amount,bank_transaction_date,creditor_payment_reference'];
+  for (let i = 0; i < lines; i += 1) {
+    const c = cases[i % cases.length]!;
+    rows.push(`${c.creditorId},${c.id},SEK,0.01,2025-07-04T16:20:41Z,I-${tag}-${i}`);
+  }
+  return Buffer.from(`${rows.join('\n')}\n`);
+}
+
+/**
+ * Uploads the file through REST on a fresh server process (so its peak RSS is the import's),
+ * waits for the report to complete and checks every line was stored: upload to completion.
+ */
+async function importOnce(name: string, env: Record<string, string>, apiKey: string, file: Buffer, lines: number): Promise<Imported> {
+  const proc = await startOurs(name, env);
+  try {
+    const reset = resetPeak(proc.pid);
+    let sampled = procStatus(proc.pid, 'VmRSS');
+    const sampler = setInterval(() => (sampled = Math.max(sampled, procStatus(proc.pid, 'VmRSS'))), 100);
+    const begun = performance.now();
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(file)]), `${name}.csv`);
+    // Encoded up front, so the upload goes with a Content-Length as a client's file upload does.
+    const encoded = new Response(form);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const uploaded = await fetch(`${proc.url}/file-import-reports`, {
+      method: 'POST',
+      headers: { 'x-api-key': apiKey, 'content-type': encoded.headers.get('content-type')! },
+      body,
+    });
+    const { _id: id } = (await uploaded.json()) as { _id: string };
+    if (uploaded.status !== 202) throw new Error(`${name}: upload answered ${uploaded.status}`);
+    let report: { status: string; lines_stored: number };
+    for (;;) {
+      const answer = await fetch(`${proc.url}/file-import-reports/${id}`, { headers: { 'x-api-key': apiKey } });
+      report = (await answer.json()) as typeof report;
+      if (report.status === 'completed' || report.status === 'failed') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const seconds = (performance.now() - begun) / 1000;
+    clearInterval(sampler);
+    if (report.status !== 'completed' || report.lines_stored !== lines) throw new Error(`${name}: ${JSON.stringify(report)}`);
+    const peakRss = Math.max(sampled, reset ? procStatus(proc.pid, 'VmHWM') : 0);
+    console.log(`  ${name.padEnd(48)} ${lines} lines in ${seconds.toFixed(1)} s  ${fmt(lines / seconds)} lines/s  peak RSS ${mb(peakRss)}`);
+    return { lines, seconds, linesPerSecond: lines / seconds, peakRss };
+  } finally {
+    await proc.stop();
+  }
 }
 
 async function benchDatabase(name: 'SQLite' | 'Postgres', url: string): Promise<DbResult> {
@@ -601,6 +667,19 @@ async function benchDatabase(name: 'SQLite' | 'Postgres', url: string): Promise<
     // than acknowledged: requests in flight when autocannon stops are still served, unanswered.
     if (stored < acknowledged + 4) throw new Error(`${acknowledged + 4} writes acknowledged but only ${stored} stored`);
     console.log(`  checked: ${acknowledged + 4} acknowledged writes, ${stored} stored; the hot case's balance matches its payments`);
+
+    // File imports, compared with single registerPayment requests (r.spread) in the same run.
+    const importCases = seeded.cases.slice(4000, 5000);
+    try {
+      r.imports = {
+        small: await importOnce(`import-${IMPORT_SMALL}-${tag}`, env, seeded.apiKey, importFile(importCases, IMPORT_SMALL, `${tag}-s`), IMPORT_SMALL),
+        large: await importOnce(`import-${IMPORT_LARGE}-${tag}`, env, seeded.apiKey, importFile(importCases, IMPORT_LARGE, `${tag}-l`), IMPORT_LARGE),
+      };
+    } catch (error) {
+      // A failed import is a finding for the results, not a reason to lose the rest of the run.
+      r.importError = String((error as Error)?.cause ?? error);
+      console.error(`  file import failed: ${r.importError}`);
+    }
     return r as DbResult;
   } finally {
     for (const p of procs) await p.stop();
@@ -677,6 +756,21 @@ function report(results: DbResult[], seconds: number, profiles: string): string 
     row('registerPayment, one hot case, raw floor', r.rawHot, `${r.trips.rawWrite[0]}`);
   }
   lines.push('', "(The peak RSS of the write rows is the process's peak over all four write rows: ours serves both of its rows, the raw floor both of its.)");
+  lines.push('', '## File imports', '');
+  lines.push(
+    "A CSV uploaded to `POST /file-import-reports` on a server process of its own (so its peak RSS is the import's), timed from the upload to the completed report, every line checked stored; lines of 0.01 SEK with their own references, round-robin over 1,000 cases. Compared with single `registerPayment` requests (1,000 cases, 16 connections) of the same run.",
+    '',
+  );
+  lines.push('| database | lines | seconds | lines / s | vs single registerPayment req/s | server peak RSS |');
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    if (r.importError) lines.push(`| ${r.name} | failed: ${r.importError.replaceAll('|', '/')} | | | | |`);
+    for (const i of r.imports ? [r.imports.small, r.imports.large] : []) {
+      lines.push(
+        `| ${r.name} | ${i.lines.toLocaleString('en')} | ${i.seconds.toFixed(1)} | ${fmt(i.linesPerSecond)} | ${ratio(i.linesPerSecond, r.spread.rps).toFixed(1)} | ${mb(i.peakRss)} |`,
+      );
+    }
+  }
   lines.push('', '## Targets', '');
   lines.push('| database | target | measured | |');
   lines.push('|---|---|---|---|');
@@ -697,6 +791,19 @@ function report(results: DbResult[], seconds: number, profiles: string): string 
     if (r.name === 'SQLite') t('list >= 0.3 x raw floor', ratio(r.list.rps, r.rawList.rps).toFixed(2), ratio(r.list.rps, r.rawList.rps) >= 0.3);
     const w = ratio(r.spread.rps, r.rawSpread.rps);
     t('writes >= 0.5 x raw floor (1,000 cases)', w.toFixed(2), w >= 0.5);
+    if (r.imports) {
+      const rate = ratio(r.imports.large.linesPerSecond, r.spread.rps);
+      t(
+        `file import (${IMPORT_LARGE.toLocaleString('en')} lines) >= 10 x single registerPayment`,
+        `${rate.toFixed(1)} (${fmt(r.imports.large.linesPerSecond)} lines/s)`,
+        rate >= 10,
+      );
+      t(
+        `import peak RSS: ${IMPORT_LARGE.toLocaleString('en')} lines close to ${IMPORT_SMALL.toLocaleString('en')} (within 1.5 x)`,
+        `${mb(r.imports.large.peakRss)} / ${mb(r.imports.small.peakRss)}`,
+        r.imports.large.peakRss <= 1.5 * r.imports.small.peakRss,
+      );
+    }
     t('peak RSS under the list load <= 200 MB (npm start)', mb(r.list.peakRss), r.list.peakRss <= RSS_LIMIT);
     t('peak RSS under the writes <= 200 MB (npm start)', mb(r.spread.peakRss), r.spread.peakRss <= RSS_LIMIT);
     const same = r.trips.list.every((n) => n === r.trips.list[0]);
