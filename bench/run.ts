@@ -546,7 +546,9 @@ async function importOnce(name: string, env: Record<string, string>, apiKey: str
     const { _id: id } = (await uploaded.json()) as { _id: string };
     if (uploaded.status !== 202) throw new Error(`${name}: upload answered ${uploaded.status}`);
     let report: { status: string; lines_stored: number };
+    const deadline = Date.now() + 15 * 60_000;
     for (;;) {
+      if (Date.now() > deadline) throw new Error(`${name}: not completed within 15 minutes`);
       const answer = await fetch(`${proc.url}/file-import-reports/${id}`, { headers: { 'x-api-key': apiKey } });
       report = (await answer.json()) as typeof report;
       if (report.status === 'completed' || report.status === 'failed') break;
