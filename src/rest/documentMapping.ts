@@ -99,15 +99,22 @@ export function itemLinks(resource: string, id: string): ItemLinksDocument {
   return { self: documentLink(resource, id), parent: { title: 'home', href: '/' }, collection: { title: resource, href: resource } };
 }
 
-/** The 201 (and replay) body of POST /creditor--payments: the contract's fields and Eve's `_links`. */
-export function createdPaymentDocument(payment: Payment, theCase: Case): PaymentCreatedDocument {
-  const status = paymentStatusOf(payment);
+/** Eve's meta fields of a payment document, the same in every answer that carries one. */
+function paymentMeta(payment: Payment) {
   return {
     _id: payment.id,
     _created: formatRfc1123(payment.createdAt),
     _updated: formatRfc1123(payment.updatedAt),
     _links: { self: documentLink(PAYMENTS, payment.id) },
     _etag: payment.etag,
+  };
+}
+
+/** The 201 (and replay) body of POST /creditor--payments: the contract's fields and Eve's `_links`. */
+export function createdPaymentDocument(payment: Payment, theCase: Case): PaymentCreatedDocument {
+  const status = paymentStatusOf(payment);
+  return {
+    ...paymentMeta(payment),
     _status: 'OK',
     _payment_status: status,
     settled_amount: money(settledAmount(payment)),
@@ -123,11 +130,7 @@ export function createdPaymentDocument(payment: Payment, theCase: Case): Payment
 export function paymentDocument(payment: Payment, theCase: Case): PaymentDocument {
   const status = paymentStatusOf(payment);
   return {
-    _id: payment.id,
-    _created: formatRfc1123(payment.createdAt),
-    _updated: formatRfc1123(payment.updatedAt),
-    _links: { self: documentLink(PAYMENTS, payment.id) },
-    _etag: payment.etag,
+    ...paymentMeta(payment),
     _payment_status: status,
     account: payment.accountId,
     creditor: payment.creditorId,
