@@ -5,6 +5,7 @@ import pg from 'pg';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { retryOnConnectionLoss } from './reconnect.ts';
+import { sharedWithTypedReads } from './typedSql.ts';
 import { isolateSqliteConnection } from './sqliteIsolation.ts';
 import { databaseKindOf } from './url.ts';
 
@@ -31,15 +32,17 @@ export async function connectDb(databaseUrl: string, options: DbOptions = {}): P
   if (databaseKindOf(databaseUrl) === 'postgres') {
     // The pool is ours so its use can be exported as metrics (poolOf); $disconnect still ends it.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
-    const adapter = retryOnConnectionLoss(new PrismaPg(pool, { statementNameGenerator: preparedStatementName, disposeExternalPool: true }));
-    const db = observe(new PostgresClient({ adapter, ...queryLog(options) }), options);
+    const adapter = sharedWithTypedReads(retryOnConnectionLoss(new PrismaPg(pool, { statementNameGenerator: preparedStatementName, disposeExternalPool: true })));
+    const db = observe(new PostgresClient({ adapter: adapter.factory, ...queryLog(options) }), options);
+    adapter.bind(db, options.onQuery);
     pools.set(db, pool);
     return db;
   }
   // One connection per process; a 5 s busy timeout lets other processes (the admin CLI,
   // a second server) wait for the write lock instead of failing at once.
-  const adapter = isolateSqliteConnection(new PrismaBetterSqlite3({ url: databaseUrl, timeout: 5000 }));
-  const db = observe(new SqliteClient({ adapter, ...queryLog(options) }) as unknown as Db, options);
+  const adapter = sharedWithTypedReads(isolateSqliteConnection(new PrismaBetterSqlite3({ url: databaseUrl, timeout: 5000 })));
+  const db = observe(new SqliteClient({ adapter: adapter.factory, ...queryLog(options) }) as unknown as Db, options);
+  adapter.bind(db, options.onQuery);
   // WAL lets readers run beside the one writer. synchronous=FULL fsyncs every commit:
   // an acknowledged payment survives a power loss, not only a process crash.
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
