@@ -9,7 +9,7 @@ import { authenticate } from '../auth/apiKeys.ts';
 import type { Db } from '../db/client.ts';
 import { InvalidArgumentError, OutcomeUnknownError } from '../domain/errors.ts';
 import { MAX_IMPORT_FILE_BYTES } from '../domain/vocabulary.ts';
-import { type RegistrationObserver, requestLog, yogaLogger } from '../observability/index.ts';
+import { inRequestLogScope, type RegistrationObserver, requestLog, yogaLogger } from '../observability/index.ts';
 import { compiledExecution } from './compiledExecution.ts';
 import type { GraphQLContext } from './context.ts';
 import { LIMITS, requestLimits } from './limits.ts';
@@ -80,8 +80,9 @@ export function createGraphQL(options: GraphQLOptions): GraphQLServer {
 export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServerOptions {
   const { db, logger } = options;
   const loadersFor = options.createLoaders ?? createLoaders;
-  // Unexpected errors are logged once, where they are masked.
+  // Unexpected errors are logged once, where they are masked, through the request's logger.
   const logged = new WeakSet<object>();
+  const log = masksLoggedPerRequest(logger);
   return {
     schema,
     graphqlEndpoint: '/graphql',
@@ -103,6 +104,7 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
     fetchAPI: createFetch({ formDataLimits: { fileSize: MAX_IMPORT_FILE_BYTES, files: 1, fields: 10, fieldSize: 64 * 1024 } }),
     plugins: [
       ...(options.plugins ?? []),
+      log.plugin,
       ...(options.trustedDocuments ? [trustedDocumentsPlugin(db, options.trustedDocuments)] : []),
       // A multipart upload is a "simple" request a browser sends cross-site without a preflight: it must carry this header.
       // GET is left alone: it never runs a mutation (Yoga refuses them over GET), and persisted reads are sent by GET.
@@ -154,14 +156,15 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
         }
         // A registration whose commit was cut off: 503, and the message says how to resend safely.
         if (original instanceof OutcomeUnknownError && error instanceof GraphQLError) {
-          requestLog(logger).warn({ err: original }, 'payment registration outcome unknown after a lost database connection');
-          return new GraphQLError(original.message, {
+          const answered = new GraphQLError(original.message, {
             nodes: error.nodes,
             source: error.source,
             positions: error.positions,
             path: error.path,
             extensions: { code: 'OUTCOME_UNKNOWN', http: { status: 503 } },
           });
+          log.later(answered, (to) => to.warn({ err: original }, 'payment registration outcome unknown after a lost database connection'));
+          return answered;
         }
         // The one line for an unexpected error, with the request's id and operation; an error that
         // reaches the mask through two wrappers is still logged once.
@@ -169,11 +172,46 @@ export function interpretedGraphQLOptions(options: GraphQLOptions): GraphQLServe
         const culprit = original ?? error;
         if (masked !== error) {
           if (!(typeof culprit === 'object' && culprit !== null && logged.has(culprit)))
-            requestLog(logger).error({ err: culprit }, 'unexpected error in a GraphQL request');
+            log.later(masked, (to) => to.error({ err: culprit }, 'unexpected error in a GraphQL request'));
           for (const seen of [culprit, error]) if (typeof seen === 'object' && seen !== null) logged.add(seen);
         }
         return masked;
       },
+    },
+  };
+}
+
+type LineWriter = (to: Pick<Logger, 'error' | 'warn'>) => void;
+
+/**
+ * maskError sees no request. The line for a masked error is written when its answer is about to
+ * be sent (Yoga's onResultProcess), through that request's logger (its id and operation); an
+ * answer that never passes there (a WebSocket operation's) gets it from the process's logger once
+ * the current turn of the event loop is over. Inside a debug-level request scope it is written at once.
+ */
+function masksLoggedPerRequest(logger: Logger) {
+  const unwritten = new WeakMap<object, LineWriter>();
+  const writeWith = (error: object, to: Pick<Logger, 'error' | 'warn'>) => {
+    const write = unwritten.get(error);
+    if (!write) return;
+    unwritten.delete(error);
+    write(to);
+  };
+  const plugin: Plugin = {
+    onResultProcess({ result, serverContext }) {
+      const to = (serverContext as { req?: { log?: Logger } }).req?.log ?? logger;
+      for (const one of Array.isArray(result) ? result : [result]) {
+        if (Symbol.asyncIterator in one) continue;
+        for (const error of one.errors ?? []) writeWith(error, to);
+      }
+    },
+  };
+  return {
+    plugin,
+    later(masked: object, write: LineWriter) {
+      if (inRequestLogScope()) return write(requestLog(logger));
+      unwritten.set(masked, write);
+      setImmediate(() => writeWith(masked, logger));
     },
   };
 }

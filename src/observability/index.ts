@@ -8,7 +8,7 @@ import { REQUEST_ID_HEADER, runWithRequestLog } from './logging.ts';
 import { AppMetrics, type Face, type RegistrationObserver } from './metrics.ts';
 import { createTracing, type TracingConfig } from './tracing.ts';
 
-export { loggingOptions, requestLog, yogaLogger } from './logging.ts';
+export { inRequestLogScope, loggingOptions, requestLog, yogaLogger } from './logging.ts';
 export type { RegistrationObserver } from './metrics.ts';
 export type { TracingConfig } from './tracing.ts';
 

@@ -32,19 +32,24 @@ export function loggingOptions(config: LoggingConfig): Pick<FastifyServerOptions
 }
 
 /**
- * The logger of the request being handled. Yoga's logger and its maskError see no request,
- * so the GraphQL route runs Yoga inside this scope (see runWithRequestLog).
+ * The logger of the request being handled, for Yoga's own lines: Yoga's logger sees no request.
+ * Only at debug level, where those lines are written: an async scope makes Node track every
+ * promise of the request (async hooks), which cost a 100-row list some 15% of its throughput.
+ * Errors Yoga masks reach the request's logger without it (src/graphql/yoga.ts).
  */
 const requestLogs = new AsyncLocalStorage<{ log: FastifyBaseLogger }>();
 
 export function runWithRequestLog<T>(scope: { log: FastifyBaseLogger }, run: () => T): T {
-  return requestLogs.run(scope, run);
+  return scope.log.level === 'debug' || scope.log.level === 'trace' ? requestLogs.run(scope, run) : run();
 }
 
-/** The current request's logger (with its id and GraphQL operation), or the fallback outside a request. */
+/** The current request's logger (with its id and GraphQL operation) at debug level, or the fallback. */
 export function requestLog(fallback: Logger | FastifyBaseLogger): Logger | FastifyBaseLogger {
   return requestLogs.getStore()?.log ?? fallback;
 }
+
+/** True inside a request's debug-level scope (runWithRequestLog). */
+export const inRequestLogScope = (): boolean => requestLogs.getStore() !== undefined;
 
 /**
  * The logger handed to Yoga: its lines go through the current request's logger. Yoga logs every

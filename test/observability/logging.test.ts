@@ -160,3 +160,22 @@ describe('a real failure is logged once, at error level, with the error and the 
     expect(restErrors[0]).toMatchObject({ level: LEVEL.error, err: { stack: expect.any(String) } });
   });
 });
+
+describe('an unexpected error', () => {
+  it("is logged once, at error level, with the request's id and operation", async () => {
+    const own = logCapture();
+    const broken = await createObservedApp({ logLevel: 'info', logStream: own.stream });
+    try {
+      const t = await broken.createTenant('Broken');
+      // The key lookup fails: Yoga masks the error itself, outside any resolver.
+      await broken.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "ApiKey" CASCADE' : 'DROP TABLE "ApiKey"');
+      const answer = await broken.graphql(t.apiKey, PAYMENTS, {}, { 'x-request-id': 'broken-1' });
+      expect(answer.status).toBe(500);
+      await new Promise((resolve) => setImmediate(resolve));
+      const errors = own.lines.filter((l) => l.msg === 'unexpected error in a GraphQL request');
+      expect(errors.map((l) => [l.reqId, l.operationName, l.level])).toEqual([['broken-1', 'RecentPayments', LEVEL.error]]);
+    } finally {
+      await broken.close();
+    }
+  });
+});
