@@ -5,8 +5,8 @@ import pg from 'pg';
 import { PrismaClient as PostgresClient } from './generated/postgres/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { retryOnConnectionLoss } from './reconnect.ts';
-import { sharedWithTypedReads } from './typedSql.ts';
 import { isolateSqliteConnection } from './sqliteIsolation.ts';
+import { sharedWithTypedReads } from './typedSql.ts';
 import { databaseKindOf } from './url.ts';
 
 export type { Account, ApiKey, Case, Creditor, Payment } from './generated/postgres/client.ts';
@@ -32,7 +32,9 @@ export async function connectDb(databaseUrl: string, options: DbOptions = {}): P
   if (databaseKindOf(databaseUrl) === 'postgres') {
     // The pool is ours so its use can be exported as metrics (poolOf); $disconnect still ends it.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
-    const adapter = sharedWithTypedReads(retryOnConnectionLoss(new PrismaPg(pool, { statementNameGenerator: preparedStatementName, disposeExternalPool: true })));
+    const adapter = sharedWithTypedReads(
+      retryOnConnectionLoss(new PrismaPg(pool, { statementNameGenerator: preparedStatementName, disposeExternalPool: true })),
+    );
     const db = observe(new PostgresClient({ adapter: adapter.factory, ...queryLog(options) }), options);
     adapter.bind(db, options.onQuery);
     pools.set(db, pool);

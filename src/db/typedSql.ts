@@ -101,7 +101,15 @@ export async function runTyped<Q extends Compilable<object>>(db: Db, query: Q): 
 /** What the adapters need to know of a parameter to send it (dates in the stored format, 64-bit integers exactly). */
 function argTypeOf(value: unknown): ArgType {
   const scalarType: ArgType['scalarType'] =
-    value instanceof Date ? 'datetime' : typeof value === 'bigint' ? 'bigint' : typeof value === 'number' ? (Number.isInteger(value) ? 'int' : 'float') : 'string';
+    value instanceof Date
+      ? 'datetime'
+      : typeof value === 'bigint'
+        ? 'bigint'
+        : typeof value === 'number'
+          ? Number.isInteger(value)
+            ? 'int'
+            : 'float'
+          : 'string';
   return { scalarType, arity: Array.isArray(value) ? 'list' : 'scalar' };
 }
 
