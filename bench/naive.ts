@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
 import { findCase } from '../src/domain/cases.ts';
-import { createLoaders, type LoaderFactory } from '../src/graphql/loaders.ts';
+import { createLoaders, type LoaderFactory, RowLoader } from '../src/graphql/loaders.ts';
 
 /**
  * The benchmark's naive baseline: the product's loaders, except that the case and creditor a
@@ -9,7 +8,8 @@ import { createLoaders, type LoaderFactory } from '../src/graphql/loaders.ts';
  * creditor's, so it is the kindest naive baseline.
  */
 export const naiveLoaders: LoaderFactory = (db, accountId, account) => {
-  const oneByOne = <T>(find: (id: string) => Promise<T | null>) => new DataLoader<string, T | null>(async ([id]) => [await find(id!)], { batch: false });
+  const oneByOne = <T extends { id: string }>(find: (id: string) => Promise<T | null>) =>
+    new RowLoader<T>(async ([id]) => [await find(id!)].filter((row): row is T => row !== null), { batch: false });
   return {
     ...createLoaders(db, accountId, account),
     case: oneByOne((id) => findCase(db, accountId, id)),

@@ -1,4 +1,5 @@
 import type { InputFieldMap, InputShapeFromFields, ObjectRef, SchemaTypes } from '@pothos/core';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Page } from '../domain/paging.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/vocabulary.ts';
 import { builder } from './builder.ts';
@@ -61,7 +62,7 @@ export function connectionField<Parent, Node, Extra extends InputFieldMap = Reco
     type: ObjectRef<Types, Page<Node>>;
     description: string;
     args?: Extra;
-    load: (parent: Parent, args: InputShapeFromFields<typeof pageArgs & Extra>, ctx: Types['Context']) => Promise<Page<Node>>;
+    load: (parent: Parent, args: InputShapeFromFields<typeof pageArgs & Extra>, ctx: Types['Context'], info: GraphQLResolveInfo) => Promise<Page<Node>>;
   },
 ) {
   // A query field's options are an object field's with the root as parent.
@@ -70,6 +71,6 @@ export function connectionField<Parent, Node, Extra extends InputFieldMap = Reco
     complexity: listComplexity,
     description: options.description,
     args: { ...pageArgs, ...options.args } as typeof pageArgs & Extra,
-    resolve: (parent, args, ctx) => options.load(parent, args, ctx),
+    resolve: (parent, args, ctx, info) => options.load(parent, args, ctx, info),
   });
 }

@@ -13,15 +13,7 @@ import { countPaymentsOfCases, listPaymentsOfCases } from '../domain/payments.ts
  * `account`: the caller's account when the API-key lookup already read it (no query for it then).
  */
 export function createLoaders(db: Db, accountId: string, account?: Account) {
-  const byId = <T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) =>
-    new DataLoader<string, T | null>(
-      async (ids) => {
-        const rows = await load([...ids]);
-        const found = new Map(rows.map((row) => [row.id, row]));
-        return ids.map((id) => found.get(id) ?? null);
-      },
-      { maxBatchSize: 1000 },
-    );
+  const byId = <T extends { id: string }>(load: (ids: string[]) => Promise<T[]>) => new RowLoader<T>(load);
   const accountLoader = byId<Account>((ids) => db.account.findMany({ where: { id: { in: ids.filter((id) => id === accountId) } } }));
   if (account && account.id === accountId) accountLoader.prime(account.id, account);
 
@@ -84,6 +76,54 @@ export function createLoaders(db: Db, accountId: string, account?: Account) {
     });
   });
   return { case: caseLoader, creditor: creditorLoader, account: accountLoader, paymentsOfCase, casesOfCreditor };
+}
+
+/**
+ * Rows by id, batched per request; a row already read is also there synchronously (`loaded`),
+ * so the fields a list's items project from it resolve without a promise each: on a 100-row
+ * page with four projections that was a fifth of the request's allocations.
+ */
+export class RowLoader<T extends { id: string }> extends DataLoader<string, T | null> {
+  private readonly rows: Map<string, T>;
+
+  constructor(load: (ids: string[]) => Promise<T[]>, options: DataLoader.Options<string, T | null> = {}) {
+    const rows = new Map<string, T>();
+    super(
+      async (ids) => {
+        const found = await load([...ids]);
+        for (const row of found) rows.set(row.id, row);
+        return ids.map((id) => rows.get(id) ?? null);
+      },
+      { maxBatchSize: 1000, ...options },
+    );
+    this.rows = rows;
+  }
+
+  /** The row when this request has read it already. */
+  loaded(id: string): T | undefined {
+    return this.rows.get(id);
+  }
+
+  /** The row, synchronously when already read; a miss in the caller's account is a bug, not "not found". */
+  row(id: string, what: string): T | Promise<T> {
+    return this.rows.get(id) ?? this.load(id).then((row) => presentRow(row, what));
+  }
+
+  override prime(id: string, row: T | PromiseLike<T | null> | Error | null): this {
+    if (row !== null && !(row instanceof Error) && !('then' in row)) this.rows.set(id, row);
+    return super.prime(id, row);
+  }
+
+  override clearAll(): this {
+    this.rows.clear();
+    return super.clearAll();
+  }
+}
+
+/** A row a list item points at must exist in the caller's account. */
+export function presentRow<T>(row: T | null, what: string): T {
+  if (row === null) throw new Error(`${what} missing`);
+  return row;
 }
 
 /** A page of a parent's children: the parent and the checked page arguments. */

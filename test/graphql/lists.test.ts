@@ -49,6 +49,20 @@ describe('payments list', () => {
     expect(trips.filter((sql) => /FROM\s+\S*"?Case"?/i.test(sql) && !/Payment/.test(sql))).toHaveLength(1);
   });
 
+  test('reads the cases only when a row projects them, also when asked through fragments', async ({ roundTrips }) => {
+    const readsCases = (trips: string[]) => trips.filter((sql) => /FROM\s+\S*"?Case"?/i.test(sql) && !/Payment/.test(sql)).length;
+    const bare = await roundTrips(`{ payments(first: 100) { edges { node { id amount } } } }`, {});
+    expect(readsCases(bare.trips)).toBe(0);
+    const fragments = await roundTrips(
+      `query { payments(first: 100) { edges { ...Row } } } fragment Row on PaymentEdge { node { ... on Payment { id caseReferenceNumber } } }`,
+      {},
+    );
+    expect(readsCases(fragments.trips)).toBe(1);
+    expect(fragments.trips).toHaveLength(3);
+    expect(fragments.data.payments.edges).toHaveLength(100);
+    expect(fragments.data.payments.edges.every((e: { node: { caseReferenceNumber: string } }) => e.node.caseReferenceNumber.length > 0)).toBe(true);
+  });
+
   test('runs no count query unless totalCount is selected', async ({ roundTrips }) => {
     const without = await roundTrips(`{ payments(first: 5) { edges { node { id } } } }`, {});
     expect(without.trips.some((sql) => /COUNT\(/i.test(sql))).toBe(false);

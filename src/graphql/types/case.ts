@@ -6,14 +6,14 @@ import { builder } from '../builder.ts';
 import { connectionField } from '../connection.ts';
 import { CaseState, Currency } from './enums.ts';
 import { NodeRef, nodeType } from './node.ts';
-import { CaseConnection, CaseRef, CreditorRef, loadedRow, PaymentConnection } from './objectRefs.ts';
+import { CaseConnection, CaseRef, CreditorRef, PaymentConnection } from './objectRefs.ts';
 
 CaseRef.implement({
   description: 'A collection case of a creditor, and what remains to be paid on it.',
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.exposeID('id'),
-    creditor: t.field({ type: CreditorRef, resolve: async (c, _, ctx) => loadedRow(await ctx.loaders.creditor.load(c.creditorId), 'creditor') }),
+    creditor: t.field({ type: CreditorRef, resolve: (c, _, ctx) => ctx.loaders.creditor.row(c.creditorId, 'creditor') }),
     invoiceNumber: t.exposeString('invoiceNumber'),
     referenceNumber: t.exposeString('referenceNumber'),
     currency: t.field({ type: Currency, resolve: currencyOf }),

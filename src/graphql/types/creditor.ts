@@ -4,7 +4,7 @@ import { builder } from '../builder.ts';
 import { connectionField } from '../connection.ts';
 import { AccountRef } from './account.ts';
 import { NodeRef, nodeType } from './node.ts';
-import { CaseConnection, CreditorConnection, CreditorRef, loadedRow } from './objectRefs.ts';
+import { CaseConnection, CreditorConnection, CreditorRef } from './objectRefs.ts';
 
 CreditorRef.implement({
   description: 'A legal entity that owns claims; belongs to one account.',
@@ -12,7 +12,7 @@ CreditorRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    account: t.field({ type: AccountRef, resolve: async (c, _, ctx) => loadedRow(await ctx.loaders.account.load(c.accountId), 'account') }),
+    account: t.field({ type: AccountRef, resolve: (c, _, ctx) => ctx.loaders.account.row(c.accountId, 'account') }),
     cases: connectionField(t, {
       type: CaseConnection,
       description: "The creditor's cases, newest first.",

@@ -10,9 +10,3 @@ export const CreditorRef = builder.objectRef<Creditor>('Creditor');
 export const PaymentConnection = connectionOf('Payment', PaymentRef);
 export const CaseConnection = connectionOf('Case', CaseRef);
 export const CreditorConnection = connectionOf('Creditor', CreditorRef);
-
-/** A row the list item points at must exist in the caller's account; a miss is a bug, not "not found". */
-export function loadedRow<T>(row: T | null, what: string): T {
-  if (row === null) throw new Error(`${what} missing`);
-  return row;
-}

@@ -3,26 +3,25 @@ import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { connectionField } from '../connection.ts';
 import { parseDateArg } from '../dateArgs.ts';
+import { projected, selectedFieldsAt } from '../projection.ts';
 import { AccountRef } from './account.ts';
 import { Currency, PaymentStatus } from './enums.ts';
 import { NodeRef, nodeType, requestLoader } from './node.ts';
-import { CaseRef, CreditorRef, loadedRow, PaymentConnection, PaymentRef } from './objectRefs.ts';
+import { CaseRef, CreditorRef, PaymentConnection, PaymentRef } from './objectRefs.ts';
 
 PaymentRef.implement({
   description: 'Money a debtor paid straight to the creditor, reported so it is applied to the case. Never edited or deleted.',
   interfaces: [NodeRef],
   fields: (t) => ({
     id: t.exposeID('id'),
-    account: t.field({ type: AccountRef, resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.account.load(p.accountId), 'account') }),
+    account: t.field({ type: AccountRef, resolve: (p, _, ctx) => ctx.loaders.account.row(p.accountId, 'account') }),
     creditor: t.field({
       type: CreditorRef,
-      resolve: async (p, _, ctx) => {
-        // The case's lookup brings its creditor along (a payment's creditor is its case's).
-        await ctx.loaders.case.load(p.caseId);
-        return loadedRow(await ctx.loaders.creditor.load(p.creditorId), 'creditor');
-      },
+      // The case's lookup brings its creditor along (a payment's creditor is its case's).
+      resolve: (p, _, ctx) =>
+        ctx.loaders.creditor.loaded(p.creditorId) ?? ctx.loaders.case.load(p.caseId).then(() => ctx.loaders.creditor.row(p.creditorId, 'creditor')),
     }),
-    case: t.field({ type: CaseRef, resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.case.load(p.caseId), 'case') }),
+    case: t.field({ type: CaseRef, resolve: (p, _, ctx) => ctx.loaders.case.row(p.caseId, 'case') }),
     currency: t.field({ type: Currency, resolve: currencyOf }),
     amount: t.field({ type: 'Decimal', resolve: (p) => p.amount }),
     settledAmount: t.field({ type: 'Decimal', resolve: settledAmount }),
@@ -38,11 +37,11 @@ PaymentRef.implement({
     origin: t.exposeString('origin'),
     caseInvoiceNumber: t.string({
       description: "The case's invoice number (a projection of the case).",
-      resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.case.load(p.caseId), 'case').invoiceNumber,
+      resolve: (p, _, ctx) => projected(ctx.loaders.case.row(p.caseId, 'case'), (c) => c.invoiceNumber),
     }),
     caseReferenceNumber: t.string({
       description: "The case's reference number (a projection of the case).",
-      resolve: async (p, _, ctx) => loadedRow(await ctx.loaders.case.load(p.caseId), 'case').referenceNumber,
+      resolve: (p, _, ctx) => projected(ctx.loaders.case.row(p.caseId, 'case'), (c) => c.referenceNumber),
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (p) => p.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (p) => p.updatedAt }),
@@ -72,8 +71,8 @@ builder.queryFields((t) => ({
     type: PaymentConnection,
     description: 'Payments of your account, newest first.',
     args: { filter: t.arg({ type: PaymentFilter, required: false }) },
-    load: (_, { filter, ...page }, ctx) =>
-      listPayments(
+    load: async (_, { filter, ...page }, ctx, info) => {
+      const found = await listPayments(
         ctx.db,
         ctx.accountId,
         {
@@ -85,6 +84,14 @@ builder.queryFields((t) => ({
           creditorPaymentReference: filter?.creditorPaymentReference,
         },
         page,
-      ),
+      );
+      // The page's cases in one batch now, so that each row's projections of them resolve at once.
+      const selected = selectedFieldsAt(info, ['edges', 'node']);
+      if (CASE_PROJECTIONS.some((field) => selected.has(field))) await ctx.loaders.case.loadMany(found.nodes.map((p) => p.caseId));
+      return found;
+    },
   }),
 }));
+
+/** The fields of a payment read from its case (and the creditor that comes with it). */
+const CASE_PROJECTIONS = ['case', 'creditor', 'caseInvoiceNumber', 'caseReferenceNumber'];
