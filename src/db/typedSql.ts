@@ -88,14 +88,29 @@ export async function runTyped<Q extends Compilable<object>>(db: Db, query: Q): 
   const result = await reader.adapter.queryRaw({ sql, args: [...parameters], argTypes: parameters.map(argTypeOf) });
   const { columnNames, columnTypes } = result;
   const decoders = columnTypes.map(decoderOf);
+  const shape = shapeOf(columnNames);
   return result.rows.map((values) => {
-    const row: Record<string, unknown> = {};
+    // A copy of a complete object is allocated at its final size once; keys added one by one would regrow it.
+    const row: Record<string, unknown> = { ...shape };
     for (let i = 0; i < columnNames.length; i += 1) {
       const value = values[i];
       row[columnNames[i]!] = value === null || value === undefined ? null : decoders[i]!(value);
     }
     return row;
   }) as InferResult<Q>;
+}
+
+/** One object per distinct column list, every column null: the shape each row is copied from. */
+const shapes = new Map<string, Record<string, null>>();
+function shapeOf(columnNames: readonly string[]): Record<string, null> {
+  const key = columnNames.join(',');
+  let shape = shapes.get(key);
+  if (!shape) {
+    shape = Object.fromEntries(columnNames.map((name) => [name, null]));
+    // Bounded: the statements are the code's, so their column lists are few.
+    if (shapes.size < 1000) shapes.set(key, shape);
+  }
+  return shape;
 }
 
 /** What the adapters need to know of a parameter to send it (dates in the stored format, 64-bit integers exactly). */
