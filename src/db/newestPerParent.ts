@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { Db } from './client.ts';
 import type { DB } from './generated/kysely/tables.ts';
 import { inRange, type KeysetRange, type Listed, readOrder } from './keysetRows.ts';
-import { runTyped, typedSql } from './typedSql.ts';
+import { isOneOf, runTyped, typedSql } from './typedSql.ts';
 
 /** The child tables listed per parent, each with the column that names its parent. */
 export interface ParentColumnOf {
@@ -42,7 +42,7 @@ export async function newestPerParent<Table extends keyof ParentColumnOf>(
         .as('rank'),
     )
     .where('accountId', '=', accountId)
-    .where(parent, 'in', [...parentIds])
+    .where((eb) => isOneOf(db, eb, parent, parentIds))
     .where((eb) => inRange(eb as ExpressionBuilder<DB, Listed>, range));
   const rows = await runTyped(
     db,
@@ -69,7 +69,7 @@ export async function countPerParent<Table extends keyof ParentColumnOf>(
       .selectFrom(from)
       .select((eb) => [eb.ref(parent).as('parentId'), eb.fn.countAll<number | bigint>().as('count')])
       .where('accountId', '=', accountId)
-      .where(parent, 'in', [...parentIds])
+      .where((eb) => isOneOf(db, eb, parent, parentIds))
       .groupBy(parent),
   );
   // Postgres counts in bigint, which the driver hands over as BigInt.

@@ -2,6 +2,10 @@ import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma
 import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
 import {
   type Compilable,
+  type Expression,
+  type ExpressionBuilder,
+  type SqlBool,
+  type StringReference,
   DummyDriver,
   type InferResult,
   Kysely,
@@ -40,9 +44,26 @@ const builders = { sqlite: compileOnly(true), postgres: compileOnly(false) };
 
 /** The statement builder for the database behind `db`. */
 export function typedSql(db: Db): TypedSql {
-  // The provider of the generated client the Db was built from (it survives $extends).
-  const provider = (db as unknown as { _activeProvider: string })._activeProvider;
-  return provider === 'sqlite' ? builders.sqlite : builders.postgres;
+  return onSqlite(db) ? builders.sqlite : builders.postgres;
+}
+
+// The provider of the generated client the Db was built from (it survives $extends).
+const onSqlite = (db: Db) => (db as unknown as { _activeProvider: string })._activeProvider === 'sqlite';
+
+/**
+ * `column` is one of `ids`. On Postgres `= any($n)`: one array parameter whatever the count, so
+ * the statement keeps one text and stays prepared (an IN list is parsed and planned anew for each
+ * length). SQLite has no arrays: an IN list there.
+ */
+export function isOneOf<Tables, TB extends keyof Tables>(
+  db: Db,
+  eb: ExpressionBuilder<Tables, TB>,
+  column: StringReference<Tables, TB>,
+  ids: readonly string[],
+): Expression<SqlBool> {
+  // The column's type is generic here; the callers name id columns (text), which the ids match.
+  const values = [...ids] as never;
+  return onSqlite(db) ? eb(column, 'in', values) : eb(column, '=', eb.fn.any(eb.val(values)) as never);
 }
 
 interface Reader {

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Account, Case, Creditor, Db } from '../db/client.ts';
-import { runTyped, typedSql } from '../db/typedSql.ts';
+import { isOneOf, runTyped, typedSql } from '../db/typedSql.ts';
 import { countCasesOfCreditors, listCasesOfCreditors } from '../domain/cases.ts';
 import type { CheckedPageRequest, Page } from '../domain/paging.ts';
 import { countPaymentsOfCases, listPaymentsOfCases } from '../domain/payments.ts';
@@ -144,7 +144,7 @@ function casesWithCreditors(db: Db, accountId: string, ids: string[]): Promise<C
     .selectAll('c')
     .select(['cr.name as creditorName', 'cr.createdAt as creditorCreatedAt'])
     .where('c.accountId', '=', accountId)
-    .where('c.id', 'in', ids);
+    .where((eb) => isOneOf(db, eb, 'c.id', ids));
   return runTyped(db, query);
 }
 

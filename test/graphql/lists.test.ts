@@ -1,3 +1,4 @@
+import { onPostgres } from '../support/database.ts';
 import { test as base, describe, expect } from '../support/fixtures.ts';
 import { REGISTER, seedExample } from './operations.ts';
 
@@ -42,6 +43,14 @@ describe('payments list', () => {
     }
     // the key with its account, the page, its cases joined with their creditors
     expect(counts).toEqual([3, 3, 3]);
+  });
+
+  test('on Postgres, looks the cases up with one statement text whatever their number (it stays prepared)', async ({ roundTrips }) => {
+    const caseLookup = async (first: number) =>
+      (await roundTrips(LIST, { first })).trips.filter((sql) => /FROM\s+\S*"?Case"?/i.test(sql) && !/Payment/.test(sql));
+    const [one, hundred] = [await caseLookup(1), await caseLookup(100)];
+    expect([one.length, hundred.length]).toEqual([1, 1]);
+    if (onPostgres) expect(hundred[0]).toBe(one[0]);
   });
 
   test('issues one query per related table however many rows point at it (batching on)', async ({ roundTrips }) => {
