@@ -2,19 +2,19 @@ import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma
 import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
 import {
   type Compilable,
+  DummyDriver,
   type Expression,
   type ExpressionBuilder,
-  type SqlBool,
-  type StringReference,
-  DummyDriver,
   type InferResult,
   Kysely,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  type SqlBool,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
+  type StringReference,
 } from 'kysely';
 import type { Db } from './client.ts';
 import type { DB } from './generated/kysely/tables.ts';
