@@ -87,7 +87,7 @@ builder.queryFields((t) => ({
       );
       // The page's cases in one batch now, so that each row's projections of them resolve at once.
       const selected = selectedFieldsAt(info, ['edges', 'node']);
-      if (CASE_PROJECTIONS.some((field) => selected.has(field))) await ctx.loaders.case.loadMany(found.nodes.map((p) => p.caseId));
+      if (CASE_PROJECTIONS.some((field) => selected.has(field))) await ctx.loaders.case.preload(found.nodes.map((p) => p.caseId));
       return found;
     },
   }),
