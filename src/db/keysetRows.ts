@@ -55,15 +55,29 @@ function paymentsOf(db: Db, accountId: string, f: PaymentRowFilter) {
     .$if(Boolean(f.bankTransactionDateTo), (q) => q.where('bankTransactionDate', '<=', f.bankTransactionDateTo!));
 }
 
-/** At most `take` payments of the account in the range, in its read order, in one typed statement. */
-export function paymentRows(db: Db, accountId: string, filter: PaymentRowFilter, range: KeysetRange, take: number): Promise<Selectable<DB['Payment']>[]> {
-  const query = paymentsOf(db, accountId, filter)
-    .selectAll()
+/** A column of the payments table. */
+export type PaymentColumn = keyof Selectable<DB['Payment']> & string;
+
+/**
+ * At most `take` payments of the account in the range, in its read order, in one typed statement:
+ * every column, or only `columns` (the rows then hold only those; see PaymentColumns).
+ */
+export function paymentRows(
+  db: Db,
+  accountId: string,
+  filter: PaymentRowFilter,
+  range: KeysetRange,
+  take: number,
+  columns?: readonly PaymentColumn[],
+): Promise<Selectable<DB['Payment']>[]> {
+  const payments = paymentsOf(db, accountId, filter);
+  const query = (columns ? payments.select([...columns]) : payments.selectAll())
     .where((eb) => inRange(eb as ExpressionBuilder<DB, Listed>, range))
     .orderBy('createdAt', readOrder(range))
     .orderBy('id', readOrder(range))
     .limit(take);
-  return runTyped(db, query);
+  // Rows of `columns` stand for whole rows: their reader asked only for those (PaymentColumns).
+  return runTyped(db, query) as Promise<Selectable<DB['Payment']>[]>;
 }
 
 export async function countPayments(db: Db, accountId: string, filter: PaymentRowFilter): Promise<number> {

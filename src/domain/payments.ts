@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
-import { countPayments, type PaymentRowFilter, paymentRows } from '../db/keysetRows.ts';
+import { countPayments, type PaymentColumn, type PaymentRowFilter, paymentRows } from '../db/keysetRows.ts';
 import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
@@ -314,15 +314,23 @@ export function findPayments(db: Db, accountId: string, ids: readonly string[]):
   return ids.length === 0 ? Promise.resolve([]) : db.payment.findMany({ where: { id: { in: [...ids] }, accountId } });
 }
 
-/** A newest-first page of the account's payments; the page and its count are typed statements (the hot path). */
-export function listPayments(db: Db, accountId: string, filter: PaymentFilter, page: PageRequest): Promise<Page<Payment>> {
+/**
+ * A newest-first page of the account's payments; the page and its count are typed statements (the
+ * hot path). `columns`: read only those (and the keys every page needs); the payments then hold
+ * only them, for a reader that uses nothing else.
+ */
+export function listPayments(db: Db, accountId: string, filter: PaymentFilter, page: PageRequest, columns?: readonly PaymentColumn[]): Promise<Page<Payment>> {
   const rows = paymentRowFilter(filter);
+  const read = columns && [...new Set<PaymentColumn>([...PAGE_KEYS, ...columns])];
   return keysetPage(
     page,
-    async (range, take) => (rows ? paymentRows(db, accountId, rows, range, take) : []),
+    async (range, take) => (rows ? paymentRows(db, accountId, rows, range, take, read) : []),
     async () => (rows ? countPayments(db, accountId, rows) : 0),
   );
 }
+
+/** What a page needs of each row whatever is asked: its keyset (createdAt, id), and whose it is. */
+const PAGE_KEYS: readonly PaymentColumn[] = ['id', 'createdAt', 'accountId', 'caseId', 'creditorId'];
 
 /**
  * The payments of many cases of the account, one newest-first page per case, in one

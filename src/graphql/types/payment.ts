@@ -1,3 +1,4 @@
+import type { PaymentColumn } from '../../db/keysetRows.ts';
 import { findPayments, listPayments, settledAmount } from '../../domain/payments.ts';
 import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
@@ -72,6 +73,7 @@ builder.queryFields((t) => ({
     description: 'Payments of your account, newest first.',
     args: { filter: t.arg({ type: PaymentFilter, required: false }) },
     load: async (_, { filter, ...page }, ctx, info) => {
+      const selected = selectedFieldsAt(info, ['edges', 'node']);
       const found = await listPayments(
         ctx.db,
         ctx.accountId,
@@ -84,14 +86,57 @@ builder.queryFields((t) => ({
           creditorPaymentReference: filter?.creditorPaymentReference,
         },
         page,
+        columnsFor(selected),
       );
       // The page's cases in one batch now, so that each row's projections of them resolve at once.
-      const selected = selectedFieldsAt(info, ['edges', 'node']);
       if (CASE_PROJECTIONS.some((field) => selected.has(field))) await ctx.loaders.case.preload(found.nodes.map((p) => p.caseId));
       return found;
     },
   }),
 }));
+
+/**
+ * The columns each field of Payment reads from its row (besides the keys every page reads: id,
+ * createdAt, accountId, caseId, creditorId). A list whose items ask only for fields named here
+ * reads only their columns; any other field (one added elsewhere, say) reads every column.
+ * test/graphql/listColumns.test.ts checks each field asked alone answers as with every column.
+ */
+const COLUMNS_OF_FIELD: Readonly<Record<string, readonly PaymentColumn[]>> = {
+  __typename: [],
+  id: [],
+  account: [],
+  creditor: [],
+  case: [],
+  caseInvoiceNumber: [],
+  caseReferenceNumber: [],
+  createdAt: [],
+  currency: ['currency'],
+  amount: ['amount'],
+  settledAmount: ['settledCosts', 'settledInterest', 'settledCapital'],
+  settledCosts: ['settledCosts'],
+  settledInterest: ['settledInterest'],
+  settledCapital: ['settledCapital'],
+  status: ['status'],
+  statusReasonLocale: ['statusReasonLocale'],
+  bankTransactionDate: ['bankTransactionDate'],
+  clientRegistrationDate: ['clientRegistrationDate'],
+  bookingDate: ['bookingDate'],
+  creditorPaymentReference: ['creditorPaymentReference'],
+  origin: ['origin'],
+  updatedAt: ['updatedAt'],
+  etag: ['etag'],
+};
+
+/** The columns the selected fields read, or undefined (every column) when one is not in the table. */
+function columnsFor(selected: ReadonlySet<string>): PaymentColumn[] | undefined {
+  const columns: PaymentColumn[] = [];
+  for (const field of selected) {
+    const read = Object.hasOwn(COLUMNS_OF_FIELD, field) ? COLUMNS_OF_FIELD[field] : undefined;
+    if (!read) return undefined;
+    columns.push(...read);
+  }
+  return columns;
+}
 
 /** The fields of a payment read from its case (and the creditor that comes with it). */
 const CASE_PROJECTIONS = ['case', 'creditor', 'caseInvoiceNumber', 'caseReferenceNumber'];
