@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Case, Db, Prisma } from '../db/client.ts';
-import { type CaseRowFilter, caseRows, countCases } from '../db/keysetRows.ts';
-import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
+import type { RowCondition } from '../db/keysetRows.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { caseWhereOf, type FilterExpression } from './listFilter.ts';
 import { type Ore, parseAmount } from './money.ts';
-import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
+import { countRowsOfParents, listRows, listRowsByPage, listRowsOfParents } from './lists.ts';
+import type { CheckedPageRequest, NumberedPageRequest, Page, PageRequest } from './paging.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 
@@ -55,25 +55,24 @@ export function findCaseByInvoiceNumber(db: Db, accountId: string, creditorId: s
   return db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } });
 }
 
-/** The list's filter as the typed statement takes it; null when it can match nothing (see caseWhere). */
-function caseRowFilter(f: CaseFilter): CaseRowFilter | null {
-  return [f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v)) ? null : f;
+/** The list's filter as the typed statement takes it; null when it can match nothing (text no row can hold). */
+function caseRowFilter(f: CaseFilter): RowCondition<'Case'>[] | null {
+  if ([f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v))) return null;
+  return [
+    ['creditorId', '=', f.creditorId],
+    ['state', '=', f.state],
+    ['invoiceNumber', '=', f.invoiceNumber],
+  ];
 }
 
 export function listCases(db: Db, accountId: string, filter: CaseFilter, page: PageRequest): Promise<Page<Case>> {
-  const rows = caseRowFilter(filter);
-  return keysetPage(
-    page,
-    async (range, take) => (rows ? caseRows(db, accountId, rows, range, take) : []),
-    async () => (rows ? countCases(db, accountId, rows) : 0),
-  );
+  return listRows(db, 'Case', accountId, caseRowFilter(filter), page);
 }
 
-/**
- * The cases of many creditors of the account, one newest-first page per creditor, in one
- * statement (see newestPerParent).
- * `count` gives a creditor's totalCount (see countCasesOfCreditors).
- */
+/** A creditor's cases: listed per creditor. */
+const CASES_OF_CREDITOR = ['Case', 'creditorId'] as const;
+
+/** The cases of many creditors of the account, one newest-first page per creditor (see listRowsOfParents). */
 export function listCasesOfCreditors(
   db: Db,
   accountId: string,
@@ -81,18 +80,12 @@ export function listCasesOfCreditors(
   request: CheckedPageRequest,
   count: (creditorId: string) => Promise<number>,
 ): Promise<Map<string, Page<Case>>> {
-  return keysetPages(
-    creditorIds,
-    request,
-    (parents, range, take) => newestPerParent(db, 'Case', 'creditorId', accountId, parents, range, take),
-    (c) => c.creditorId,
-    count,
-  );
+  return listRowsOfParents(db, CASES_OF_CREDITOR, accountId, creditorIds, request, count);
 }
 
 /** How many cases each creditor of the account has, in one grouped count. */
 export function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
-  return countPerParent(db, 'Case', 'creditorId', accountId, creditorIds);
+  return countRowsOfParents(db, CASES_OF_CREDITOR, accountId, creditorIds);
 }
 
 /** A numbered page of the account's cases that the filter selects (REST's lists). */
@@ -102,12 +95,7 @@ export function listCasesByPage(
   filter: FilterExpression,
   request: NumberedPageRequest<Prisma.CaseOrderByWithRelationInput>,
 ): Promise<{ items: Case[]; total: number }> {
-  return numberedPage(
-    caseWhereOf(accountId, filter),
-    { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
-    (args) => db.case.findMany(args),
-    (where) => db.case.count({ where }),
-  );
+  return listRowsByPage(db.case, caseWhereOf(accountId, filter), request);
 }
 
 export interface NewCase {
