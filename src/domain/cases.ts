@@ -4,8 +4,8 @@ import type { RowCondition } from '../db/keysetRows.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
 import { caseWhereOf, type FilterExpression } from './listFilter.ts';
+import { tableLists } from './lists.ts';
 import { type Ore, parseAmount } from './money.ts';
-import { countRowsOfParents, listRows, listRowsByPage, listRowsOfParents } from './lists.ts';
 import type { CheckedPageRequest, NumberedPageRequest, Page, PageRequest } from './paging.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
@@ -65,38 +65,22 @@ function caseRowFilter(f: CaseFilter): RowCondition<'Case'>[] | null {
   ];
 }
 
-export function listCases(db: Db, accountId: string, filter: CaseFilter, page: PageRequest): Promise<Page<Case>> {
-  return listRows(db, 'Case', accountId, caseRowFilter(filter), page);
-}
-
-/** A creditor's cases: listed per creditor. */
-const CASES_OF_CREDITOR = ['Case', 'creditorId'] as const;
-
-/** The cases of many creditors of the account, one newest-first page per creditor (see listRowsOfParents). */
-export function listCasesOfCreditors(
-  db: Db,
-  accountId: string,
-  creditorIds: readonly string[],
-  request: CheckedPageRequest,
-  count: (creditorId: string) => Promise<number>,
-): Promise<Map<string, Page<Case>>> {
-  return listRowsOfParents(db, CASES_OF_CREDITOR, accountId, creditorIds, request, count);
-}
-
-/** How many cases each creditor of the account has, in one grouped count. */
-export function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
-  return countRowsOfParents(db, CASES_OF_CREDITOR, accountId, creditorIds);
-}
-
-/** A numbered page of the account's cases that the filter selects (REST's lists). */
-export function listCasesByPage(
-  db: Db,
-  accountId: string,
-  filter: FilterExpression,
-  request: NumberedPageRequest<Prisma.CaseOrderByWithRelationInput>,
-): Promise<{ items: Case[]; total: number }> {
-  return listRowsByPage(db.case, caseWhereOf(accountId, filter), request);
-}
+/**
+ * The lists of the account's cases (see tableLists): GraphQL's connection, the pages of many creditors at
+ * once with each one's count, and REST's numbered list.
+ */
+export const {
+  list: listCases,
+  listOfParents: listCasesOfCreditors,
+  countOfParents: countCasesOfCreditors,
+  listByPage: listCasesByPage,
+} = tableLists({
+  table: 'Case',
+  parentColumn: 'creditorId',
+  conditions: caseRowFilter,
+  model: (db) => db.case,
+  where: caseWhereOf,
+});
 
 export interface NewCase {
   /** A chosen id (the demo's, so documented examples work as printed); a new one otherwise. */

@@ -6,7 +6,7 @@ import { type FieldError, message, named, OutcomeUnknownError } from './errors.t
 import { paymentRegistered } from './events.ts';
 import { newId } from './ids.ts';
 import { type FilterExpression, paymentWhereOf } from './listFilter.ts';
-import { countRowsOfParents, listRows, listRowsByPage, listRowsOfParents } from './lists.ts';
+import { tableLists } from './lists.ts';
 import type { CheckedPageRequest, NumberedPageRequest, Page, PageRequest } from './paging.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
@@ -321,36 +321,19 @@ export function findPayments(db: Db, accountId: string, ids: readonly string[]):
   return ids.length === 0 ? Promise.resolve([]) : db.payment.findMany({ where: { id: { in: [...ids] }, accountId } });
 }
 
-/** A newest-first page of the account's payments; the page and its count are typed statements (the hot path). */
-export function listPayments(db: Db, accountId: string, filter: PaymentFilter, page: PageRequest): Promise<Page<Payment>> {
-  return listRows(db, 'Payment', accountId, paymentRowFilter(filter), page);
-}
-
-/** A case's payments: listed per case. */
-const PAYMENTS_OF_CASE = ['Payment', 'caseId'] as const;
-
-/** The payments of many cases of the account, one newest-first page per case (see listRowsOfParents). */
-export function listPaymentsOfCases(
-  db: Db,
-  accountId: string,
-  caseIds: readonly string[],
-  request: CheckedPageRequest,
-  count: (caseId: string) => Promise<number>,
-): Promise<Map<string, Page<Payment>>> {
-  return listRowsOfParents(db, PAYMENTS_OF_CASE, accountId, caseIds, request, count);
-}
-
-/** How many payments each case of the account has, in one grouped count. */
-export function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonly string[]): Promise<Map<string, number>> {
-  return countRowsOfParents(db, PAYMENTS_OF_CASE, accountId, caseIds);
-}
-
-/** A numbered page of the account's payments that the filter selects (REST's lists). */
-export function listPaymentsByPage(
-  db: Db,
-  accountId: string,
-  filter: FilterExpression,
-  request: NumberedPageRequest<Prisma.PaymentOrderByWithRelationInput>,
-): Promise<{ items: Payment[]; total: number }> {
-  return listRowsByPage(db.payment, paymentWhereOf(accountId, filter), request);
-}
+/**
+ * The lists of the account's payments (see tableLists): GraphQL's connection, the pages of many cases at
+ * once with each one's count, and REST's numbered list.
+ */
+export const {
+  list: listPayments,
+  listOfParents: listPaymentsOfCases,
+  countOfParents: countPaymentsOfCases,
+  listByPage: listPaymentsByPage,
+} = tableLists({
+  table: 'Payment',
+  parentColumn: 'caseId',
+  conditions: paymentRowFilter,
+  model: (db) => db.payment,
+  where: paymentWhereOf,
+});
