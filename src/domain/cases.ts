@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Case, Db, Prisma } from '../db/client.ts';
+import type { Case, Db, } from '../db/client.ts';
 import type { RowCondition } from '../db/keysetRows.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
-import { caseWhereOf, type FilterExpression } from './listFilter.ts';
+import { caseWhereOf, } from './listFilter.ts';
 import { tableLists } from './lists.ts';
 import { type Ore, parseAmount } from './money.ts';
-import type { CheckedPageRequest, NumberedPageRequest, Page, PageRequest } from './paging.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 
@@ -69,18 +68,8 @@ function caseRowFilter(f: CaseFilter): RowCondition<'Case'>[] | null {
  * The lists of the account's cases (see tableLists): GraphQL's connection, the pages of many creditors at
  * once with each one's count, and REST's numbered list.
  */
-export const {
-  list: listCases,
-  listOfParents: listCasesOfCreditors,
-  countOfParents: countCasesOfCreditors,
-  listByPage: listCasesByPage,
-} = tableLists({
-  table: 'Case',
-  parentColumn: 'creditorId',
-  conditions: caseRowFilter,
-  model: (db) => db.case,
-  where: caseWhereOf,
-});
+const CASE_LISTS = tableLists({ table: 'Case', parentColumn: 'creditorId', conditions: caseRowFilter, model: (db) => db.case, where: caseWhereOf });
+export const { list: listCases, listOfParents: listCasesOfCreditors, countOfParents: countCasesOfCreditors, listByPage: listCasesByPage } = CASE_LISTS;
 
 export interface NewCase {
   /** A chosen id (the demo's, so documented examples work as printed); a new one otherwise. */

@@ -5,9 +5,8 @@ import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { paymentRegistered } from './events.ts';
 import { newId } from './ids.ts';
-import { type FilterExpression, paymentWhereOf } from './listFilter.ts';
+import { paymentWhereOf } from './listFilter.ts';
 import { tableLists } from './lists.ts';
-import type { CheckedPageRequest, NumberedPageRequest, Page, PageRequest } from './paging.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
 import { isStorableText } from './text.ts';
@@ -325,15 +324,5 @@ export function findPayments(db: Db, accountId: string, ids: readonly string[]):
  * The lists of the account's payments (see tableLists): GraphQL's connection, the pages of many cases at
  * once with each one's count, and REST's numbered list.
  */
-export const {
-  list: listPayments,
-  listOfParents: listPaymentsOfCases,
-  countOfParents: countPaymentsOfCases,
-  listByPage: listPaymentsByPage,
-} = tableLists({
-  table: 'Payment',
-  parentColumn: 'caseId',
-  conditions: paymentRowFilter,
-  model: (db) => db.payment,
-  where: paymentWhereOf,
-});
+const PAYMENT_LISTS = tableLists({ table: 'Payment', parentColumn: 'caseId', conditions: paymentRowFilter, model: (db) => db.payment, where: paymentWhereOf });
+export const { list: listPayments, listOfParents: listPaymentsOfCases, countOfParents: countPaymentsOfCases, listByPage: listPaymentsByPage } = PAYMENT_LISTS;
