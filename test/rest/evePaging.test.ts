@@ -8,12 +8,7 @@ import { describe, expect, restTest } from '../support/fixtures.ts';
 /** 30 payments: amounts 1..30, bank dates cycling over 3 days, newest first by default. */
 let amountsNewestFirst: number[];
 
-const test = restTest.extend(
-  'get',
-  ({ harness: h, tenant }) =>
-    (url: string) =>
-      h.rest.get(url, { apiKey: tenant.apiKey }),
-);
+const test = restTest;
 
 test.beforeAll(async ({ tenant, harness: h }) => {
   const theCase = await tenant.openCase({ capital: '1000000.00' });

@@ -25,12 +25,7 @@ let secondCreditor: string;
 let stranger: Tenant;
 let strangerPayment: string;
 
-const test = restTest.extend(
-  'get',
-  ({ harness: h, tenant }) =>
-    (url: string) =>
-      h.rest.get(url, { apiKey: tenant.apiKey }),
-);
+const test = restTest;
 const where = (w: unknown) => `where=${encodeURIComponent(typeof w === 'string' ? w : JSON.stringify(w))}`;
 const ids = (body: { _items: Array<{ _id: string }> }) => body._items.map((p) => p._id).sort();
 const idsOf = (selected: Row[]) => selected.map((r) => r.id).sort();

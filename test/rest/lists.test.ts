@@ -3,12 +3,7 @@ import { createCreditor } from '../../src/domain/creditors.ts';
 import { registerPayment } from '../../src/domain/payments.ts';
 import { describe, expect, restTest } from '../support/fixtures.ts';
 
-const test = restTest.override('tenantName', 'Lists').extend(
-  'get',
-  ({ harness: h, tenant }) =>
-    (url: string) =>
-      h.rest.get(url, { apiKey: tenant.apiKey }),
-);
+const test = restTest.override('tenantName', 'Lists');
 
 let creditorId: string;
 let caseA: string;
