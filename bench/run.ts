@@ -42,7 +42,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
@@ -50,6 +49,7 @@ import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { urlForDatabase } from '../src/db/url.ts';
 import { adminQuery } from '../test/support/database.ts';
+import { countDriverCalls } from '../test/support/driverStatements.ts';
 import { naiveLoaders } from './naive.ts';
 import { SEED, type Seeded, seed } from './seed.ts';
 
@@ -390,17 +390,7 @@ function writes(_seeded: Seeded, cases: Array<{ id: string; creditorId: string }
  * better-sqlite3's prepare: one per statement, BEGIN and COMMIT included), in-process over
  * createApp and app.inject, so nothing else runs between reset and read.
  */
-let statements = 0;
-const pgQuery = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  statements++;
-  return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof pgQuery;
-const prepare = Database.prototype.prepare;
-Database.prototype.prepare = function (this: Database.Database, ...args: [string]) {
-  statements++;
-  return prepare.apply(this, args);
-} as typeof prepare;
+const driver = countDriverCalls();
 
 async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes') {
   const db = await connectDb(url);
@@ -408,7 +398,8 @@ async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes')
     const app = await createApp({ db, logLevel: 'silent', createLoaders: naive ? naiveLoaders : undefined });
     const counts: number[] = [];
     for (const payload of payloads) {
-      statements = 0;
+      driver.statements = 0;
+      driver.notifications = 0;
       const response = await app.inject({
         method: 'POST',
         url: '/graphql',
@@ -417,7 +408,8 @@ async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes')
       });
       if (response.statusCode !== 200 || !(listOk(response.body) || writeOk(response.body)))
         throw new Error(`round-trip probe failed: ${response.body.slice(0, 300)}`);
-      counts.push(statements);
+      // A registration's NOTIFY to other processes is one more statement here.
+      counts.push(driver.statements + driver.notifications);
     }
     await app.close();
     return counts;

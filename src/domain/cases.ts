@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Case, Db, } from '../db/client.ts';
+import type { Case, Db } from '../db/client.ts';
 import type { RowCondition } from '../db/keysetRows.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
-import { caseWhereOf, } from './listFilter.ts';
+import { caseWhereOf } from './listFilter.ts';
 import { tableLists } from './lists.ts';
 import { type Ore, parseAmount } from './money.ts';
 import { isStorableText } from './text.ts';

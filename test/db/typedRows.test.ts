@@ -3,7 +3,7 @@ import { Prisma } from '../../src/db/client.ts';
 import { listCases, listCasesOfCreditors } from '../../src/domain/cases.ts';
 import { listCreditors } from '../../src/domain/creditors.ts';
 import { checkPageRequest } from '../../src/domain/paging.ts';
-import { listPayments, listPaymentsOfCases, type PaymentFilter, } from '../../src/domain/payments.ts';
+import { listPayments, listPaymentsOfCases, type PaymentFilter } from '../../src/domain/payments.ts';
 import { createLoaders } from '../../src/graphql/loaders.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 

@@ -1,4 +1,3 @@
-
 import { describe, expect, restTest } from '../support/fixtures.ts';
 
 // Eve reads `max_results` as int(float(x)), falling back to the default (25) when that fails or
