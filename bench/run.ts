@@ -42,7 +42,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { build } from 'esbuild';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { connectDb } from '../src/db/client.ts';
@@ -174,21 +173,9 @@ const startBundled = (name: string, entry: string, env: Record<string, string>) 
  * Builds what the servers run: dist/ as `npm run build` does (the production start), and the
  * naive server and the raw floor bundled the same way into dist-bench/.
  */
-async function buildServers() {
+function buildServers() {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  rmSync(BENCH_DIST, { recursive: true, force: true });
-  await build({
-    entryPoints: ['bench/naive-server.ts', 'bench/raw-floor.ts'],
-    outbase: 'bench',
-    outdir: BENCH_DIST,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  execFileSync(process.execPath, ['scripts/build.mjs', BENCH_DIST, 'bench', 'bench/naive-server.ts', 'bench/raw-floor.ts'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** Installs the peers from their lockfiles when they are missing (each has its own package.json). */
@@ -880,7 +867,7 @@ const admin = (sql: string) => adminQuery(sql, POSTGRES_SERVER_URL);
 
 const started = performance.now();
 if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
-await buildServers();
+buildServers();
 if (WITH_PEERS && ONLY !== 'sqlite') ensurePeers();
 const results: DbResult[] = [];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'payments-bench-'));
