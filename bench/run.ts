@@ -296,31 +296,24 @@ async function compare(apiKey: string, jobs: Job[]): Promise<Load[]> {
     for (const p of procs) sampled.set(p, Math.max(sampled.get(p)!, procStatus(p.pid, 'VmRSS')));
   }, 100);
   try {
-    for (const job of jobs)
-      if (WARMUP > 0)
-        await drive(
-          job.procs.map((p) => p.url),
-          apiKey,
-          job.makeBody,
-          job.ok,
-          WARMUP,
-        );
+    const driveFor = (job: Job, seconds: number) =>
+      drive(
+        job.procs.map((p) => p.url),
+        apiKey,
+        job.makeBody,
+        job.ok,
+        seconds,
+      );
+    for (const job of jobs) if (WARMUP > 0) await driveFor(job, WARMUP);
     const seconds = DURATION / ROUNDS;
+    const cpuOf = (job: Job) => job.procs.reduce((sum, p) => sum + cpuMs(p.pid), 0);
     const runs: Drive[][] = jobs.map(() => []);
     const cpu = jobs.map(() => 0);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, job] of jobs.entries()) {
-        const before = job.procs.reduce((sum, p) => sum + cpuMs(p.pid), 0);
-        runs[i]!.push(
-          await drive(
-            job.procs.map((p) => p.url),
-            apiKey,
-            job.makeBody,
-            job.ok,
-            seconds,
-          ),
-        );
-        cpu[i]! += job.procs.reduce((sum, p) => sum + cpuMs(p.pid), 0) - before;
+        const before = cpuOf(job);
+        runs[i]!.push(await driveFor(job, seconds));
+        cpu[i]! += cpuOf(job) - before;
       }
     }
     const peak = (p: Proc) => (reset.get(p) ? procStatus(p.pid, 'VmHWM') : sampled.get(p)!);
