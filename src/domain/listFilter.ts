@@ -10,7 +10,6 @@ import { CASE_STATES, CURRENCIES, MAX_FILTER_DEPTH, MAX_FILTER_TERMS, MAX_FILTER
  * the expression into a query that always stays inside the caller's account.
  */
 export type FilterOperator = 'eq' | 'ne' | 'in' | 'nin' | 'gt' | 'gte' | 'lt' | 'lte';
-export const FILTER_OPERATORS: readonly FilterOperator[] = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte'];
 
 export type FilterValue = string | bigint | Date | null;
 
@@ -86,9 +85,6 @@ export const CASE_FILTER_FIELDS = filterable({
   remainingInterest: { kind: MONEY },
   remainingCapital: { kind: MONEY },
 });
-
-export type PaymentFilterField = keyof typeof PAYMENT_FILTER_FIELDS;
-export type CaseFilterField = keyof typeof CASE_FILTER_FIELDS;
 
 /** What a value must be, for the message of a refused one. */
 export function kindDescription(kind: FieldKind): string {
