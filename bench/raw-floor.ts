@@ -23,6 +23,7 @@ import pg from 'pg';
 import { newId } from '../src/domain/ids.ts';
 import { formatOre } from '../src/domain/money.ts';
 import { type CheckedRegistration, checkRegistration, registrationFingerprint } from '../src/domain/registration.ts';
+import { type CaseBalance, settle } from '../src/domain/settlement.ts';
 import { PAYMENT_COLUMNS, type PaymentColumn, valuesOf } from './columns.ts';
 
 const url = process.env.DATABASE_URL ?? '';
@@ -64,42 +65,20 @@ const LIST_SQL = `
   ORDER BY p."createdAt" DESC, p."id" DESC
   LIMIT $2`;
 
-/** Costs first, then interest, then capital; what is left over is an overpayment. */
-function settle(c: CaseRow, amount: bigint) {
-  if (c.state !== 'OPEN') return { costs: 0n, interest: 0n, capital: 0n, status: c.state === 'CLOSED' ? 'error' : 'warning' };
-  let left = amount;
-  const take = (remaining: bigint) => {
-    const t = left < remaining ? left : remaining;
-    left -= t;
-    return t;
-  };
-  const costs = take(c.remainingCosts);
-  const interest = take(c.remainingInterest);
-  const capital = take(c.remainingCapital);
-  return { costs, interest, capital, status: left > 0n ? 'warning' : 'completed' };
-}
-
-function reasonOf(c: CaseRow, status: string): string | null {
-  if (c.state === 'CLOSED') return 'creditor_payment.status_reason.case_closed';
-  if (c.state === 'PAID') return 'creditor_payment.status_reason.case_already_paid';
-  return status === 'warning' ? 'creditor_payment.status_reason.overpayment' : null;
-}
-
 function paymentRecord(accountId: string, r: CheckedRegistration, caseId: string, c: CaseRow, fingerprint: string, now: Date) {
-  const s = settle(c, r.amount);
-  const settled = s.costs + s.interest + s.capital;
-  const after = {
-    costs: c.remainingCosts - s.costs,
-    interest: c.remainingInterest - s.interest,
-    capital: c.remainingCapital - s.capital,
-  };
+  // The domain's settlement is pure (no database): the floor applies the same rule.
+  const s = settle(c as CaseBalance, r.amount);
+  const settled = s.settledCosts + s.settledInterest + s.settledCapital;
   const id = newId();
-  const etag = createHash('sha1').update([id, now.toISOString(), s.status, r.amount, s.costs, s.interest, s.capital].join('|')).digest('hex');
+  const etag = createHash('sha1')
+    .update([id, now.toISOString(), s.status, r.amount, s.settledCosts, s.settledInterest, s.settledCapital].join('|'))
+    .digest('hex');
+  const after = s.caseAfter;
   return {
     id,
     settled,
     status: s.status,
-    caseAfter: { ...after, state: c.state === 'OPEN' && after.costs + after.interest + after.capital === 0n ? 'PAID' : c.state },
+    caseAfter: { costs: after.remainingCosts, interest: after.remainingInterest, capital: after.remainingCapital, state: after.state },
     values: valuesOf<PaymentColumn>(PAYMENT_COLUMNS, {
       id,
       accountId,
@@ -107,11 +86,11 @@ function paymentRecord(accountId: string, r: CheckedRegistration, caseId: string
       caseId,
       currency: r.currency,
       amount: r.amount,
-      settledCosts: s.costs,
-      settledInterest: s.interest,
-      settledCapital: s.capital,
+      settledCosts: s.settledCosts,
+      settledInterest: s.settledInterest,
+      settledCapital: s.settledCapital,
       status: s.status,
-      statusReasonLocale: reasonOf(c, s.status),
+      statusReasonLocale: s.statusReasonLocale,
       bankTransactionDate: r.bankTransactionDate,
       clientRegistrationDate: r.clientRegistrationDate ?? now,
       bookingDate: settled > 0n ? now : null,

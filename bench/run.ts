@@ -42,14 +42,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import Database from 'better-sqlite3';
-import { build } from 'esbuild';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { urlForDatabase } from '../src/db/url.ts';
 import { adminQuery } from '../test/support/database.ts';
+import { countDriverCalls } from '../test/support/driverStatements.ts';
 import { naiveLoaders } from './naive.ts';
 import { SEED, type Seeded, seed } from './seed.ts';
 
@@ -174,21 +173,9 @@ const startBundled = (name: string, entry: string, env: Record<string, string>) 
  * Builds what the servers run: dist/ as `npm run build` does (the production start), and the
  * naive server and the raw floor bundled the same way into dist-bench/.
  */
-async function buildServers() {
+function buildServers() {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
-  rmSync(BENCH_DIST, { recursive: true, force: true });
-  await build({
-    entryPoints: ['bench/naive-server.ts', 'bench/raw-floor.ts'],
-    outbase: 'bench',
-    outdir: BENCH_DIST,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  execFileSync(process.execPath, ['scripts/build.mjs', BENCH_DIST, 'bench', 'bench/naive-server.ts', 'bench/raw-floor.ts'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** Installs the peers from their lockfiles when they are missing (each has its own package.json). */
@@ -309,31 +296,24 @@ async function compare(apiKey: string, jobs: Job[]): Promise<Load[]> {
     for (const p of procs) sampled.set(p, Math.max(sampled.get(p)!, procStatus(p.pid, 'VmRSS')));
   }, 100);
   try {
-    for (const job of jobs)
-      if (WARMUP > 0)
-        await drive(
-          job.procs.map((p) => p.url),
-          apiKey,
-          job.makeBody,
-          job.ok,
-          WARMUP,
-        );
+    const driveFor = (job: Job, seconds: number) =>
+      drive(
+        job.procs.map((p) => p.url),
+        apiKey,
+        job.makeBody,
+        job.ok,
+        seconds,
+      );
+    for (const job of jobs) if (WARMUP > 0) await driveFor(job, WARMUP);
     const seconds = DURATION / ROUNDS;
+    const cpuOf = (job: Job) => job.procs.reduce((sum, p) => sum + cpuMs(p.pid), 0);
     const runs: Drive[][] = jobs.map(() => []);
     const cpu = jobs.map(() => 0);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, job] of jobs.entries()) {
-        const before = job.procs.reduce((sum, p) => sum + cpuMs(p.pid), 0);
-        runs[i]!.push(
-          await drive(
-            job.procs.map((p) => p.url),
-            apiKey,
-            job.makeBody,
-            job.ok,
-            seconds,
-          ),
-        );
-        cpu[i]! += job.procs.reduce((sum, p) => sum + cpuMs(p.pid), 0) - before;
+        const before = cpuOf(job);
+        runs[i]!.push(await driveFor(job, seconds));
+        cpu[i]! += cpuOf(job) - before;
       }
     }
     const peak = (p: Proc) => (reset.get(p) ? procStatus(p.pid, 'VmHWM') : sampled.get(p)!);
@@ -390,17 +370,7 @@ function writes(_seeded: Seeded, cases: Array<{ id: string; creditorId: string }
  * better-sqlite3's prepare: one per statement, BEGIN and COMMIT included), in-process over
  * createApp and app.inject, so nothing else runs between reset and read.
  */
-let statements = 0;
-const pgQuery = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  statements++;
-  return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof pgQuery;
-const prepare = Database.prototype.prepare;
-Database.prototype.prepare = function (this: Database.Database, ...args: [string]) {
-  statements++;
-  return prepare.apply(this, args);
-} as typeof prepare;
+const driver = countDriverCalls();
 
 async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes') {
   const db = await connectDb(url);
@@ -408,7 +378,8 @@ async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes')
     const app = await createApp({ db, logLevel: 'silent', createLoaders: naive ? naiveLoaders : undefined });
     const counts: number[] = [];
     for (const payload of payloads) {
-      statements = 0;
+      driver.statements = 0;
+      driver.notifications = 0;
       const response = await app.inject({
         method: 'POST',
         url: '/graphql',
@@ -417,7 +388,8 @@ async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes')
       });
       if (response.statusCode !== 200 || !(listOk(response.body) || writeOk(response.body)))
         throw new Error(`round-trip probe failed: ${response.body.slice(0, 300)}`);
-      counts.push(statements);
+      // A registration's NOTIFY to other processes is one more statement here.
+      counts.push(driver.statements + driver.notifications);
     }
     await app.close();
     return counts;
@@ -888,7 +860,7 @@ const admin = (sql: string) => adminQuery(sql, POSTGRES_SERVER_URL);
 
 const started = performance.now();
 if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
-await buildServers();
+buildServers();
 if (WITH_PEERS && ONLY !== 'sqlite') ensurePeers();
 const results: DbResult[] = [];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'payments-bench-'));

@@ -30,7 +30,7 @@ export interface ServiceConfig {
   importLeaseMs: number;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A setting the service cannot start with; the message names the variable and what to do. */
@@ -47,6 +47,20 @@ const setting = <T extends z.ZodType>(schema: T) => z.preprocess(unsetIfEmpty, s
 const whole = (min: number, max: number) => z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 const MAX_MS = 2_147_483_647; // setTimeout's largest delay
 const ms = (fallback: number) => setting(whole(0, MAX_MS).default(fallback));
+/** A comma-separated list, each entry trimmed and checked by `item`; empty entries are dropped. */
+const commaList = (item: z.ZodType<string, string>) =>
+  setting(
+    z
+      .string()
+      .transform((list) =>
+        list
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(item))
+      .default([]),
+  );
 
 const databaseUrl = z.string().refine((url) => {
   if (url.startsWith('file:')) return url.length > 'file:'.length;
@@ -63,18 +77,7 @@ const Environment = z
     PORT: setting(whole(0, 65535).default(4000)),
     HOST: setting(z.string().trim().default('127.0.0.1')),
     LOG_LEVEL: setting(z.enum(LOG_LEVELS).default('info')),
-    CORS_ORIGINS: setting(
-      z
-        .string()
-        .transform((list) =>
-          list
-            .split(',')
-            .map((o) => o.trim())
-            .filter(Boolean),
-        )
-        .pipe(z.array(origin))
-        .default([]),
-    ),
+    CORS_ORIGINS: commaList(origin),
     DEMO: setting(z.stringbool().optional()),
     DB_POOL_SIZE: setting(whole(1, 1000).default(10)),
     BODY_LIMIT_BYTES: setting(whole(1, 1024 * 1024 * 1024).default(1024 * 1024)),
@@ -89,18 +92,7 @@ const Environment = z
     SHUTDOWN_TIMEOUT_MS: setting(whole(1, MAX_MS).default(10_000)),
     TRUSTED_DOCUMENTS_MANIFEST: setting(z.string().trim().optional()),
     TRUSTED_DOCUMENTS_ONLY: setting(z.stringbool().default(false)),
-    TRUSTED_DOCUMENTS_OPEN_KEYS: setting(
-      z
-        .string()
-        .transform((list) =>
-          list
-            .split(',')
-            .map((id) => id.trim())
-            .filter(Boolean),
-        )
-        .pipe(z.array(z.string().regex(/^[0-9a-f]{24}$/)))
-        .default([]),
-    ),
+    TRUSTED_DOCUMENTS_OPEN_KEYS: commaList(z.string().regex(/^[0-9a-f]{24}$/)),
     IMPORT_LEASE_MS: setting(whole(1000, MAX_MS).default(30_000)),
   })
   .superRefine((env, context) => {

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Selectable } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import type { Db } from './client.ts';
 import type { DB } from './generated/kysely/tables.ts';
 import { runTyped, typedSql } from './typedSql.ts';
@@ -33,121 +33,64 @@ export function inRange(eb: ExpressionBuilder<DB, Listed>, range: KeysetRange) {
 /** The direction a range is read in: newest first, or oldest first for a backward page. */
 export const readOrder = (range: KeysetRange) => (range.backward ? 'asc' : 'desc');
 
-/** The payments list's filters, each an equality or a bound (checked by the domain). */
-export interface PaymentRowFilter {
-  creditorId?: string | null;
-  caseId?: string | null;
-  status?: string | null;
-  creditorPaymentReference?: string | null;
-  bankTransactionDateFrom?: Date | null;
-  bankTransactionDateTo?: Date | null;
-}
+/** A row of a listed table: each has the (createdAt, id) its keyset is cut on. */
+export type ListedRow<Table extends Listed> = Selectable<DB[Table]> & { id: string; createdAt: Date };
 
-function paymentsOf(db: Db, accountId: string, f: PaymentRowFilter) {
-  return typedSql(db)
-    .selectFrom('Payment')
-    .where('accountId', '=', accountId)
-    .$if(Boolean(f.creditorId), (q) => q.where('creditorId', '=', f.creditorId!))
-    .$if(Boolean(f.caseId), (q) => q.where('caseId', '=', f.caseId!))
-    .$if(Boolean(f.status), (q) => q.where('status', '=', f.status!))
-    .$if(Boolean(f.creditorPaymentReference), (q) => q.where('creditorPaymentReference', '=', f.creditorPaymentReference!))
-    .$if(Boolean(f.bankTransactionDateFrom), (q) => q.where('bankTransactionDate', '>=', f.bankTransactionDateFrom!))
-    .$if(Boolean(f.bankTransactionDateTo), (q) => q.where('bankTransactionDate', '<=', f.bankTransactionDateTo!));
-}
-
-/** A column of the payments table. */
-export type PaymentColumn = keyof Selectable<DB['Payment']> & string;
+/** The columns of a listed table. */
+export type ColumnOf<Table extends Listed> = keyof Selectable<DB[Table]> & string;
 
 /**
- * At most `take` payments of the account in the range, in its read order, in one typed statement:
- * every column, or only `columns` (the rows then hold only those; see PaymentColumns).
+ * One condition of a list's filter on a column of its table: equal to a value, or at or beyond a
+ * bound. A condition whose value was not given (null, undefined or empty) is left out.
  */
-export function paymentRows(
+export type RowCondition<Table extends Listed> = {
+  [Column in ColumnOf<Table>]: readonly [Column, '=' | '>=' | '<=', Selectable<DB[Table]>[Column] | null | undefined];
+}[ColumnOf<Table>];
+
+/** The account's rows of `table` that every given condition holds for. */
+function rowsOf<Table extends Listed>(db: Db, table: Table, accountId: string, filter: readonly RowCondition<Table>[]) {
+  // Kysely checks the statement against the listed tables together (every column named here
+  // exists in each); the filter's columns are checked against `table` by RowCondition.
+  const from: Listed = table;
+  let query = typedSql(db).selectFrom(from).where('accountId', '=', accountId);
+  for (const [column, comparison, value] of filter) {
+    if (value !== null && value !== undefined && value !== '') query = query.where(sql.ref(column), comparison, value);
+  }
+  return query;
+}
+
+/**
+ * At most `take` rows of the account in the range that the filter selects, in the range's read
+ * order, in one typed statement: every column, or only `columns` and the keyset's (id, createdAt,
+ * accountId). Such rows hold only those: for a reader that uses nothing else (see src/graphql/types/payment.ts).
+ */
+export async function keysetRows<Table extends Listed>(
   db: Db,
+  table: Table,
   accountId: string,
-  filter: PaymentRowFilter,
+  filter: readonly RowCondition<Table>[],
   range: KeysetRange,
   take: number,
-  columns?: readonly PaymentColumn[],
-): Promise<Selectable<DB['Payment']>[]> {
-  const payments = paymentsOf(db, accountId, filter);
-  const query = (columns ? payments.select([...columns]) : payments.selectAll())
-    .where((eb) => inRange(eb as ExpressionBuilder<DB, Listed>, range))
+  columns?: readonly ColumnOf<Table>[],
+): Promise<ListedRow<Table>[]> {
+  const rows = rowsOf(db, table, accountId, filter);
+  // Every listed table has the keyset's columns; `columns` are checked against `table` by ColumnOf.
+  const read = columns ? [...new Set<string>(['id', 'createdAt', 'accountId', ...columns])] : null;
+  const query = (read ? rows.select(read as (keyof Selectable<DB[Listed]> & string)[]) : rows.selectAll())
+    .where((eb) => inRange(eb, range))
     .orderBy('createdAt', readOrder(range))
     .orderBy('id', readOrder(range))
     .limit(take);
-  // Rows of `columns` stand for whole rows: their reader asked only for those (PaymentColumns).
-  return runTyped(db, query) as Promise<Selectable<DB['Payment']>[]>;
+  // The statement selects the columns of `table` asked for (all by default) and nothing else.
+  return (await runTyped(db, query)) as unknown as ListedRow<Table>[];
 }
 
-export async function countPayments(db: Db, accountId: string, filter: PaymentRowFilter): Promise<number> {
-  return countOf(
-    await runTyped(
-      db,
-      paymentsOf(db, accountId, filter).select((eb) => eb.fn.countAll<number | bigint>().as('count')),
-    ),
+/** How many rows of the account the filter selects (cursors aside). */
+export async function countRows<Table extends Listed>(db: Db, table: Table, accountId: string, filter: readonly RowCondition<Table>[]): Promise<number> {
+  const rows = await runTyped(
+    db,
+    rowsOf(db, table, accountId, filter).select((eb) => eb.fn.countAll<number | bigint>().as('count')),
   );
+  // Postgres counts in bigint, which the driver hands over as BigInt.
+  return Number(rows[0]?.count ?? 0);
 }
-
-export interface CaseRowFilter {
-  creditorId?: string | null;
-  state?: string | null;
-  invoiceNumber?: string | null;
-}
-
-function casesOf(db: Db, accountId: string, f: CaseRowFilter) {
-  return typedSql(db)
-    .selectFrom('Case')
-    .where('accountId', '=', accountId)
-    .$if(Boolean(f.creditorId), (q) => q.where('creditorId', '=', f.creditorId!))
-    .$if(Boolean(f.state), (q) => q.where('state', '=', f.state!))
-    .$if(Boolean(f.invoiceNumber), (q) => q.where('invoiceNumber', '=', f.invoiceNumber!));
-}
-
-/** At most `take` cases of the account in the range, in its read order, in one typed statement. */
-export function caseRows(db: Db, accountId: string, filter: CaseRowFilter, range: KeysetRange, take: number): Promise<Selectable<DB['Case']>[]> {
-  const query = casesOf(db, accountId, filter)
-    .selectAll()
-    .where((eb) => inRange(eb as ExpressionBuilder<DB, Listed>, range))
-    .orderBy('createdAt', readOrder(range))
-    .orderBy('id', readOrder(range))
-    .limit(take);
-  return runTyped(db, query);
-}
-
-export async function countCases(db: Db, accountId: string, filter: CaseRowFilter): Promise<number> {
-  return countOf(
-    await runTyped(
-      db,
-      casesOf(db, accountId, filter).select((eb) => eb.fn.countAll<number | bigint>().as('count')),
-    ),
-  );
-}
-
-/** At most `take` creditors of the account in the range, in its read order, in one typed statement. */
-export function creditorRows(db: Db, accountId: string, range: KeysetRange, take: number): Promise<Selectable<DB['Creditor']>[]> {
-  const query = typedSql(db)
-    .selectFrom('Creditor')
-    .selectAll()
-    .where('accountId', '=', accountId)
-    .where((eb) => inRange(eb as ExpressionBuilder<DB, Listed>, range))
-    .orderBy('createdAt', readOrder(range))
-    .orderBy('id', readOrder(range))
-    .limit(take);
-  return runTyped(db, query);
-}
-
-export async function countCreditors(db: Db, accountId: string): Promise<number> {
-  return countOf(
-    await runTyped(
-      db,
-      typedSql(db)
-        .selectFrom('Creditor')
-        .where('accountId', '=', accountId)
-        .select((eb) => eb.fn.countAll<number | bigint>().as('count')),
-    ),
-  );
-}
-
-// Postgres counts in bigint, which the driver hands over as BigInt.
-const countOf = (rows: { count: number | bigint }[]) => Number(rows[0]?.count ?? 0);

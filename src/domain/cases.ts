@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Case, Db, Prisma } from '../db/client.ts';
-import { type CaseRowFilter, caseRows, countCases } from '../db/keysetRows.ts';
-import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
+import type { Case, Db } from '../db/client.ts';
+import type { RowCondition } from '../db/keysetRows.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
-import { caseWhereOf, type FilterExpression } from './listFilter.ts';
+import { caseWhereOf } from './listFilter.ts';
+import { tableLists } from './lists.ts';
 import { type Ore, parseAmount } from './money.ts';
-import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
 import { isStorableText } from './text.ts';
 import { CASE_STATE, type CaseState, CURRENCY } from './vocabulary.ts';
 
@@ -55,60 +54,22 @@ export function findCaseByInvoiceNumber(db: Db, accountId: string, creditorId: s
   return db.case.findFirst({ where: { creditorId, invoiceNumber, accountId } });
 }
 
-/** The list's filter as the typed statement takes it; null when it can match nothing (see caseWhere). */
-function caseRowFilter(f: CaseFilter): CaseRowFilter | null {
-  return [f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v)) ? null : f;
-}
-
-export function listCases(db: Db, accountId: string, filter: CaseFilter, page: PageRequest): Promise<Page<Case>> {
-  const rows = caseRowFilter(filter);
-  return keysetPage(
-    page,
-    async (range, take) => (rows ? caseRows(db, accountId, rows, range, take) : []),
-    async () => (rows ? countCases(db, accountId, rows) : 0),
-  );
+/** The list's filter as the typed statement takes it; null when it can match nothing (text no row can hold). */
+function caseRowFilter(f: CaseFilter): RowCondition<'Case'>[] | null {
+  if ([f.creditorId, f.invoiceNumber].some((v) => v && !isStorableText(v))) return null;
+  return [
+    ['creditorId', '=', f.creditorId],
+    ['state', '=', f.state],
+    ['invoiceNumber', '=', f.invoiceNumber],
+  ];
 }
 
 /**
- * The cases of many creditors of the account, one newest-first page per creditor, in one
- * statement (see newestPerParent).
- * `count` gives a creditor's totalCount (see countCasesOfCreditors).
+ * The lists of the account's cases (see tableLists): GraphQL's connection, the pages of many creditors at
+ * once with each one's count, and REST's numbered list.
  */
-export function listCasesOfCreditors(
-  db: Db,
-  accountId: string,
-  creditorIds: readonly string[],
-  request: CheckedPageRequest,
-  count: (creditorId: string) => Promise<number>,
-): Promise<Map<string, Page<Case>>> {
-  return keysetPages(
-    creditorIds,
-    request,
-    (parents, range, take) => newestPerParent(db, 'Case', 'creditorId', accountId, parents, range, take),
-    (c) => c.creditorId,
-    count,
-  );
-}
-
-/** How many cases each creditor of the account has, in one grouped count. */
-export function countCasesOfCreditors(db: Db, accountId: string, creditorIds: readonly string[]): Promise<Map<string, number>> {
-  return countPerParent(db, 'Case', 'creditorId', accountId, creditorIds);
-}
-
-/** A numbered page of the account's cases that the filter selects (REST's lists). */
-export function listCasesByPage(
-  db: Db,
-  accountId: string,
-  filter: FilterExpression,
-  request: NumberedPageRequest<Prisma.CaseOrderByWithRelationInput>,
-): Promise<{ items: Case[]; total: number }> {
-  return numberedPage(
-    caseWhereOf(accountId, filter),
-    { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
-    (args) => db.case.findMany(args),
-    (where) => db.case.count({ where }),
-  );
-}
+const CASE_LISTS = tableLists({ table: 'Case', parentColumn: 'creditorId', conditions: caseRowFilter, model: (db) => db.case, where: caseWhereOf });
+export const { list: listCases, listOfParents: listCasesOfCreditors, countOfParents: countCasesOfCreditors, listByPage: listCasesByPage } = CASE_LISTS;
 
 export interface NewCase {
   /** A chosen id (the demo's, so documented examples work as printed); a new one otherwise. */

@@ -1,19 +1,15 @@
 import type { Creditor, Db } from '../db/client.ts';
-import { countCreditors, creditorRows } from '../db/keysetRows.ts';
 import { InvalidArgumentError } from './errors.ts';
 import { newId } from './ids.ts';
-import { keysetPage, type Page, type PageRequest } from './paging.ts';
+import { listRows } from './lists.ts';
+import type { Page, PageRequest } from './paging.ts';
 
 export function findCreditor(db: Db, accountId: string, id: string): Promise<Creditor | null> {
   return db.creditor.findFirst({ where: { id, accountId } });
 }
 
 export function listCreditors(db: Db, accountId: string, page: PageRequest): Promise<Page<Creditor>> {
-  return keysetPage(
-    page,
-    (range, take) => creditorRows(db, accountId, range, take),
-    () => countCreditors(db, accountId),
-  );
+  return listRows(db, 'Creditor', accountId, [], page);
 }
 
 /** `id`: a chosen id (the demo's, so documented examples work as printed); a new one otherwise. */

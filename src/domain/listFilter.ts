@@ -10,7 +10,6 @@ import { CASE_STATES, CURRENCIES, MAX_FILTER_DEPTH, MAX_FILTER_TERMS, MAX_FILTER
  * the expression into a query that always stays inside the caller's account.
  */
 export type FilterOperator = 'eq' | 'ne' | 'in' | 'nin' | 'gt' | 'gte' | 'lt' | 'lte';
-export const FILTER_OPERATORS: readonly FilterOperator[] = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte'];
 
 export type FilterValue = string | bigint | Date | null;
 
@@ -39,49 +38,53 @@ const MONEY = { type: 'money' } as const;
 const DATE = { type: 'date' } as const;
 const oneOf = (values: readonly string[]): FieldKind => ({ type: 'enum', values });
 
+/** A field as declared below: its column is the field's own name unless it says otherwise. */
+type DeclaredField = Omit<FilterableField, 'column'> & { column?: string };
+
+/** The fields with their columns filled in. */
+function filterable<Fields extends Record<string, DeclaredField>>(fields: Fields): { readonly [Name in keyof Fields]: FilterableField } {
+  return Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, { column: name, ...field }])) as { [Name in keyof Fields]: FilterableField };
+}
+
+/** What every listed record has: its id and when it was made and last changed. */
+const RECORD_FIELDS = { id: { kind: ID }, createdAt: { kind: DATE, sortable: true }, updatedAt: { kind: DATE, sortable: true } } as const;
+
 /** A payment's filterable fields, by domain name. */
-export const PAYMENT_FILTER_FIELDS = {
-  id: { kind: ID, column: 'id' },
-  createdAt: { kind: DATE, column: 'createdAt', sortable: true },
-  updatedAt: { kind: DATE, column: 'updatedAt', sortable: true },
-  accountId: { kind: ID, column: 'accountId' },
-  creditorId: { kind: ID, column: 'creditorId' },
-  caseId: { kind: ID, column: 'caseId' },
-  currency: { kind: oneOf(CURRENCIES), column: 'currency' },
-  amount: { kind: MONEY, column: 'amount', sortable: true },
-  settledCosts: { kind: MONEY, column: 'settledCosts' },
-  settledInterest: { kind: MONEY, column: 'settledInterest' },
-  settledCapital: { kind: MONEY, column: 'settledCapital' },
-  status: { kind: oneOf(PAYMENT_STATUSES), column: 'status' },
-  statusReasonLocale: { kind: oneOf(STATUS_REASONS), column: 'statusReasonLocale', nullable: true },
-  bankTransactionDate: { kind: DATE, column: 'bankTransactionDate', sortable: true },
-  clientRegistrationDate: { kind: DATE, column: 'clientRegistrationDate' },
-  bookingDate: { kind: DATE, column: 'bookingDate', nullable: true },
-  creditorPaymentReference: { kind: TEXT, column: 'creditorPaymentReference', nullable: true },
-  invoiceNumber: { kind: TEXT, column: 'invoiceNumber', nullable: true },
-  origin: { kind: TEXT, column: 'origin' },
-  fileImportReport: { kind: TEXT, column: 'fileImportReport', nullable: true },
+export const PAYMENT_FILTER_FIELDS = filterable({
+  ...RECORD_FIELDS,
+  accountId: { kind: ID },
+  creditorId: { kind: ID },
+  caseId: { kind: ID },
+  currency: { kind: oneOf(CURRENCIES) },
+  amount: { kind: MONEY, sortable: true },
+  settledCosts: { kind: MONEY },
+  settledInterest: { kind: MONEY },
+  settledCapital: { kind: MONEY },
+  status: { kind: oneOf(PAYMENT_STATUSES) },
+  statusReasonLocale: { kind: oneOf(STATUS_REASONS), nullable: true },
+  bankTransactionDate: { kind: DATE, sortable: true },
+  clientRegistrationDate: { kind: DATE },
+  bookingDate: { kind: DATE, nullable: true },
+  creditorPaymentReference: { kind: TEXT, nullable: true },
+  invoiceNumber: { kind: TEXT, nullable: true },
+  origin: { kind: TEXT },
+  fileImportReport: { kind: TEXT, nullable: true },
   caseInvoiceNumber: { kind: TEXT, column: 'invoiceNumber', relation: 'case' },
   caseReferenceNumber: { kind: TEXT, column: 'referenceNumber', relation: 'case' },
-} as const satisfies Record<string, FilterableField>;
+});
 
 /** A case's filterable fields, by domain name. */
-export const CASE_FILTER_FIELDS = {
-  id: { kind: ID, column: 'id' },
-  createdAt: { kind: DATE, column: 'createdAt', sortable: true },
-  updatedAt: { kind: DATE, column: 'updatedAt', sortable: true },
-  creditorId: { kind: ID, column: 'creditorId' },
-  invoiceNumber: { kind: TEXT, column: 'invoiceNumber' },
-  referenceNumber: { kind: TEXT, column: 'referenceNumber' },
-  currency: { kind: oneOf(CURRENCIES), column: 'currency' },
-  state: { kind: oneOf(CASE_STATES), column: 'state' },
-  remainingCosts: { kind: MONEY, column: 'remainingCosts' },
-  remainingInterest: { kind: MONEY, column: 'remainingInterest' },
-  remainingCapital: { kind: MONEY, column: 'remainingCapital' },
-} as const satisfies Record<string, FilterableField>;
-
-export type PaymentFilterField = keyof typeof PAYMENT_FILTER_FIELDS;
-export type CaseFilterField = keyof typeof CASE_FILTER_FIELDS;
+export const CASE_FILTER_FIELDS = filterable({
+  ...RECORD_FIELDS,
+  creditorId: { kind: ID },
+  invoiceNumber: { kind: TEXT },
+  referenceNumber: { kind: TEXT },
+  currency: { kind: oneOf(CURRENCIES) },
+  state: { kind: oneOf(CASE_STATES) },
+  remainingCosts: { kind: MONEY },
+  remainingInterest: { kind: MONEY },
+  remainingCapital: { kind: MONEY },
+});
 
 /** What a value must be, for the message of a refused one. */
 export function kindDescription(kind: FieldKind): string {

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type Case, type Db, type Payment, Prisma } from '../db/client.ts';
-import { countPayments, type PaymentColumn, type PaymentRowFilter, paymentRows } from '../db/keysetRows.ts';
-import { countPerParent, newestPerParent } from '../db/newestPerParent.ts';
+import type { RowCondition } from '../db/keysetRows.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
 import { type FieldError, message, named, OutcomeUnknownError } from './errors.ts';
 import { paymentRegistered } from './events.ts';
 import { newId } from './ids.ts';
-import { type FilterExpression, paymentWhereOf } from './listFilter.ts';
-import { type CheckedPageRequest, keysetPage, keysetPages, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from './paging.ts';
+import { paymentWhereOf } from './listFilter.ts';
+import { tableLists } from './lists.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
 import { settle } from './settlement.ts';
 import { isStorableText } from './text.ts';
@@ -299,10 +298,17 @@ export interface PaymentFilter {
   creditorPaymentReference?: string | null;
 }
 
-/** The list's filter as the typed statement takes it; null when it can match nothing . */
-function paymentRowFilter(f: PaymentFilter): PaymentRowFilter | null {
+/** The list's filter as the typed statement takes it; null when it can match nothing (text no row can hold). */
+function paymentRowFilter(f: PaymentFilter): RowCondition<'Payment'>[] | null {
   if ([f.creditorId, f.caseId, f.creditorPaymentReference].some((v) => v && !isStorableText(v))) return null;
-  return f;
+  return [
+    ['creditorId', '=', f.creditorId],
+    ['caseId', '=', f.caseId],
+    ['status', '=', f.status],
+    ['creditorPaymentReference', '=', f.creditorPaymentReference],
+    ['bankTransactionDate', '>=', f.bankTransactionDateFrom],
+    ['bankTransactionDate', '<=', f.bankTransactionDateTo],
+  ];
 }
 
 export function findPayment(db: Db, accountId: string, id: string): Promise<Payment | null> {
@@ -315,59 +321,8 @@ export function findPayments(db: Db, accountId: string, ids: readonly string[]):
 }
 
 /**
- * A newest-first page of the account's payments; the page and its count are typed statements (the
- * hot path). `columns`: read only those (and the keys every page needs); the payments then hold
- * only them, for a reader that uses nothing else.
+ * The lists of the account's payments (see tableLists): GraphQL's connection, the pages of many cases at
+ * once with each one's count, and REST's numbered list.
  */
-export function listPayments(db: Db, accountId: string, filter: PaymentFilter, page: PageRequest, columns?: readonly PaymentColumn[]): Promise<Page<Payment>> {
-  const rows = paymentRowFilter(filter);
-  const read = columns && [...new Set<PaymentColumn>([...PAGE_KEYS, ...columns])];
-  return keysetPage(
-    page,
-    async (range, take) => (rows ? paymentRows(db, accountId, rows, range, take, read) : []),
-    async () => (rows ? countPayments(db, accountId, rows) : 0),
-  );
-}
-
-/** What a page needs of each row whatever is asked: its keyset (createdAt, id), and whose it is. */
-const PAGE_KEYS: readonly PaymentColumn[] = ['id', 'createdAt', 'accountId', 'caseId', 'creditorId'];
-
-/**
- * The payments of many cases of the account, one newest-first page per case, in one
- * statement (see newestPerParent). `count` gives a case's totalCount.
- */
-export function listPaymentsOfCases(
-  db: Db,
-  accountId: string,
-  caseIds: readonly string[],
-  request: CheckedPageRequest,
-  count: (caseId: string) => Promise<number>,
-): Promise<Map<string, Page<Payment>>> {
-  return keysetPages(
-    caseIds,
-    request,
-    (parents, range, take) => newestPerParent(db, 'Payment', 'caseId', accountId, parents, range, take),
-    (payment) => payment.caseId,
-    count,
-  );
-}
-
-/** How many payments each case of the account has, in one grouped count. */
-export function countPaymentsOfCases(db: Db, accountId: string, caseIds: readonly string[]): Promise<Map<string, number>> {
-  return countPerParent(db, 'Payment', 'caseId', accountId, caseIds);
-}
-
-/** A numbered page of the account's payments that the filter selects (REST's lists). */
-export function listPaymentsByPage(
-  db: Db,
-  accountId: string,
-  filter: FilterExpression,
-  request: NumberedPageRequest<Prisma.PaymentOrderByWithRelationInput>,
-): Promise<{ items: Payment[]; total: number }> {
-  return numberedPage(
-    paymentWhereOf(accountId, filter),
-    { ...request, orderBy: [...request.orderBy, { id: 'desc' as const }] },
-    (args) => db.payment.findMany(args),
-    (where) => db.payment.count({ where }),
-  );
-}
+const PAYMENT_LISTS = tableLists({ table: 'Payment', parentColumn: 'caseId', conditions: paymentRowFilter, model: (db) => db.payment, where: paymentWhereOf });
+export const { list: listPayments, listOfParents: listPaymentsOfCases, countOfParents: countPaymentsOfCases, listByPage: listPaymentsByPage } = PAYMENT_LISTS;

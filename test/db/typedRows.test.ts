@@ -3,7 +3,7 @@ import { Prisma } from '../../src/db/client.ts';
 import { listCases, listCasesOfCreditors } from '../../src/domain/cases.ts';
 import { listCreditors } from '../../src/domain/creditors.ts';
 import { checkPageRequest } from '../../src/domain/paging.ts';
-import { listPayments, listPaymentsOfCases, type PaymentFilter, registerPayment } from '../../src/domain/payments.ts';
+import { listPayments, listPaymentsOfCases, type PaymentFilter } from '../../src/domain/payments.ts';
 import { createLoaders } from '../../src/graphql/loaders.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 
@@ -40,16 +40,7 @@ test.beforeAll(async ({ harness: h, tenant }) => {
     [open.id, 'T-1'],
     [closed.id, null],
   ] as const) {
-    const result = await registerPayment(h.db, tenant.accountId, {
-      creditor: tenant.creditorId,
-      case: caseId,
-      currency: 'SEK',
-      amount: '20.75',
-      bankTransactionDate: '2025-07-04T16:20:41.123Z',
-      creditorPaymentReference: reference,
-      origin: 'creditor_system',
-    });
-    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    await tenant.pay({ case: caseId, amount: '20.75', bankTransactionDate: '2025-07-04T16:20:41.123Z', creditorPaymentReference: reference });
   }
 });
 

@@ -1,39 +1,21 @@
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { closeCase } from '../../src/domain/cases.ts';
 import { fieldMessage } from '../../src/domain/errors.ts';
 import { registerPayment } from '../../src/domain/payments.ts';
 import { onPostgres } from '../support/database.ts';
+import { countDriverCalls } from '../support/driverStatements.ts';
 import { describe, expect, restTest as test } from '../support/fixtures.ts';
 import { paymentBody } from '../support/registration.ts';
 
-/**
- * Statements per registration, counted at the driver as the bench counts them (pg's
- * Client#query, better-sqlite3's prepare): BEGIN and COMMIT included, failed statements too.
- */
-let statements = 0;
-/** The announcements to live subscribers on other processes (Postgres' NOTIFY), sent after COMMIT; counted apart. */
-let notifications = 0;
-const pgQuery = pg.Client.prototype.query;
-pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-  const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-  if (text?.includes('pg_notify')) notifications++;
-  else statements++;
-  return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
-} as typeof pgQuery;
-const prepare = Database.prototype.prepare;
-Database.prototype.prepare = function (this: Database.Database, ...args: [string]) {
-  statements++;
-  return prepare.apply(this, args);
-} as typeof prepare;
+/** Statements per registration, counted at the driver as the bench counts them. */
+const driver = countDriverCalls();
 
 async function counted<T>(run: () => Promise<T>): Promise<{ result: T; statements: number; notifications: number }> {
-  statements = 0;
-  notifications = 0;
+  driver.statements = 0;
+  driver.notifications = 0;
   const result = await run();
   // The announcement is sent without waiting for it: let it reach the driver before counting.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  return { result, statements, notifications };
+  return { result, statements: driver.statements, notifications: driver.notifications };
 }
 
 const input = (creditor: string, caseId: string, overrides: Record<string, unknown> = {}) => ({

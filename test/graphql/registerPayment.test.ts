@@ -1,5 +1,6 @@
 import { test as base, describe, expect } from '../support/fixtures.ts';
 import type { Tenant } from '../support/harness.ts';
+import { SETTLEMENT_EXAMPLES } from '../support/registration.ts';
 import { CASE, REGISTER, seedExample } from './operations.ts';
 
 let refCounter = 0;
@@ -45,81 +46,23 @@ describe('registerPayment: the seed example', () => {
 });
 
 describe('registerPayment: settlement (the contract examples)', () => {
-  const examples = [
-    {
-      before: ['180.00', '35.50', '2000.00'],
-      state: 'OPEN',
-      amount: '200.00',
-      settled: ['180.00', '20.00', '0.00'],
-      settledAmount: '200.00',
-      status: 'COMPLETED',
-      reason: null,
-      after: ['0.00', '15.50', '2000.00'],
-      stateAfter: 'OPEN',
-    },
-    {
-      before: ['0.00', '0.00', '300.00'],
-      state: 'OPEN',
-      amount: '300.00',
-      settled: ['0.00', '0.00', '300.00'],
-      settledAmount: '300.00',
-      status: 'COMPLETED',
-      reason: null,
-      after: ['0.00', '0.00', '0.00'],
-      stateAfter: 'PAID',
-    },
-    {
-      before: ['60.00', '0.00', '100.00'],
-      state: 'OPEN',
-      amount: '250.00',
-      settled: ['60.00', '0.00', '100.00'],
-      settledAmount: '160.00',
-      status: 'WARNING',
-      reason: 'creditor_payment.status_reason.overpayment',
-      after: ['0.00', '0.00', '0.00'],
-      stateAfter: 'PAID',
-    },
-    {
-      before: ['0.00', '0.00', '0.00'],
-      state: 'PAID',
-      amount: '25.00',
-      settled: ['0.00', '0.00', '0.00'],
-      settledAmount: '0.00',
-      status: 'WARNING',
-      reason: 'creditor_payment.status_reason.case_already_paid',
-      after: ['0.00', '0.00', '0.00'],
-      stateAfter: 'PAID',
-    },
-    {
-      before: ['0.00', '0.00', '400.00'],
-      state: 'CLOSED',
-      amount: '25.00',
-      settled: ['0.00', '0.00', '0.00'],
-      settledAmount: '0.00',
-      status: 'ERROR',
-      reason: 'creditor_payment.status_reason.case_closed',
-      after: ['0.00', '0.00', '400.00'],
-      stateAfter: 'CLOSED',
-    },
-  ];
-  for (const ex of examples)
-    test(`${ex.state} case ${ex.before.join(' / ')}, paying ${ex.amount}: ${ex.status} ${ex.reason ?? ''}`, async ({ harness: h, tenant, register }) => {
-      const theCase = await tenant.openCase({ costs: ex.before[0], interest: ex.before[1], capital: ex.before[2]! });
-      if (ex.state === 'CLOSED') await h.db.case.update({ where: { id: theCase.id }, data: { state: 'CLOSED' } });
-      const result = await register(seedExample(tenant.creditorId, theCase.id, { amount: ex.amount, creditorPaymentReference: nextRef() }));
-      expect(result.userErrors).toEqual([]);
-      const p = result.payment;
-      expect([p.settledCosts, p.settledInterest, p.settledCapital]).toEqual(ex.settled);
-      expect(p.settledAmount).toBe(ex.settledAmount);
-      expect(p.amount).toBe(ex.amount);
-      expect(p.status).toBe(ex.status);
-      expect(p.statusReasonLocale).toBe(ex.reason);
-      expect(p.bookingDate === null).toBe(ex.settledAmount === '0.00');
-      expect([p.case.remainingCosts, p.case.remainingInterest, p.case.remainingCapital]).toEqual(ex.after);
-      expect(p.case.state).toBe(ex.stateAfter);
-      // The payment is in the ledger in every case.
-      expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
-    });
+  test.for(SETTLEMENT_EXAMPLES)('$name: $state case paying $amount is $status', async (ex, { harness: h, tenant, register }) => {
+    const theCase = await tenant.openCase({ costs: ex.before[0], interest: ex.before[1], capital: ex.before[2] });
+    if (ex.state === 'CLOSED') await h.db.case.update({ where: { id: theCase.id }, data: { state: 'CLOSED' } });
+    const result = await register(seedExample(tenant.creditorId, theCase.id, { amount: ex.amount, creditorPaymentReference: nextRef() }));
+    expect(result.userErrors).toEqual([]);
+    const p = result.payment;
+    expect([p.settledCosts, p.settledInterest, p.settledCapital]).toEqual(ex.settled);
+    expect(p.settledAmount).toBe(ex.settledAmount);
+    expect(p.amount).toBe(ex.amount);
+    expect(p.status).toBe(ex.status);
+    expect(p.statusReasonLocale).toBe(ex.reason);
+    expect(p.bookingDate === null).toBe(ex.settledAmount === '0.00');
+    expect([p.case.remainingCosts, p.case.remainingInterest, p.case.remainingCapital]).toEqual(ex.after);
+    expect(p.case.state).toBe(ex.stateAfter);
+    // The payment is in the ledger in every case.
+    expect(await h.db.payment.count({ where: { caseId: theCase.id } })).toBe(1);
+  });
 
   test('finds the case by invoiceNumber together with the creditor', async ({ tenant, register }) => {
     const theCase = await tenant.openCase({ capital: '50.00' });
@@ -176,81 +119,43 @@ describe('registerPayment: validation (nothing is stored)', () => {
     otherTenantCase = await otherTenant.openCase({ capital: '100.00' });
   });
 
-  const cases: Array<[string, () => Record<string, unknown>, Array<{ field: string[]; code: string }>]> = [
-    ['an unknown creditor', () => seedExample('ffffffffffffffffffffffff', caseId), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
-    ["another account's creditor", () => seedExample(otherTenant.creditorId, otherTenantCase.id), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
-    ['a malformed creditor id', () => seedExample('nope', caseId), [{ field: ['input', 'creditor'], code: 'NOT_FOUND' }]],
-    ['neither case nor invoiceNumber', () => seedExample(creditorId, caseId, { case: undefined }), [{ field: ['input', 'case'], code: 'REQUIRED' }]],
-    [
-      'both case and invoiceNumber',
-      () => seedExample(creditorId, caseId, { invoiceNumber: 'INV-1' }),
-      [{ field: ['input', 'invoiceNumber'], code: 'INVALID' }],
-    ],
-    ['an unknown case', () => seedExample(creditorId, 'cccccccccccccccccccccccc'), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
-    ["another account's case", () => seedExample(creditorId, otherTenantCase.id), [{ field: ['input', 'case'], code: 'NOT_FOUND' }]],
-    ['a case of another creditor', () => seedExample(creditorId, otherCreditorCase), [{ field: ['input', 'case'], code: 'INVALID' }]],
-    [
-      'an unknown invoiceNumber',
-      () => seedExample(creditorId, caseId, { case: undefined, invoiceNumber: 'NO-SUCH' }),
-      [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }],
-    ],
-    [
-      "another creditor's invoiceNumber",
-      () => seedExample(creditorId, caseId, { case: undefined, invoiceNumber: 'X-1' }),
-      [{ field: ['input', 'invoiceNumber'], code: 'NOT_FOUND' }],
-    ],
-    ['amount 0', () => seedExample(creditorId, caseId, { amount: 0 }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    ['a negative amount', () => seedExample(creditorId, caseId, { amount: '-5.00' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    ['three decimals', () => seedExample(creditorId, caseId, { amount: '10.005' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    ['more than 1,000,000,000.00', () => seedExample(creditorId, caseId, { amount: '1000000000.01' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    ['an amount that is no number', () => seedExample(creditorId, caseId, { amount: 'ten' }), [{ field: ['input', 'amount'], code: 'INVALID' }]],
-    [
-      'a malformed bankTransactionDate',
-      () => seedExample(creditorId, caseId, { bankTransactionDate: '04/07/2025' }),
-      [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
-    ],
-    [
-      'a bankTransactionDate in the future',
-      () => seedExample(creditorId, caseId, { bankTransactionDate: new Date(Date.now() + 86_400_000).toUTCString() }),
-      [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
-    ],
-    [
-      'a malformed clientRegistrationDate',
-      () => seedExample(creditorId, caseId, { clientRegistrationDate: '2025-02-30' }),
-      [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
-    ],
+  // What is refused: the input (most are the seed's example with one change), and the field and code reported.
+  const changed = (changes: Record<string, unknown>) => () => seedExample(creditorId, caseId, changes);
+  const cases: Array<[what: string, input: () => Record<string, unknown>, field: string, code: string]> = [
+    ['an unknown creditor', () => seedExample('ffffffffffffffffffffffff', caseId), 'creditor', 'NOT_FOUND'],
+    ["another account's creditor", () => seedExample(otherTenant.creditorId, otherTenantCase.id), 'creditor', 'NOT_FOUND'],
+    ['a malformed creditor id', () => seedExample('nope', caseId), 'creditor', 'NOT_FOUND'],
+    ['neither case nor invoiceNumber', changed({ case: undefined }), 'case', 'REQUIRED'],
+    ['both case and invoiceNumber', changed({ invoiceNumber: 'INV-1' }), 'invoiceNumber', 'INVALID'],
+    ['an unknown case', () => seedExample(creditorId, 'cccccccccccccccccccccccc'), 'case', 'NOT_FOUND'],
+    ["another account's case", () => seedExample(creditorId, otherTenantCase.id), 'case', 'NOT_FOUND'],
+    ['a case of another creditor', () => seedExample(creditorId, otherCreditorCase), 'case', 'INVALID'],
+    ['an unknown invoiceNumber', changed({ case: undefined, invoiceNumber: 'NO-SUCH' }), 'invoiceNumber', 'NOT_FOUND'],
+    ["another creditor's invoiceNumber", changed({ case: undefined, invoiceNumber: 'X-1' }), 'invoiceNumber', 'NOT_FOUND'],
+    ['amount 0', changed({ amount: 0 }), 'amount', 'INVALID'],
+    ['a negative amount', changed({ amount: '-5.00' }), 'amount', 'INVALID'],
+    ['three decimals', changed({ amount: '10.005' }), 'amount', 'INVALID'],
+    ['more than 1,000,000,000.00', changed({ amount: '1000000000.01' }), 'amount', 'INVALID'],
+    ['an amount that is no number', changed({ amount: 'ten' }), 'amount', 'INVALID'],
+    ['a malformed bankTransactionDate', changed({ bankTransactionDate: '04/07/2025' }), 'bankTransactionDate', 'INVALID'],
+    ['a future bankTransactionDate', changed({ bankTransactionDate: new Date(Date.now() + 86_400_000).toUTCString() }), 'bankTransactionDate', 'INVALID'],
+    ['a malformed clientRegistrationDate', changed({ clientRegistrationDate: '2025-02-30' }), 'clientRegistrationDate', 'INVALID'],
     // An offset that carries the instant out of range would store a date no page can print back.
-    [
-      'a clientRegistrationDate that an offset carries past year 9999',
-      () => seedExample(creditorId, caseId, { clientRegistrationDate: '9999-12-31T23:59:59-14:00' }),
-      [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
-    ],
-    [
-      'a bankTransactionDate that an offset carries before 1900',
-      () => seedExample(creditorId, caseId, { bankTransactionDate: '1900-01-01T00:00:00+14:00' }),
-      [{ field: ['input', 'bankTransactionDate'], code: 'INVALID' }],
-    ],
-    [
-      'an offset with 99 minutes',
-      () => seedExample(creditorId, caseId, { clientRegistrationDate: '2025-07-04T16:20:41-00:99' }),
-      [{ field: ['input', 'clientRegistrationDate'], code: 'INVALID' }],
-    ],
-    [
-      'a reference over 100 characters',
-      () => seedExample(creditorId, caseId, { creditorPaymentReference: 'x'.repeat(101) }),
-      [{ field: ['input', 'creditorPaymentReference'], code: 'INVALID' }],
-    ],
-    ['another origin', () => seedExample(creditorId, caseId, { origin: 'debtor_portal' }), [{ field: ['input', 'origin'], code: 'INVALID' }]],
+    ['a clientRegistrationDate past 9999 by its offset', changed({ clientRegistrationDate: '9999-12-31T23:59:59-14:00' }), 'clientRegistrationDate', 'INVALID'],
+    ['a bankTransactionDate before 1900 by its offset', changed({ bankTransactionDate: '1900-01-01T00:00:00+14:00' }), 'bankTransactionDate', 'INVALID'],
+    ['an offset with 99 minutes', changed({ clientRegistrationDate: '2025-07-04T16:20:41-00:99' }), 'clientRegistrationDate', 'INVALID'],
+    ['a reference over 100 characters', changed({ creditorPaymentReference: 'x'.repeat(101) }), 'creditorPaymentReference', 'INVALID'],
+    ['another origin', changed({ origin: 'debtor_portal' }), 'origin', 'INVALID'],
   ];
-  test.for(cases)('refuses %s', async ([what, input, expected], { harness: h, register }) => {
+  test.for(cases)('refuses %s', async ([what, input, field, code], { harness: h, register }) => {
     const before = await h.counts();
     const casesBefore = await h.db.case.findMany({ orderBy: { id: 'asc' } });
     // A fresh reference unless the case is about it: the seed's was stored above, and its conflict would be reported beside.
     const sent = input();
     const result = await register({ ...sent, creditorPaymentReference: what.startsWith('a reference') ? sent.creditorPaymentReference : nextRef() });
     expect(result.payment).toBeNull();
-    expect(result.userErrors.map((e: { field: string[]; code: string }) => ({ field: e.field, code: e.code }))).toEqual(expected);
-    for (const e of result.userErrors) expect(e.message).toMatch(new RegExp(expected[0]!.field[1]!.replace(/([A-Z])/g, '.?$1'), 'i'));
+    expect(result.userErrors.map((e: { field: string[]; code: string }) => ({ field: e.field, code: e.code }))).toEqual([{ field: ['input', field], code }]);
+    for (const e of result.userErrors) expect(e.message).toMatch(new RegExp(field.replace(/([A-Z])/g, '.?$1'), 'i'));
     expect(await h.counts()).toEqual(before);
     expect(await h.db.case.findMany({ orderBy: { id: 'asc' } })).toEqual(casesBefore);
   });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, it as base, beforeAll, describe, expect } from 'vitest';
 import { MAX_OPERATION_NAMES } from '../../src/observability/metrics.ts';
 import { onPostgres } from '../support/database.ts';
 import type { Tenant } from '../support/harness.ts';
@@ -38,6 +38,16 @@ beforeAll(async () => {
   tenant = await h.createTenant('Measured');
 });
 afterAll(() => h?.close());
+
+/** `other`: another observed app on a database of its own, closed after the test (`createOther` for other settings). */
+const it = base
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this pattern
+  .extend('createOther', async ({}, { onCleanup }) => async (config: Parameters<typeof createObservedApp>[0] = {}) => {
+    const app = await createObservedApp(config);
+    onCleanup(() => app.close());
+    return app;
+  })
+  .extend('other', ({ createOther }) => createOther());
 
 async function scrape(app = h.app) {
   const response = await app.inject({ method: 'GET', url: '/metrics' });
@@ -111,34 +121,24 @@ describe('/metrics', () => {
     expect(samples.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
   });
 
-  it('counts a GraphQL result holding an unexpected error as outcome "error", not 2xx', async () => {
-    const other = await createObservedApp();
-    try {
-      const t = await other.createTenant('Failing');
-      await other.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "Payment" CASCADE' : 'DROP TABLE "Payment"');
-      const answer = await other.graphql(t.apiKey, RECENT);
-      expect(answer.status).toBe(200);
-      expect(answer.body.errors[0].message).toBe('Unexpected error.');
-      const samples = await scrape(other.app);
-      expect(value(samples, 'http_requests_total', { face: 'graphql', operation: 'RecentPayments', outcome: 'error' })).toBe(1);
-      expect(value(samples, 'http_requests_total', { face: 'graphql', operation: 'RecentPayments', outcome: '2xx' })).toBe(0);
-    } finally {
-      await other.close();
-    }
+  it('counts a GraphQL result holding an unexpected error as outcome "error", not 2xx', async ({ other }) => {
+    const t = await other.createTenant('Failing');
+    await other.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "Payment" CASCADE' : 'DROP TABLE "Payment"');
+    const answer = await other.graphql(t.apiKey, RECENT);
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors[0].message).toBe('Unexpected error.');
+    const samples = await scrape(other.app);
+    expect(value(samples, 'http_requests_total', { face: 'graphql', operation: 'RecentPayments', outcome: 'error' })).toBe(1);
+    expect(value(samples, 'http_requests_total', { face: 'graphql', operation: 'RecentPayments', outcome: '2xx' })).toBe(0);
   });
 
-  it('answers without an API key, and each app counts only its own requests', async () => {
-    const other = await createObservedApp();
-    try {
-      const t = await other.createTenant('Other');
-      await other.graphql(t.apiKey, RECENT);
-      const mine = await scrape();
-      const theirs = await scrape(other.app);
-      expect(value(theirs, 'http_requests_total', { face: 'graphql', operation: 'RecentPayments', outcome: '2xx' })).toBe(1);
-      expect(value(mine, 'http_requests_total', { face: 'graphql', operation: 'RecentPayments', outcome: '2xx' })).toBe(2);
-    } finally {
-      await other.close();
-    }
+  it('answers without an API key, and each app counts only its own requests', async ({ other }) => {
+    const t = await other.createTenant('Other');
+    await other.graphql(t.apiKey, RECENT);
+    const mine = await scrape();
+    const theirs = await scrape(other.app);
+    expect(value(theirs, 'http_requests_total', { face: 'graphql', operation: 'RecentPayments', outcome: '2xx' })).toBe(1);
+    expect(value(mine, 'http_requests_total', { face: 'graphql', operation: 'RecentPayments', outcome: '2xx' })).toBe(2);
   });
 
   it('exports the PostgreSQL pool use (none on SQLite)', async () => {
@@ -167,13 +167,9 @@ describe('/metrics', () => {
 });
 
 describe('metrics: false', () => {
-  it('serves no /metrics', async () => {
-    const off = await createObservedApp({ metrics: false });
-    try {
-      const response = await off.app.inject({ method: 'GET', url: '/metrics' });
-      expect(response.statusCode).toBe(404);
-    } finally {
-      await off.close();
-    }
+  it('serves no /metrics', async ({ createOther }) => {
+    const off = await createOther({ metrics: false });
+    const response = await off.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(404);
   });
 });

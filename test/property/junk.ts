@@ -392,21 +392,33 @@ export interface Junk {
   /** The registration in domain names; OMIT marks a left-out field. */
   registration: Record<string, JunkValue>;
   patches: Patch[];
-  idempotencyKey?: string;
+  /** The request's headers: the Idempotency-Key when a patch spoils it. */
+  headers: Record<string, string>;
 }
 
 /** A valid registration spoiled by one to three patches. */
 export function junkRegistrations(f: JunkFixture, api: 'graphql' | 'rest'): fc.Arbitrary<Junk> {
   return fc
     .tuple(validRegistration(f, api), fc.uniqueArray(patches(f, api), { minLength: 1, maxLength: 3, selector: (p) => p.group }))
-    .map(([base, spoilers]) => {
+    .map(([base, spoilers]): Junk => {
       let registration: Record<string, JunkValue> = { ...base };
       // A patch on the case or the invoice number is written against a registration that names its case by id.
       if (spoilers.some((p) => 'case' in p.set || 'invoiceNumber' in p.set)) registration = { ...registration, case: f.caseId, invoiceNumber: OMIT };
       for (const p of spoilers) registration = { ...registration, ...p.set };
       const header = spoilers.find((p) => p.header !== undefined)?.header;
-      return { registration, patches: spoilers, ...(header !== undefined ? { idempotencyKey: header } : {}) };
+      return { registration, patches: spoilers, headers: header !== undefined ? { 'idempotency-key': header } : {} };
     });
+}
+
+/**
+ * What a face's junk test sends: junk registrations (`fields`), and in `otherWeight` of 20 cases
+ * junk of the request as a whole (`other`: a body that is no document, a wrong content type).
+ */
+export function junkRequests<Other>(f: JunkFixture, api: 'graphql' | 'rest', other: fc.Arbitrary<Other>, otherWeight: number) {
+  return fc.oneof(
+    { arbitrary: junkRegistrations(f, api).map((junk) => ({ kind: 'fields' as const, junk })), weight: 20 - otherWeight },
+    { arbitrary: other.map((request) => ({ kind: 'other' as const, request })), weight: otherWeight },
+  );
 }
 
 /** The registration as the REST API takes it: snake_case names; unknown keys as they are. */

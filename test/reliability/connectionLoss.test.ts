@@ -186,20 +186,28 @@ const test = base
     const first = await graphqlOver(proxiedDb, input);
     await cutting;
     return { theCase, input, first };
+  })
+  /**
+   * Registers 120.00 on a new case of 500.00 on the test database, its COMMIT losing the
+   * connection once (after the server committed, or before): the case, the input and the first answer.
+   */
+  .extend('registerLosingCommit', ({ harness: h, tenant, graphqlOver }) => async (reference: string | undefined, committed: boolean) => {
+    const theCase = await tenant.openCase({ capital: '500.00' });
+    const input = seedExample(tenant.creditorId, theCase.id, { amount: '120.00', creditorPaymentReference: reference });
+    const db = losingConnectionAtCommit(h.db, { committed });
+    const first = await graphqlOver(db, input);
+    expect(db.cuts).toBe(1);
+    return { theCase, input, first };
   });
 
 describe('a registration whose COMMIT lost its connection', () => {
   test('committed, its answer lost: it is found on another connection and acknowledged; a resend replays it', async ({
     harness: h,
-    tenant,
     graphqlOver,
+    registerLosingCommit,
     remaining,
   }) => {
-    const theCase = await tenant.openCase({ capital: '500.00' });
-    const input = seedExample(tenant.creditorId, theCase.id, { amount: '120.00', creditorPaymentReference: 'LOST-ANSWER' });
-    const db = losingConnectionAtCommit(h.db, { committed: true });
-    const first = await graphqlOver(db, input);
-    expect(db.cuts).toBe(1);
+    const { theCase, input, first } = await registerLosingCommit('LOST-ANSWER', true);
     expect(first.status).toBe(200);
     expect(first.body.errors).toBeUndefined();
     expect(first.body.data.registerPayment).toMatchObject({ replayed: false, userErrors: [], payment: { settledAmount: '120.00' } });
@@ -211,15 +219,11 @@ describe('a registration whose COMMIT lost its connection', () => {
 
   test('GraphQL: not committed and not found, 503 OUTCOME_UNKNOWN says a resend with the reference is safe; the resend stores it once', async ({
     harness: h,
-    tenant,
     graphqlOver,
+    registerLosingCommit,
     remaining,
   }) => {
-    const theCase = await tenant.openCase({ capital: '500.00' });
-    const input = seedExample(tenant.creditorId, theCase.id, { amount: '120.00', creditorPaymentReference: 'LOST-COMMIT' });
-    const db = losingConnectionAtCommit(h.db, { committed: false });
-    const first = await graphqlOver(db, input);
-    expect(db.cuts).toBe(1);
+    const { theCase, input, first } = await registerLosingCommit('LOST-COMMIT', false);
     expect(first.status).toBe(503);
     expect(first.body.data).toBeNull();
     expect(first.body.errors).toHaveLength(1);
@@ -253,10 +257,8 @@ describe('a registration whose COMMIT lost its connection', () => {
     }
   });
 
-  test('without a reference or key, the 503 says a resend could store it twice', async ({ harness: h, tenant, graphqlOver }) => {
-    const theCase = await tenant.openCase({ capital: '500.00' });
-    const input = seedExample(tenant.creditorId, theCase.id, { creditorPaymentReference: undefined });
-    const first = await graphqlOver(losingConnectionAtCommit(h.db, { committed: false }), input);
+  test('without a reference or key, the 503 says a resend could store it twice', async ({ registerLosingCommit }) => {
+    const { first } = await registerLosingCommit(undefined, false);
     expect(first.status).toBe(503);
     expect(first.body.errors[0].message).toMatch(/could store it twice/);
   });

@@ -7,12 +7,7 @@ import { paymentBody } from '../support/rest.ts';
 
 let theCase: { id: string };
 
-const test = restTest.extend(
-  'post',
-  ({ harness: h, tenant }) =>
-    (body: Record<string, unknown>) =>
-      h.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey }),
-);
+const test = restTest;
 
 test.beforeAll(async ({ tenant }) => {
   theCase = await tenant.openCase({ capital: '1000000.00' });
@@ -26,8 +21,8 @@ describe('dates as Eve parses them', () => {
     ['a weekday that does not match the date', 'Mon, 04 Jul 2025 16:20:41 GMT', '2025-07-04T16:20:41.000Z'],
     ['one-digit time parts', 'Fri, 04 Jul 2025 6:2:1 GMT', '2025-07-04T06:02:01.000Z'],
     ['ISO 8601 still', '2025-07-04T16:20:41+02:00', '2025-07-04T14:20:41.000Z'],
-  ] as const)('stores a payment whose bank_transaction_date has %s', async ([, sent, stored], { harness: h, tenant, post }) => {
-    const res = await post(paymentBody(tenant.creditorId, theCase.id, { amount: 1, bank_transaction_date: sent }));
+  ] as const)('stores a payment whose bank_transaction_date has %s', async ([, sent, stored], { harness: h, tenant, postPayment }) => {
+    const res = await postPayment(paymentBody(tenant.creditorId, theCase.id, { amount: 1, bank_transaction_date: sent }));
     expect(res.status).toBe(201);
     const row = await h.db.payment.findUniqueOrThrow({ where: { id: res.body._id } });
     expect(row.bankTransactionDate.toISOString()).toBe(stored);
@@ -42,9 +37,9 @@ describe('dates as Eve parses them', () => {
     ['a month name that is not one', 'Fri, 04 Jux 2025 16:20:41 GMT'],
     ['a three-digit day', 'Fri, 004 Jul 2025 16:20:41 GMT'],
     ['a time without a zone', '2025-07-04T16:20:41'],
-  ] as const)('still refuses %s with 422, storing nothing', async ([, sent], { harness: h, tenant, post }) => {
+  ] as const)('still refuses %s with 422, storing nothing', async ([, sent], { harness: h, tenant, postPayment }) => {
     const before = await h.counts();
-    const res = await post(paymentBody(tenant.creditorId, theCase.id, { amount: 1, bank_transaction_date: sent }));
+    const res = await postPayment(paymentBody(tenant.creditorId, theCase.id, { amount: 1, bank_transaction_date: sent }));
     expect(res.status).toBe(422);
     expect(res.body._issues.bank_transaction_date).toMatch(/date/);
     expect(await h.counts()).toEqual(before);
@@ -62,10 +57,10 @@ describe('dates as Eve parses them', () => {
 });
 
 describe('a date-only upper bound includes that whole day', () => {
-  test('REST where $lte "2025-07-04", GraphQL bankTransactionDateTo "2025-07-04"', async ({ harness: h, tenant, post }) => {
+  test('REST where $lte "2025-07-04", GraphQL bankTransactionDateTo "2025-07-04"', async ({ harness: h, tenant, postPayment }) => {
     const other = await tenant.openCase({ capital: '1000.00' });
     for (const date of ['2025-07-04T00:00:00Z', '2025-07-04T16:20:41Z', '2025-07-04T23:59:59Z', '2025-07-05T00:00:00Z']) {
-      expect((await post(paymentBody(tenant.creditorId, other.id, { amount: 1, bank_transaction_date: date }))).status).toBe(201);
+      expect((await postPayment(paymentBody(tenant.creditorId, other.id, { amount: 1, bank_transaction_date: date }))).status).toBe(201);
     }
     const where = (w: object) => `/creditor--payments?where=${encodeURIComponent(JSON.stringify({ case: other.id, ...w }))}`;
     const upTo = await h.rest.get(where({ bank_transaction_date: { $lte: '2025-07-04' } }), { apiKey: tenant.apiKey });

@@ -8,12 +8,7 @@ import { paymentBody } from '../support/rest.ts';
 let theCase: { id: string; invoiceNumber: string; referenceNumber: string };
 let created: { status: number; text: string; body: Record<string, any> };
 
-const test = restTest.extend(
-  'get',
-  ({ harness: h, tenant }) =>
-    (url: string, headers: Record<string, string> = {}) =>
-      h.rest.get(url, { apiKey: tenant.apiKey, headers }),
-);
+const test = restTest;
 
 test.beforeAll(async ({ harness: h, tenant }) => {
   theCase = await tenant.openCase({ costs: '0.60', capital: '2000.00' });

@@ -1,4 +1,3 @@
-import { registerPayment } from '../../src/domain/payments.ts';
 import { describe, expect, restTest } from '../support/fixtures.ts';
 
 // Eve reads `max_results` as int(float(x)), falling back to the default (25) when that fails or
@@ -8,25 +7,12 @@ import { describe, expect, restTest } from '../support/fixtures.ts';
 /** 30 payments: amounts 1..30, bank dates cycling over 3 days, newest first by default. */
 let amountsNewestFirst: number[];
 
-const test = restTest.extend(
-  'get',
-  ({ harness: h, tenant }) =>
-    (url: string) =>
-      h.rest.get(url, { apiKey: tenant.apiKey }),
-);
+const test = restTest;
 
 test.beforeAll(async ({ tenant, harness: h }) => {
   const theCase = await tenant.openCase({ capital: '1000000.00' });
   for (let i = 0; i < 30; i++) {
-    const result = await registerPayment(h.db, tenant.accountId, {
-      creditor: tenant.creditorId,
-      case: theCase.id,
-      currency: 'SEK',
-      amount: `${i + 1}.00`,
-      bankTransactionDate: new Date(Date.UTC(2025, 5, 1 + (i % 3), 12)).toISOString(),
-      origin: 'creditor_system',
-    });
-    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    await tenant.pay({ case: theCase.id, amount: `${i + 1}.00`, bankTransactionDate: new Date(Date.UTC(2025, 5, 1 + (i % 3), 12)).toISOString() });
   }
   const rows = await h.db.payment.findMany({ where: { accountId: tenant.accountId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
   amountsNewestFirst = rows.map((p) => Number(p.amount) / 100);

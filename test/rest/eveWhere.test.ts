@@ -1,6 +1,5 @@
 import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
-import { registerPayment } from '../../src/domain/payments.ts';
 import { MAX_FILTER_DEPTH, MAX_FILTER_TERMS, MAX_FILTER_VALUES } from '../../src/domain/vocabulary.ts';
 import { describe, expect, restTest } from '../support/fixtures.ts';
 import type { Tenant } from '../support/harness.ts';
@@ -25,12 +24,7 @@ let secondCreditor: string;
 let stranger: Tenant;
 let strangerPayment: string;
 
-const test = restTest.extend(
-  'get',
-  ({ harness: h, tenant }) =>
-    (url: string) =>
-      h.rest.get(url, { apiKey: tenant.apiKey }),
-);
+const test = restTest;
 const where = (w: unknown) => `where=${encodeURIComponent(typeof w === 'string' ? w : JSON.stringify(w))}`;
 const ids = (body: { _items: Array<{ _id: string }> }) => body._items.map((p) => p._id).sort();
 const idsOf = (selected: Row[]) => selected.map((r) => r.id).sort();
@@ -44,16 +38,13 @@ test.beforeAll(async ({ harness: h, tenant }) => {
   // 12 payments: amounts 0.10, 1.80, 2.50, 3.20 ..., on three cases, four bank days, every other with a reference.
   for (let i = 0; i < 12; i++) {
     const [creditor, theCase] = i < 8 ? [tenant.creditorId, caseA] : i < 10 ? [tenant.creditorId, caseClosed] : [secondCreditor, caseOther];
-    const result = await registerPayment(h.db, tenant.accountId, {
+    await tenant.pay({
       creditor,
       case: theCase,
-      currency: 'SEK',
       amount: `${i}.${((i * 7) % 10) + 1}0`,
       bankTransactionDate: new Date(Date.UTC(2025, 6, 1 + (i % 4), 10)).toISOString(),
       creditorPaymentReference: i % 2 === 0 ? `W-REF-${i}` : null,
-      origin: 'creditor_system',
     });
-    if (!result.ok) throw new Error(JSON.stringify(result.errors));
   }
   rows = (await h.db.payment.findMany({ where: { accountId: tenant.accountId } })).map((p) => ({
     id: p.id,
@@ -66,17 +57,9 @@ test.beforeAll(async ({ harness: h, tenant }) => {
   }));
   stranger = await h.createTenant('Stranger');
   const strangerCase = await stranger.openCase({ capital: '100.00' });
-  const theirs = await registerPayment(h.db, stranger.accountId, {
-    creditor: stranger.creditorId,
-    case: strangerCase.id,
-    currency: 'SEK',
-    amount: '5.00',
-    bankTransactionDate: '2025-07-01T10:00:00Z',
-    creditorPaymentReference: 'W-REF-0',
-    origin: 'creditor_system',
-  });
-  if (!theirs.ok) throw new Error('stranger payment');
-  strangerPayment = theirs.payment.id;
+  strangerPayment = (
+    await stranger.pay({ case: strangerCase.id, amount: '5.00', bankTransactionDate: '2025-07-01T10:00:00Z', creditorPaymentReference: 'W-REF-0' })
+  ).id;
 });
 
 describe('where with Eve operators on payments', () => {

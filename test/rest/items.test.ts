@@ -6,12 +6,7 @@ import { paymentBody } from '../support/rest.ts';
 let theCase: { id: string; invoiceNumber: string; referenceNumber: string };
 let created: Record<string, any>;
 
-const test = restTest.extend(
-  'get',
-  ({ harness: h, tenant }) =>
-    (url: string, headers: Record<string, string> = {}) =>
-      h.rest.get(url, { apiKey: tenant.apiKey, headers }),
-);
+const test = restTest;
 
 test.beforeAll(async ({ harness: h, tenant }) => {
   theCase = await tenant.openCase({ costs: '10.00', interest: '5.25', capital: '100.00' });

@@ -1,14 +1,8 @@
 import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
-import { registerPayment } from '../../src/domain/payments.ts';
 import { describe, expect, restTest } from '../support/fixtures.ts';
 
-const test = restTest.override('tenantName', 'Lists').extend(
-  'get',
-  ({ harness: h, tenant }) =>
-    (url: string) =>
-      h.rest.get(url, { apiKey: tenant.apiKey }),
-);
+const test = restTest.override('tenantName', 'Lists');
 
 let creditorId: string;
 let caseA: string;
@@ -31,30 +25,14 @@ test.beforeAll(async ({ harness: h, tenant }) => {
   // 50 on case A, 5 on the closed case B (status error), 5 on case C of the second creditor.
   for (let i = 0; i < 60; i++) {
     const [creditor, theCase] = i < 50 ? [tenant.creditorId, caseA] : i < 55 ? [tenant.creditorId, caseB] : [secondCreditorId, caseC];
-    const result = await registerPayment(h.db, tenant.accountId, {
-      creditor,
-      case: theCase,
-      currency: 'SEK',
-      amount: `${i + 1}.00`,
-      bankTransactionDate: bankDate(i).toISOString(),
-      creditorPaymentReference: `L-${i}`,
-      origin: 'creditor_system',
-    });
-    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    await tenant.pay({ creditor, case: theCase, amount: `${i + 1}.00`, bankTransactionDate: bankDate(i).toISOString(), creditorPaymentReference: `L-${i}` });
   }
   const rows = await h.db.payment.findMany({ where: { accountId: tenant.accountId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
   newestFirst = rows.map((p) => p.id);
   // Another account's payments never show up in this tenant's lists.
   const stranger = await h.createTenant('Stranger');
   const strangerCase = await stranger.openCase({ capital: '100.00' });
-  await registerPayment(h.db, stranger.accountId, {
-    creditor: stranger.creditorId,
-    case: strangerCase.id,
-    currency: 'SEK',
-    amount: '1.00',
-    bankTransactionDate: bankDate(0).toISOString(),
-    origin: 'creditor_system',
-  });
+  await stranger.pay({ case: strangerCase.id, amount: '1.00', bankTransactionDate: bankDate(0).toISOString() });
 });
 const hrefQuery = (href: string) => Object.fromEntries(new URLSearchParams(href.split('?')[1] ?? ''));
 const ids = (body: { _items: Array<{ _id: string }> }) => body._items.map((item) => item._id);

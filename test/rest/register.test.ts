@@ -1,6 +1,7 @@
 import { closeCase } from '../../src/domain/cases.ts';
 import { describe, expect, restTest } from '../support/fixtures.ts';
 import type { Harness } from '../support/harness.ts';
+import { SETTLEMENT_EXAMPLES } from '../support/registration.ts';
 import { paymentBody } from '../support/rest.ts';
 
 const RFC1123 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
@@ -144,80 +145,29 @@ describe('POST /creditor--payments', () => {
     expect((await h.rest.get(`/cases/${theCase.id}`, { apiKey: tenant.apiKey })).body.state).toBe('PAID');
   });
 
-  // The contract's settlement examples, as a REST client sees them.
-  test.for([
-    {
-      name: 'part of an open case',
-      before: { costs: '180.00', interest: '35.50', capital: '2000.00' },
-      amount: 200,
-      settled: [180, 20, 0],
-      settledAmount: 200,
-      status: 'completed',
-      reason: null,
-      after: [0, 15.5, 2000, 'OPEN'],
-    },
-    {
-      name: 'the whole open case',
-      before: { capital: '300.00' },
-      amount: 300,
-      settled: [0, 0, 300],
-      settledAmount: 300,
-      status: 'completed',
-      reason: null,
-      after: [0, 0, 0, 'PAID'],
-    },
-    {
-      name: 'an overpayment',
-      before: { costs: '60.00', capital: '100.00' },
-      amount: 250,
-      settled: [60, 0, 100],
-      settledAmount: 160,
-      status: 'warning',
-      reason: 'creditor_payment.status_reason.overpayment',
-      after: [0, 0, 0, 'PAID'],
-    },
-    {
-      name: 'a paid case',
-      before: { capital: '0' },
-      amount: 25,
-      settled: [0, 0, 0],
-      settledAmount: 0,
-      status: 'warning',
-      reason: 'creditor_payment.status_reason.case_already_paid',
-      after: [0, 0, 0, 'PAID'],
-    },
-    {
-      name: 'a closed case',
-      before: { capital: '400.00' },
-      close: true,
-      amount: 25,
-      settled: [0, 0, 0],
-      settledAmount: 0,
-      status: 'error',
-      reason: 'creditor_payment.status_reason.case_closed',
-      after: [0, 0, 400, 'CLOSED'],
-    },
-  ])('settles $name and reports it in the seed fields', async (example, { harness: h, tenant }) => {
-    const theCase = await tenant.openCase(example.before);
-    if (example.close) await closeCase(h.db, theCase.id);
-    const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, theCase.id, { amount: example.amount }), {
-      apiKey: tenant.apiKey,
-    });
+  // The contract's settlement examples, as a REST client sees them: JSON numbers, lower-case statuses.
+  test.for(SETTLEMENT_EXAMPLES)('settles $name and reports it in the seed fields', async (example, { harness: h, tenant }) => {
+    const [costs, interest, capital] = example.before;
+    const theCase = await tenant.openCase({ costs, interest, capital });
+    if (example.state === 'CLOSED') await closeCase(h.db, theCase.id);
+    const amount = Number(example.amount);
+    const res = await h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, theCase.id, { amount }), { apiKey: tenant.apiKey });
     expect(res.status).toBe(201);
+    const status = example.status.toLowerCase();
     expect(res.body).toMatchObject({
-      _payment_status: example.status,
-      status: example.status,
+      _payment_status: status,
+      status,
       status_reason_locale: example.reason,
-      settled_amount: example.settledAmount,
+      settled_amount: Number(example.settledAmount),
     });
-    if (example.settledAmount === 0) expect(res.body.booking_date).toBeNull();
+    if (example.settledAmount === '0.00') expect(res.body.booking_date).toBeNull();
     else expect(res.body.booking_date).toMatch(RFC1123);
 
     const item = await h.rest.get(`/creditor--payments/${res.body._id}`, { apiKey: tenant.apiKey });
-    expect([item.body.settled_costs, item.body.settled_interest, item.body.settled_capital]).toEqual(example.settled);
-    expect(item.body.amount).toBe(example.amount);
+    expect([item.body.settled_costs, item.body.settled_interest, item.body.settled_capital]).toEqual(example.settled.map(Number));
+    expect(item.body.amount).toBe(amount);
     const c = (await h.rest.get(`/cases/${theCase.id}`, { apiKey: tenant.apiKey })).body;
-    expect([c.remaining_costs, c.remaining_interest, c.remaining_capital, c.state]).toEqual(example.after);
+    expect([c.remaining_costs, c.remaining_interest, c.remaining_capital, c.state]).toEqual([...example.after.map(Number), example.stateAfter]);
   });
 
   test('keeps öre exact through JSON numbers', async ({ harness: h, tenant }) => {

@@ -30,7 +30,21 @@ function withHarness<H extends { close(): Promise<void>; createTenant(name?: str
 }
 
 export const test = withHarness(createHarness);
-export const restTest = withHarness(createRestHarness);
+export const restTest = withHarness(createRestHarness)
+  /** A GET as the file's tenant. */
+  .extend(
+    'get',
+    ({ harness, tenant }) =>
+      (url: string, headers: Record<string, string> = {}) =>
+        harness.rest.get(url, { apiKey: tenant.apiKey, headers }),
+  )
+  /** A registration (POST /creditor--payments) as the file's tenant. */
+  .extend(
+    'postPayment',
+    ({ harness, tenant }) =>
+      (body: Record<string, unknown>) =>
+        harness.rest.post('/creditor--payments', body, { apiKey: tenant.apiKey }),
+  );
 
 /**
  * A file-scoped fixture: another app over the file's database, built with other settings (a rate

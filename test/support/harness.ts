@@ -5,6 +5,7 @@ import { deployMigrations } from '../../src/db/migrate.ts';
 import { createAccount } from '../../src/domain/accounts.ts';
 import { type NewCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
+import { type Payment, registerPayment } from '../../src/domain/payments.ts';
 import { createGraphQL } from '../../src/graphql/yoga.ts';
 import { createTestDatabase } from './database.ts';
 
@@ -15,6 +16,11 @@ export interface Tenant {
   creditorId: string;
   /** Opens a case of this tenant's creditor; amounts as decimal strings. */
   openCase(input: Partial<NewCase> & { capital: string }): Promise<{ id: string; invoiceNumber: string; referenceNumber: string }>;
+  /**
+   * Registers a payment through the domain (no face) for a test's setup: SEK from the creditor's
+   * system, by this tenant's creditor unless another is named; a refusal fails the setup.
+   */
+  pay(input: { case: string; amount: string; bankTransactionDate: string; creditor?: string; creditorPaymentReference?: string | null }): Promise<Payment>;
 }
 
 export interface GraphQLResponse {
@@ -62,6 +68,11 @@ export async function createHarness() {
           referenceNumber: `REF-${invoiceCounter}`,
           ...input,
         });
+      },
+      pay: async (input) => {
+        const result = await registerPayment(db, account.id, { creditor: creditor.id, currency: 'SEK', origin: 'creditor_system', ...input });
+        if (!result.ok) throw new Error(JSON.stringify(result.errors));
+        return result.payment;
       },
     };
   }

@@ -32,3 +32,58 @@ export function seedExample(creditor: string, caseId: string, overrides: Record<
   const example = Object.fromEntries(Object.entries(SEED_EXAMPLE).map(([name, value]) => [camelCase(name), value])) as Camelized<typeof SEED_EXAMPLE>;
   return { creditor, case: caseId, ...example, ...overrides };
 }
+
+type Parts = [costs: string, interest: string, capital: string];
+
+/** One of the contract's settlement examples, in GraphQL's decimal strings (each face's test writes them its own way). */
+export interface SettlementExample {
+  name: string;
+  /** The case's state and remaining costs, interest and capital before the payment (a CLOSED case is closed first). */
+  state: 'OPEN' | 'PAID' | 'CLOSED';
+  before: Parts;
+  amount: string;
+  /** What the payment settles of costs, interest and capital, and in all. */
+  settled: Parts;
+  settledAmount: string;
+  status: 'COMPLETED' | 'WARNING' | 'ERROR';
+  /** The status reason's locale key, or null. */
+  reason: string | null;
+  /** The case's state and remaining costs, interest and capital after. */
+  stateAfter: 'OPEN' | 'PAID' | 'CLOSED';
+  after: Parts;
+}
+
+type State = SettlementExample['state'];
+const stated = (text: string) => {
+  const [state, ...remaining] = text.split(' ');
+  if (remaining.length !== 3) throw new Error(`a case is a state and three amounts: ${text}`);
+  return { state: state as State, parts: remaining as Parts };
+};
+
+/** The contract's settlement examples, once. Columns: name | case before | amount | settled | settled amount | status | reason | case after. */
+export const SETTLEMENT_EXAMPLES: SettlementExample[] = `
+  part of an open case | OPEN 180.00 35.50 2000.00 | 200.00 | 180.00 20.00 0.00 | 200.00 | COMPLETED | -                 | OPEN 0.00 15.50 2000.00
+  the whole open case  | OPEN 0.00 0.00 300.00     | 300.00 | 0.00 0.00 300.00  | 300.00 | COMPLETED | -                 | PAID 0.00 0.00 0.00
+  an overpayment       | OPEN 60.00 0.00 100.00    | 250.00 | 60.00 0.00 100.00 | 160.00 | WARNING   | overpayment       | PAID 0.00 0.00 0.00
+  a paid case          | PAID 0.00 0.00 0.00       | 25.00  | 0.00 0.00 0.00    | 0.00   | WARNING   | case_already_paid | PAID 0.00 0.00 0.00
+  a closed case        | CLOSED 0.00 0.00 400.00   | 25.00  | 0.00 0.00 0.00    | 0.00   | ERROR     | case_closed       | CLOSED 0.00 0.00 400.00
+`
+  .trim()
+  .split('\n')
+  .map((line) => {
+    const cells = line.split('|').map((cell) => cell.trim().replace(/ +/g, ' '));
+    if (cells.length !== 8) throw new Error(`a settlement example has 8 columns: ${line}`);
+    const [name, before, amount, settled, settledAmount, status, reason, after] = cells as [string, string, string, string, string, string, string, string];
+    return {
+      name,
+      state: stated(before).state,
+      before: stated(before).parts,
+      amount,
+      settled: settled.split(' ') as Parts,
+      settledAmount,
+      status: status as SettlementExample['status'],
+      reason: reason === '-' ? null : `creditor_payment.status_reason.${reason}`,
+      stateAfter: stated(after).state,
+      after: stated(after).parts,
+    };
+  });

@@ -1,4 +1,4 @@
-import type { PaymentColumn } from '../../db/keysetRows.ts';
+import type { ColumnOf } from '../../db/keysetRows.ts';
 import { findPayments, listPayments, settledAmount } from '../../domain/payments.ts';
 import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
@@ -95,9 +95,13 @@ builder.queryFields((t) => ({
   }),
 }));
 
+type PaymentColumn = ColumnOf<'Payment'>;
+
+/** What every payment of a page needs besides its keyset: the case and creditor its projections read. */
+const ROW_KEYS: readonly PaymentColumn[] = ['caseId', 'creditorId'];
+
 /**
- * The columns each field of Payment reads from its row (besides the keys every page reads: id,
- * createdAt, accountId, caseId, creditorId). A list whose items ask only for fields named here
+ * The columns each field of Payment reads from its row (besides the keyset's and ROW_KEYS). A list whose items ask only for fields named here
  * reads only their columns; any other field (one added elsewhere, say) reads every column.
  * test/graphql/listColumns.test.ts checks each field asked alone answers as with every column.
  */
@@ -129,7 +133,7 @@ const COLUMNS_OF_FIELD: Readonly<Record<string, readonly PaymentColumn[]>> = {
 
 /** The columns the selected fields read, or undefined (every column) when one is not in the table. */
 function columnsFor(selected: ReadonlySet<string>): PaymentColumn[] | undefined {
-  const columns: PaymentColumn[] = [];
+  const columns: PaymentColumn[] = [...ROW_KEYS];
   for (const field of selected) {
     const read = Object.hasOwn(COLUMNS_OF_FIELD, field) ? COLUMNS_OF_FIELD[field] : undefined;
     if (!read) return undefined;
