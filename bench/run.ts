@@ -816,6 +816,10 @@ function report(results: DbResult[], seconds: number, profiles: string): string 
   lines.push('');
   for (const r of results) lines.push(`${r.name}: seeded in ${r.seedSeconds.toFixed(1)} s.`);
   if (profiles) lines.push('', '## Profile of this run (ours)', '', profiles);
+  lines.push(
+    '',
+    "Where a request's time and memory go, what changed them and what the targets not met would take: `docs/performance.md` (`npx tsx bench/allocations.ts` measures the bytes a list request allocates, by function, on any machine load).",
+  );
   return `${lines.join('\n')}\n`;
 }
 
