@@ -233,14 +233,58 @@ export async function storeNewPayments(
   await writeCases(tx, sql, [...cases.values()], now);
   // The rows are what newPayment made (every column set): inserted as they are, not read back.
   const payments = data as Payment[];
+  const onPostgres = sql.getExecutor().adapter instanceof PostgresAdapter;
   for (let start = 0; start < payments.length; start += INSERT_ROWS) {
-    const insert = sql
-      .insertInto('Payment')
-      .values(payments.slice(start, start + INSERT_ROWS))
-      .compile();
+    const rows = payments.slice(start, start + INSERT_ROWS);
+    const insert = onPostgres ? unnestInsert(rows) : sql.insertInto('Payment').values(rows).compile();
     await tx.$executeRawUnsafe(insert.sql, ...insert.parameters);
   }
   return { payments, cases };
+}
+
+/** The Payment columns by their PostgreSQL type (prisma/schema.prisma), for the one-array-per-column INSERT. */
+const PAYMENT_COLUMNS = {
+  id: 'text',
+  accountId: 'text',
+  creditorId: 'text',
+  caseId: 'text',
+  currency: 'text',
+  amount: 'bigint',
+  settledCosts: 'bigint',
+  settledInterest: 'bigint',
+  settledCapital: 'bigint',
+  status: 'text',
+  statusReasonLocale: 'text',
+  bankTransactionDate: 'timestamp(3)',
+  clientRegistrationDate: 'timestamp(3)',
+  bookingDate: 'timestamp(3)',
+  creditorPaymentReference: 'text',
+  invoiceNumber: 'text',
+  idempotencyKey: 'text',
+  requestHash: 'text',
+  origin: 'text',
+  fileImportReportId: 'text',
+  etag: 'text',
+  createdAt: 'timestamp(3)',
+  updatedAt: 'timestamp(3)',
+} as const satisfies Record<keyof Payment, string>;
+
+/**
+ * On PostgreSQL the rows go as one text array per column, unnested: 23 parameters whatever the
+ * number of rows, where a VALUES list has one per value for the server to parse and bind.
+ * Timestamps are sent in UTC as Prisma stores them (the columns are without time zone).
+ */
+function unnestInsert(rows: readonly Payment[]): { sql: string; parameters: unknown[] } {
+  const columns = Object.entries(PAYMENT_COLUMNS) as Array<[keyof Payment, string]>;
+  const text = (value: unknown) => (value === null ? null : value instanceof Date ? value.toISOString() : String(value));
+  const parameters = columns.map(([column]) => rows.map((row) => text(row[column])));
+  const names = columns.map(([column]) => `"${column}"`).join(', ');
+  const casts = columns.map(([column, type]) => `"${column}"::${type}`).join(', ');
+  const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(', ');
+  return {
+    sql: `INSERT INTO "Payment" (${names}) SELECT ${casts} FROM unnest(${arrays}) AS t(${names})`,
+    parameters,
+  };
 }
 
 /** Rows per INSERT: 26 columns each stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
