@@ -123,15 +123,22 @@ export async function planRegistrations(
   const references = distinct(checked.map((c) => c.parsed.creditorPaymentReference));
   const keys = distinct(checked.map((c) => c.idempotencyKey));
   // Everything within the account: another account's creditor, case or payment is not found.
-  const [creditors, casesById, casesByInvoice, byReference, byKey] = await Promise.all([
+  const [creditors, casesById, casesByInvoice, byKey] = await Promise.all([
     creditorIds.length ? db.creditor.findMany({ where: { accountId, id: { in: creditorIds } }, select: { id: true } }) : [],
     caseIds.length ? db.case.findMany({ where: { accountId, id: { in: caseIds } } }) : [],
     invoices.length ? db.case.findMany({ where: { accountId, OR: invoices } }) : [],
-    references.length
-      ? db.payment.findMany({ where: { accountId, creditorId: { in: creditorIds }, creditorPaymentReference: { in: references } }, include: { case: true } })
-      : [],
     keys.length ? db.payment.findMany({ where: { accountId, idempotencyKey: { in: keys } }, include: { case: true } }) : [],
   ]);
+  // Earlier payments under the references, of the account's creditors (found above): by creditor
+  // and reference alone, so the lookup is the unique index's. With the account's id beside them
+  // SQLite (without statistics) walks every payment of the account instead, once per batch.
+  const accountCreditors = creditors.map((c) => c.id);
+  const byReference =
+    references.length && accountCreditors.length
+      ? (
+          await db.payment.findMany({ where: { creditorId: { in: accountCreditors }, creditorPaymentReference: { in: references } }, include: { case: true } })
+        ).filter((p) => p.accountId === accountId)
+      : [];
   const knownCreditors = new Set(creditors.map((c) => c.id));
   const caseById = new Map(casesById.map((c) => [c.id, c]));
   const caseByInvoice = new Map(casesByInvoice.map((c) => [`${c.creditorId}\n${c.invoiceNumber}`, c]));
