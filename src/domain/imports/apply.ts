@@ -100,7 +100,7 @@ class Turns {
 }
 
 /** How long an import may hold the event loop (and, on SQLite, the database) between turns. */
-const IMPORT_TURN_MS = Number(process.env.IMPORT_TURN_MS ?? 200);
+const IMPORT_TURN_MS = 200;
 /** Batches grow from IMPORT_BATCH_SIZE to this many lines while they fit the budget (the payments' INSERT takes 1,000 rows). */
 const MAX_BATCH_LINES = 1000;
 const MIN_BATCH_LINES = 20;
