@@ -16,7 +16,6 @@ import { limitRequestRate } from './http/rateLimit.ts';
 import { answerClientError, MAX_PATH_SEGMENT_LENGTH, type Timeouts, timeoutOptions } from './http/transport.ts';
 import { loggingOptions, observe, type TracingConfig } from './observability/index.ts';
 import { errorBody } from './rest/envelope.ts';
-import { fileImportRoutes } from './rest/fileImports.ts';
 import { restRoutes } from './rest/routes.ts';
 
 export interface AppConfig {
@@ -136,7 +135,6 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     },
   });
   await app.register(restRoutes, { db: config.db, onRegistered: observability.registrationObserver('rest') });
-  await app.register(fileImportRoutes, { db: config.db });
   // Liveness: the process runs and answers. Readiness: it can serve, so a load balancer may send
   // traffic: the database answers a trivial query in time and the process is not draining.
   app.get('/health', async () => ({ status: 'ok' }));

@@ -15,7 +15,12 @@ import { FILE_IMPORT_STATUS } from '../domain/vocabulary.ts';
  * already (or it was imported before), follows that one instead.
  */
 export async function importFromCli(db: Db, accountId: string, path: string): Promise<object> {
-  const bytes = await readFile(path);
+  if (!(await db.account.findUnique({ where: { id: accountId }, select: { id: true } }))) {
+    throw new InvalidArgumentError('account', `no account with id ${JSON.stringify(accountId.slice(0, 64))}`);
+  }
+  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new InvalidArgumentError('file', `cannot read ${path}: ${error.code ?? error.message}`);
+  });
   const uploaded = await uploadFileImport(db, accountId, { fileName: basename(path), bytes });
   if (!uploaded.ok) throw new InvalidArgumentError('file', uploaded.errors.map((e) => fieldMessage(e.message, (f) => f)).join('; '));
   const bar = new cliProgress.SingleBar(

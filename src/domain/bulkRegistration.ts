@@ -1,8 +1,10 @@
+import { PostgresAdapter, sql as raw } from 'kysely';
 import type { Case, Db, Payment } from '../db/client.ts';
 import { Prisma } from '../db/client.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
+import { typedSql } from '../db/typedSql.ts';
 import { type FieldError, InvalidArgumentError, message, named, OutcomeUnknownError } from './errors.ts';
-import { paymentRegistered } from './events.ts';
+import { paymentsRegistered } from './events.ts';
 import { newId } from './ids.ts';
 import { caseFailures, conflictError, identifyingKey, newPayment, type RegisterResult, TRANSACTION_OPTIONS } from './payments.ts';
 import { type CheckedRegistration, checkIdempotencyKey, checkRegistration, type ParsedRegistration, registrationFingerprint } from './registration.ts';
@@ -48,7 +50,7 @@ export async function registerPayments(db: Db, accountId: string, registrations:
       return await storeBulk(db, accountId, planned.steps as Step[], now);
     } catch (error) {
       // A concurrent registration stored one of these references after the plan looked: plan again, it is now a replay or a conflict.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && plan < MAX_PLANS) continue;
+      if (isUniqueViolation(error) && plan < MAX_PLANS) continue;
       throw error;
     }
   }
@@ -121,15 +123,22 @@ export async function planRegistrations(
   const references = distinct(checked.map((c) => c.parsed.creditorPaymentReference));
   const keys = distinct(checked.map((c) => c.idempotencyKey));
   // Everything within the account: another account's creditor, case or payment is not found.
-  const [creditors, casesById, casesByInvoice, byReference, byKey] = await Promise.all([
+  const [creditors, casesById, casesByInvoice, byKey] = await Promise.all([
     creditorIds.length ? db.creditor.findMany({ where: { accountId, id: { in: creditorIds } }, select: { id: true } }) : [],
     caseIds.length ? db.case.findMany({ where: { accountId, id: { in: caseIds } } }) : [],
     invoices.length ? db.case.findMany({ where: { accountId, OR: invoices } }) : [],
-    references.length
-      ? db.payment.findMany({ where: { accountId, creditorId: { in: creditorIds }, creditorPaymentReference: { in: references } }, include: { case: true } })
-      : [],
     keys.length ? db.payment.findMany({ where: { accountId, idempotencyKey: { in: keys } }, include: { case: true } }) : [],
   ]);
+  // Earlier payments under the references, of the account's creditors (found above): by creditor
+  // and reference alone, so the lookup is the unique index's. With the account's id beside them
+  // SQLite (without statistics) walks every payment of the account instead, once per batch.
+  const accountCreditors = creditors.map((c) => c.id);
+  const byReference =
+    references.length && accountCreditors.length
+      ? (
+          await db.payment.findMany({ where: { creditorId: { in: accountCreditors }, creditorPaymentReference: { in: references } }, include: { case: true } })
+        ).filter((p) => p.accountId === accountId)
+      : [];
   const knownCreditors = new Set(creditors.map((c) => c.id));
   const caseById = new Map(casesById.map((c) => [c.id, c]));
   const caseByInvoice = new Map(casesByInvoice.map((c) => [`${c.creditorId}\n${c.invoiceNumber}`, c]));
@@ -194,9 +203,11 @@ function sentBeforeError(field: string, index: number): FieldError {
 }
 
 /**
- * Stores the new payments of a plan inside the caller's transaction, in order: each case is
- * locked by its version bump before its balance is read (in id order, so two writers never wait
- * on each other crosswise), its balance written once, and all payments in one INSERT.
+ * Stores the new payments of a plan inside the caller's transaction, in order, with a fixed
+ * number of statements whatever their count: the cases they pay are locked and read in one
+ * statement (in id order, so two writers never wait on each other crosswise), settled here one
+ * payment after the other, written back in one UPDATE (each case's balance and version bump), and
+ * the payments inserted in one INSERT.
  */
 export async function storeNewPayments(
   tx: Prisma.TransactionClient,
@@ -207,26 +218,108 @@ export async function storeNewPayments(
 ): Promise<{ payments: Payment[]; cases: Map<string, Case> }> {
   const cases = new Map<string, Case>();
   if (fresh.length === 0) return { payments: [], cases };
-  for (const caseId of [...new Set(fresh.map((s) => s.caseId))].sort()) {
-    cases.set(caseId, await tx.case.update({ where: { id: caseId }, data: { version: { increment: 1 } } }));
+  const caseIds = [...new Set(fresh.map((s) => s.caseId))].sort();
+  const sql = typedSql(tx as unknown as Db);
+  if (sql.getExecutor().adapter instanceof PostgresAdapter) {
+    // The lock an UPDATE takes (a registration's version bump), taken in id order; SQLite's transaction holds the whole database.
+    const lock = sql.selectFrom('Case').select('id').where('id', 'in', caseIds).orderBy('id').forNoKeyUpdate().compile();
+    await tx.$queryRawUnsafe(lock.sql, ...lock.parameters);
   }
-  const balances = new Map<string, Prisma.CaseUpdateInput>();
+  for (const c of await tx.case.findMany({ where: { id: { in: caseIds } } })) cases.set(c.id, c);
   const data = fresh.map((step) => {
     const theCase = cases.get(step.caseId)!;
     const { record, caseAfter } = newPayment(accountId, step.registration, theCase, step.idempotencyKey, step.fingerprint, now, {
       id: step.id,
       fileImportReportId,
     });
-    if (caseAfter) {
-      // The next payment on this case settles against what this one left.
-      cases.set(step.caseId, { ...theCase, ...(caseAfter as Partial<Case>) });
-      balances.set(step.caseId, caseAfter);
-    }
+    // The next payment on this case settles against what this one left.
+    if (caseAfter) cases.set(step.caseId, { ...theCase, ...(caseAfter as Partial<Case>) });
     return record;
   });
-  for (const [caseId, balance] of balances) cases.set(caseId, await tx.case.update({ where: { id: caseId }, data: balance }));
-  const payments = new Map((await tx.payment.createManyAndReturn({ data })).map((p) => [p.id, p]));
-  return { payments: data.map((r) => payments.get(r.id)!), cases };
+  for (const [id, c] of cases) cases.set(id, { ...c, version: c.version + 1, updatedAt: now });
+  await writeCases(tx, sql, [...cases.values()], now);
+  // The rows are what newPayment made (every column set): inserted as they are, not read back.
+  const payments = data as Payment[];
+  const onPostgres = sql.getExecutor().adapter instanceof PostgresAdapter;
+  for (let start = 0; start < payments.length; start += INSERT_ROWS) {
+    const rows = payments.slice(start, start + INSERT_ROWS);
+    const insert = onPostgres ? unnestInsert(rows) : sql.insertInto('Payment').values(rows).compile();
+    await tx.$executeRawUnsafe(insert.sql, ...insert.parameters);
+  }
+  return { payments, cases };
+}
+
+/** The Payment columns by their PostgreSQL type (prisma/schema.prisma), for the one-array-per-column INSERT. */
+const PAYMENT_COLUMNS = {
+  id: 'text',
+  accountId: 'text',
+  creditorId: 'text',
+  caseId: 'text',
+  currency: 'text',
+  amount: 'bigint',
+  settledCosts: 'bigint',
+  settledInterest: 'bigint',
+  settledCapital: 'bigint',
+  status: 'text',
+  statusReasonLocale: 'text',
+  bankTransactionDate: 'timestamp(3)',
+  clientRegistrationDate: 'timestamp(3)',
+  bookingDate: 'timestamp(3)',
+  creditorPaymentReference: 'text',
+  invoiceNumber: 'text',
+  idempotencyKey: 'text',
+  requestHash: 'text',
+  origin: 'text',
+  fileImportReportId: 'text',
+  etag: 'text',
+  createdAt: 'timestamp(3)',
+  updatedAt: 'timestamp(3)',
+} as const satisfies Record<keyof Payment, string>;
+
+/**
+ * On PostgreSQL the rows go as one text array per column, unnested: 23 parameters whatever the
+ * number of rows, where a VALUES list has one per value for the server to parse and bind.
+ * Timestamps are sent in UTC as Prisma stores them (the columns are without time zone).
+ */
+function unnestInsert(rows: readonly Payment[]): { sql: string; parameters: unknown[] } {
+  const columns = Object.entries(PAYMENT_COLUMNS) as Array<[keyof Payment, string]>;
+  const text = (value: unknown) => (value === null ? null : value instanceof Date ? value.toISOString() : String(value));
+  const parameters = columns.map(([column]) => rows.map((row) => text(row[column])));
+  const names = columns.map(([column]) => `"${column}"`).join(', ');
+  const casts = columns.map(([column, type]) => `"${column}"::${type}`).join(', ');
+  const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(', ');
+  return {
+    sql: `INSERT INTO "Payment" (${names}) SELECT ${casts} FROM unnest(${arrays}) AS t(${names})`,
+    parameters,
+  };
+}
+
+/** Rows per INSERT: 26 columns each stays under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const INSERT_ROWS = 1000;
+
+/**
+ * Every case's balance, state and version bump in one UPDATE, joined to a VALUES list of the new
+ * balances (both databases name a VALUES list's columns column1, column2, ...).
+ */
+async function writeCases(tx: Prisma.TransactionClient, sql: ReturnType<typeof typedSql>, cases: readonly Case[], now: Date): Promise<void> {
+  const bigint = (value: bigint) => raw`CAST(${value} AS BIGINT)`;
+  const rows = cases.map((c) => raw`(${c.id}, ${bigint(c.remainingCosts)}, ${bigint(c.remainingInterest)}, ${bigint(c.remainingCapital)}, ${c.state})`);
+  const update = raw`UPDATE "Case" SET "remainingCosts" = v.costs, "remainingInterest" = v.interest, "remainingCapital" = v.capital,
+    "state" = v.state, "version" = "version" + 1, "updatedAt" = ${now}
+    FROM (SELECT column1 AS id, column2 AS costs, column3 AS interest, column4 AS capital, column5 AS state FROM (VALUES ${raw.join(rows)}) AS t) AS v
+    WHERE "Case"."id" = v.id`.compile(sql);
+  await tx.$executeRawUnsafe(update.sql, ...update.parameters);
+}
+
+/**
+ * A unique index refused a write: P2002 from Prisma's model queries, P2010 with the driver
+ * adapter's UniqueConstraintViolation from a statement of ours (the payments' INSERT).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const adapterError = (error.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError;
+  return error.code === 'P2010' && adapterError?.cause?.kind === 'UniqueConstraintViolation';
 }
 
 export const newSteps = (steps: ReadonlyArray<Step | null>) => steps.filter((s): s is NewStep => s?.kind === 'new');
@@ -264,7 +357,7 @@ async function storeBulk(db: Db, accountId: string, steps: Step[], now: Date): P
     const byId = new Map(stored.map((p) => [p.id, p]));
     created = ids.map((id) => byId.get(id)!);
   }
-  for (const payment of created) paymentRegistered(db, payment);
+  paymentsRegistered(db, created);
   const items: StoredRegistration[] = [];
   let next = 0;
   for (const step of steps) {

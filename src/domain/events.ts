@@ -9,3 +9,10 @@ import { eventBusOf } from '../events/index.ts';
 export function paymentRegistered(db: Db, payment: Payment): void {
   eventBusOf(db).publish({ accountId: payment.accountId, paymentId: payment.id, caseId: payment.caseId, creditorId: payment.creditorId });
 }
+
+/** paymentRegistered for the payments of one transaction (a bulk, a file import's batch), announced together. */
+export function paymentsRegistered(db: Db, payments: readonly Payment[]): void {
+  eventBusOf(db).publishAll(
+    payments.map((payment) => ({ accountId: payment.accountId, paymentId: payment.id, caseId: payment.caseId, creditorId: payment.creditorId })),
+  );
+}

@@ -21,6 +21,8 @@ export interface PaymentListener {
 export interface EventBus {
   /** Hands the event to every listener of its account, in this process and (on Postgres) in every other. */
   publish(event: PaymentRegisteredEvent): void;
+  /** publish for many events at once (a bulk, a file import's batch): on Postgres one statement for them all. */
+  publishAll(events: readonly PaymentRegisteredEvent[]): void;
   /** Listens to one account's events until the returned function is called. */
   subscribe(accountId: string, listener: PaymentListener): () => void;
   /** Resolves once events published from now on reach this process's listeners (Postgres: LISTEN is in place). */
@@ -79,6 +81,9 @@ export function createLocalBus(): EventBus {
   const listeners = new Listeners();
   return {
     publish: (event) => listeners.deliver(event),
+    publishAll: (events) => {
+      for (const event of events) listeners.deliver(event);
+    },
     subscribe: (accountId, listener) => listeners.add(accountId, listener),
     listenerCount: () => listeners.size,
     listening: async () => {},

@@ -87,6 +87,12 @@ export function createPostgresBus(pool: pg.Pool, onError: (error: unknown) => vo
     publish(event) {
       pool.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(event)]).catch(onError);
     },
+    publishAll(events) {
+      // One notification per event (each stays far below NOTIFY's 8,000-byte payload), one round trip for all.
+      if (events.length === 0) return;
+      const payloads = events.map((event) => JSON.stringify(event));
+      pool.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [CHANNEL, payloads]).catch(onError);
+    },
     subscribe(accountId, listener) {
       const detach = listeners.add(accountId, listener);
       listen();

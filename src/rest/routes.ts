@@ -14,6 +14,7 @@ import { sendBulkRegistration } from './bulk.ts';
 import { stringifyDocument } from './decimalJson.ts';
 import { CASES, caseDocument, createdPaymentDocument, itemLinks, PAYMENTS, paymentDocument, registrationFromRest } from './documentMapping.ts';
 import { errorBody, INSERTION_FAILURE, listEnvelope } from './envelope.ts';
+import { fileImportRoutes } from './fileImports.ts';
 import { BadQueryError, CASE_LIST, PAYMENT_LIST, parseListQuery } from './listQuery.ts';
 import {
   describeRestApi,
@@ -200,6 +201,9 @@ export async function restRoutes(app: FastifyInstance, { db, onRegistered }: Res
     refuse(`/${CASES}`, ['POST', 'PUT', 'PATCH', 'DELETE'], ALLOWED.readOnlyCollection);
     refuse(`/${CASES}/:id`, ['POST', 'PUT', 'PATCH', 'DELETE'], ALLOWED.item);
   });
+
+  // The file imports' routes, here so the OpenAPI document describes them too.
+  await app.register(fileImportRoutes, { db });
 }
 
 function headerValue(request: FastifyRequest, name: string): string | null {

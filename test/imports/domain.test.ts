@@ -1,7 +1,8 @@
 import { runImport } from '../../src/domain/imports/apply.ts';
 import { listRejectedLines, uploadFileImport } from '../../src/domain/imports/reports.ts';
 import { claimReport } from '../../src/domain/imports/worker.ts';
-import { MAX_IMPORT_FILE_BYTES } from '../../src/domain/vocabulary.ts';
+import { registerPayment } from '../../src/domain/payments.ts';
+import { CREDITOR_SYSTEM_ORIGIN, MAX_IMPORT_FILE_BYTES } from '../../src/domain/vocabulary.ts';
 import { eventBusOf, type PaymentRegisteredEvent } from '../../src/events/index.ts';
 import { describe, expect, test } from '../support/fixtures.ts';
 import type { Harness } from '../support/harness.ts';
@@ -142,5 +143,34 @@ describe('importing a file through the registration rules', () => {
     const result = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'big.csv', bytes: Buffer.alloc(MAX_IMPORT_FILE_BYTES + 1, 0x41) });
     expect(result).toMatchObject({ ok: false, errors: [{ field: 'file', code: 'INVALID' }] });
     expect(await harness.db.fileImportReport.count({ where: { accountId: tenant.accountId } })).toBe(0);
+  });
+});
+
+describe("a registration that takes a line's reference while its batch is being applied", () => {
+  test('the batch is planned again and the line is a replay of that registration, stored once', async ({ harness }) => {
+    const tenant = await harness.createTenant('Race');
+    const c = await tenant.openCase({ capital: '100.00' });
+    const line = { creditor: tenant.creditorId, case: c.id, currency: 'SEK', amount: '1.00', bankTransactionDate: past, creditorPaymentReference: 'RACE-1' };
+    const file = `creditor,case,currency,amount,bank_transaction_date,creditor_payment_reference\n${tenant.creditorId},${c.id},SEK,1.00,${past},RACE-1\n${tenant.creditorId},${c.id},SEK,2.00,${past},RACE-2\n`;
+    const uploaded = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'race.csv', bytes: Buffer.from(file) });
+    if (!uploaded.ok) throw new Error(JSON.stringify(uploaded.errors));
+    const claimed = await claimReport(harness.db, 'race-worker', 30_000);
+    // The import's second transaction is its first batch, planned already: the registration lands just before it.
+    let transactions = 0;
+    const racing = new Proxy(harness.db, {
+      get(target, property, receiver) {
+        if (property !== '$transaction') return Reflect.get(target, property, receiver);
+        return async (...args: Parameters<typeof target.$transaction>) => {
+          transactions += 1;
+          if (transactions === 2)
+            expect(await registerPayment(target, tenant.accountId, { ...line, origin: CREDITOR_SYSTEM_ORIGIN })).toMatchObject({ ok: true });
+          return (target.$transaction as (...a: unknown[]) => unknown)(...args);
+        };
+      },
+    });
+    const report = await runImport(racing, claimed!, { owner: 'race-worker', leaseMs: 30_000 });
+    expect(report).toMatchObject({ status: 'completed', linesStored: 1, linesReplayed: 1, linesRejected: 0, settledTotal: 200n });
+    expect(await harness.db.payment.count({ where: { creditorPaymentReference: 'RACE-1' } })).toBe(1);
+    expect((await harness.db.case.findUniqueOrThrow({ where: { id: c.id } })).remainingCapital).toBe(10_000n - 300n);
   });
 });

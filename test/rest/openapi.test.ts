@@ -5,6 +5,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import { createApp } from '../../src/app.ts';
 import { closeCase } from '../../src/domain/cases.ts';
 import { restRoutes } from '../../src/rest/routes.ts';
+import { callImportRoutes, callImportRoutesOverLimit } from '../imports/documentedCalls.ts';
 import { losingConnectionAtCommit } from '../support/faults.ts';
 import { beforeAll, describe, expect, restTest as test } from '../support/fixtures.ts';
 import {
@@ -122,6 +123,8 @@ describe('/openapi.json', () => {
     for (const url of optionPaths) expect((await h.rest.request('OPTIONS', url)).status).toBe(200);
     // 414: an id over 100 characters, refused by the router.
     for (const item of ['/creditor--payments/', '/cases/']) expect((await h.rest.get(item + 'a'.repeat(101), key)).status).toBe(414);
+    // The file imports: every status of their four operations.
+    const reportId = await callImportRoutes(h.app, tenant.apiKey, tenant.creditorId, theCase.id);
     // 429: a server with a rate limit of 1 a minute, whose one request is spent first.
     const limited = await createApp({ db: h.db, logLevel: 'silent', rateLimitPerMinute: 1 });
     try {
@@ -132,6 +135,7 @@ describe('/openapi.json', () => {
         expect((await client.get(url, key)).status).toBe(429);
       }
       for (const url of optionPaths) expect((await client.request('OPTIONS', url, key)).status).toBe(429);
+      await callImportRoutesOverLimit(limited, tenant.apiKey, reportId);
     } finally {
       await limited.close();
     }

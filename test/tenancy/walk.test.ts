@@ -1,6 +1,7 @@
 import type { Db } from '../../src/db/client.ts';
 import { closeCase, openCase } from '../../src/domain/cases.ts';
 import { createCreditor } from '../../src/domain/creditors.ts';
+import { uploadFileImport } from '../../src/domain/imports/reports.ts';
 import { encodeCursor } from '../../src/domain/paging.ts';
 import { schema } from '../../src/graphql/schema.ts';
 import { REGISTER } from '../graphql/operations.ts';
@@ -276,6 +277,12 @@ describe("account B walks every query, the mutation and every REST route with ac
   });
 
   test('REST: 404, empty lists and 422 not found; nothing of A leaks and nothing of A changes', async ({ harness: h, tenant: a, b }) => {
+    // A file import of A's (queued: no worker runs here), for B to look for.
+    const aUpload = await uploadFileImport(h.db, a.accountId, {
+      fileName: 'a.csv',
+      bytes: Buffer.from('creditor,case,currency,amount,bank_transaction_date\n'),
+    });
+    if (!aUpload.ok) throw new Error('refused');
     const before = await rowsOf(h.db, a.accountId);
     const walked = new Set<string>();
     const asBRest = async (method: string, template: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -371,6 +378,17 @@ describe("account B walks every query, the mutation and every REST route with ac
       expect(res.status).toBe(200);
       expect(res.text).toBe('');
     }
+
+    // File imports: B lists none of A's; A's report and its rejected lines are "not found", as an unknown id is.
+    expect((await asBRest('GET', '/file-import-reports', '/file-import-reports')).body._meta.total).toBe(0);
+    for (const template of ['/file-import-reports/{id}', '/file-import-reports/{id}/rejected-lines']) {
+      const res = await asBRest('GET', template, template.replace('{id}', aUpload.report.id));
+      expect(res.status).toBe(404);
+      const unknown = await asBRest('GET', template, template.replace('{id}', unknownId));
+      expect(res.body._error.message.replace(aUpload.report.id, '<id>')).toBe(unknown.body._error.message.replace(unknownId, '<id>'));
+    }
+    // An upload needs a multipart body (its tenancy with a real file: test/imports/faces.test.ts).
+    expect((await asBRest('POST', '/file-import-reports', '/file-import-reports', {})).status).toBe(400);
 
     const documented = Object.entries((await servedDocument()).paths ?? {}).flatMap(([path, operations]) =>
       Object.keys(operations ?? {}).map((method) => `${method.toUpperCase()} ${path}`),

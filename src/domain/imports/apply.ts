@@ -1,8 +1,8 @@
-import { type Db, Prisma } from '../../db/client.ts';
+import type { Db, Prisma } from '../../db/client.ts';
 import { runTransaction } from '../../db/transaction.ts';
-import { newSteps, planRegistrations, storeNewPayments } from '../bulkRegistration.ts';
+import { isUniqueViolation, newSteps, planRegistrations, storeNewPayments } from '../bulkRegistration.ts';
 import { type FieldError, fieldMessage } from '../errors.ts';
-import { paymentRegistered } from '../events.ts';
+import { paymentsRegistered } from '../events.ts';
 import { newId } from '../ids.ts';
 import { settledAmount } from '../payments.ts';
 import { CREDITOR_SYSTEM_ORIGIN, FILE_IMPORT_STATUS, IMPORT_BATCH_SIZE, MAX_IMPORT_LINES } from '../vocabulary.ts';
@@ -35,6 +35,7 @@ export interface RunOptions {
  */
 export async function runImport(db: Db, claimed: FileImportReport, options: RunOptions): Promise<FileImportReport> {
   let report = claimed;
+  const turns = new Turns();
   if (report.linesDone === 0) {
     let linesTotal = 0;
     try {
@@ -42,6 +43,7 @@ export async function runImport(db: Db, claimed: FileImportReport, options: RunO
         linesTotal = line.ordinal;
         if (linesTotal > MAX_IMPORT_LINES)
           throw new ImportFileError(`the file has more than ${MAX_IMPORT_LINES} lines of payments; split it into smaller files`);
+        if (linesTotal % 1000 === 0) await turns.maybeYield();
       }
     } catch (error) {
       if (!(error instanceof ImportFileError)) throw error;
@@ -51,14 +53,21 @@ export async function runImport(db: Db, claimed: FileImportReport, options: RunO
     options.onProgress?.(report);
   }
 
+  const sizes = new BatchSizes();
   let batch: ImportLine[] = [];
+  await turns.yield();
   for await (const line of importLines(fileBytes(db, report.id))) {
-    if (line.ordinal <= report.linesDone) continue;
+    if (line.ordinal <= report.linesDone) {
+      if (line.ordinal % 1000 === 0) await turns.maybeYield();
+      continue;
+    }
     batch.push(line);
-    if (batch.length >= IMPORT_BATCH_SIZE) {
+    if (batch.length >= sizes.next) {
       report = await applyBatch(db, report, batch, options);
       options.onProgress?.(report);
       batch = [];
+      sizes.took(turns.sinceYield());
+      await turns.yield();
     }
   }
   if (batch.length > 0) {
@@ -66,6 +75,47 @@ export async function runImport(db: Db, claimed: FileImportReport, options: RunO
     options.onProgress?.(report);
   }
   return finish(db, report, options, FILE_IMPORT_STATUS.completed, null);
+}
+
+/**
+ * An import shares its process with every other request. On SQLite better-sqlite3 runs each
+ * statement synchronously and a transaction's statements follow each other in microtasks, so
+ * nothing else runs (not even a /health answer) until the import gives the event loop a turn, and
+ * a reader waits for the batch's transaction anyway. So the import gives a turn after every batch
+ * (and every so many lines while it only reads the file), and sizes its batches to a time budget.
+ */
+class Turns {
+  #last = performance.now();
+  sinceYield(): number {
+    return performance.now() - this.#last;
+  }
+  async yield(): Promise<void> {
+    // setImmediate runs after the pending I/O callbacks: waiting requests get their turn first.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#last = performance.now();
+  }
+  async maybeYield(): Promise<void> {
+    if (this.sinceYield() >= IMPORT_TURN_MS) await this.yield();
+  }
+}
+
+/** How long an import may hold the event loop (and, on SQLite, the database) between turns. */
+const IMPORT_TURN_MS = 200;
+/** Batches grow from IMPORT_BATCH_SIZE to this many lines while they fit the budget (the payments' INSERT takes 1,000 rows). */
+const MAX_BATCH_LINES = 1000;
+const MIN_BATCH_LINES = 20;
+
+/**
+ * The number of lines the next batch takes: larger batches cost fewer statements per line, but a
+ * batch is one turn of the event loop on SQLite, so its size follows how long the last one took.
+ */
+class BatchSizes {
+  next = IMPORT_BATCH_SIZE;
+  took(ms: number): void {
+    const fitting = Math.round((this.next * IMPORT_TURN_MS) / Math.max(ms, 1));
+    // At most double at once (one fast batch says little), shrink at once (a slow one delays others now).
+    this.next = Math.max(MIN_BATCH_LINES, Math.min(MAX_BATCH_LINES, this.next * 2, fitting));
+  }
 }
 
 /**
@@ -133,11 +183,11 @@ async function applyBatch(db: Db, report: FileImportReport, lines: ImportLine[],
         return { next, payments };
       });
       // Committed: live subscribers see the import's payments as they see registered ones.
-      for (const payment of payments) paymentRegistered(db, payment);
+      paymentsRegistered(db, payments);
       return next;
     } catch (error) {
       // A concurrent registration stored one of these references after the plan looked: plan again, it is now a replay or a conflict.
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && plan < MAX_PLANS) continue;
+      if (isUniqueViolation(error) && plan < MAX_PLANS) continue;
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db, Prisma } from '../../db/client.ts';
 import type { FileImportReport, RejectedLine } from '../../db/generated/postgres/client.ts';
+import { runTyped, typedSql } from '../../db/typedSql.ts';
 import { type FieldError, InvalidArgumentError, message, named } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { type KeysetRange, keysetPage, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from '../paging.ts';
@@ -68,10 +69,14 @@ function fileNameOf(name: string): string {
   return (clean === '' ? 'upload' : clean).slice(0, MAX_FILE_NAME_LENGTH);
 }
 
-/** The file's bytes in order, one stored piece at a time. */
+/**
+ * The file's bytes in order, one stored piece at a time. A typed read: through Prisma's client a
+ * 1 MiB piece took tens of milliseconds to decode, read twice per import.
+ */
 export async function* fileBytes(db: Db, reportId: string): AsyncGenerator<Buffer> {
   for (let index = 0; ; index += 1) {
-    const chunk = await db.fileImportChunk.findUnique({ where: { reportId_index: { reportId, index } } });
+    const query = typedSql(db).selectFrom('FileImportChunk').select('bytes').where('reportId', '=', reportId).where('index', '=', index);
+    const [chunk] = await runTyped(db, query);
     if (!chunk) return;
     yield Buffer.from(chunk.bytes);
   }
