@@ -117,16 +117,23 @@ export async function planRegistrations(
   const distinct = (values: Array<string | null | undefined>) => [...new Set(values.filter((v): v is string => typeof v === 'string'))];
   const creditorIds = distinct(checked.map((c) => c.parsed.creditorId));
   const caseIds = distinct(checked.map((c) => c.parsed.caseId));
-  const invoices = checked.flatMap(({ parsed }) =>
-    parsed.creditorId && !parsed.caseId && parsed.invoiceNumber ? [{ creditorId: parsed.creditorId, invoiceNumber: parsed.invoiceNumber }] : [],
-  );
+  const invoices = [
+    ...new Map(
+      checked.flatMap(({ parsed }) =>
+        parsed.creditorId && !parsed.caseId && parsed.invoiceNumber
+          ? [[`${parsed.creditorId}\n${parsed.invoiceNumber}`, { creditorId: parsed.creditorId, invoiceNumber: parsed.invoiceNumber }] as const]
+          : [],
+      ),
+    ).values(),
+  ];
   const references = distinct(checked.map((c) => c.parsed.creditorPaymentReference));
   const keys = distinct(checked.map((c) => c.idempotencyKey));
   // Everything within the account: another account's creditor, case or payment is not found.
   const [creditors, casesById, casesByInvoice, byKey] = await Promise.all([
     creditorIds.length ? db.creditor.findMany({ where: { accountId, id: { in: creditorIds } }, select: { id: true } }) : [],
     caseIds.length ? db.case.findMany({ where: { accountId, id: { in: caseIds } } }) : [],
-    invoices.length ? db.case.findMany({ where: { accountId, OR: invoices } }) : [],
+    // Two parameters per invoice: in pieces that stay under SQLite's limit on a statement's parameters (999).
+    Promise.all(chunksOf(invoices, INVOICES_PER_LOOKUP).map((some) => db.case.findMany({ where: { accountId, OR: some } }))).then((found) => found.flat()),
     keys.length ? db.payment.findMany({ where: { accountId, idempotencyKey: { in: keys } }, include: { case: true } }) : [],
   ]);
   // Earlier payments under the references, of the account's creditors (found above): by creditor
@@ -372,4 +379,13 @@ async function storeBulk(db: Db, accountId: string, steps: Step[], now: Date): P
     }
   }
   return { ok: true, items };
+}
+
+/** Invoice numbers looked up per statement: two parameters each, well under SQLite's 999. */
+const INVOICES_PER_LOOKUP = 400;
+
+function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
 }

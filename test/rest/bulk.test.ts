@@ -41,6 +41,22 @@ describe('POST /creditor--payments with a JSON array (bulk insert)', () => {
     expect(await h.db.case.findUniqueOrThrow({ where: { id: b.id } })).toMatchObject({ remainingCapital: 3850n });
   });
 
+  test('names 600 cases by invoice number in one array: each looked up (in pieces under the SQLite parameter limit)', async ({ harness: h, tenant }) => {
+    const known = await tenant.openCase({ capital: '100.00' });
+    const byInvoice = (invoiceNumber: string) => {
+      const { case: _case, ...body } = paymentBody(tenant.creditorId, known.id, { creditor_payment_reference: ref() });
+      return { ...body, invoice_number: invoiceNumber };
+    };
+    const body = [...Array.from({ length: 599 }, (_, i) => byInvoice(`NO-SUCH-${i}`)), byInvoice(known.invoiceNumber)];
+    const before = await h.counts();
+    const res = await h.rest.post(PAYMENTS, body, { apiKey: tenant.apiKey });
+    expect(res.status).toBe(422);
+    const statuses = res.body._items.map((i: { _status: string }) => i._status);
+    expect(statuses.filter((s: string) => s === 'ERR')).toHaveLength(599);
+    expect(statuses.at(-1)).toBe('OK');
+    expect(await h.counts()).toEqual(before);
+  });
+
   test("stores nothing when any fails: 422 with each payment's _status, _issues on those that failed, Eve's _error", async ({ harness: h, tenant }) => {
     const c = await tenant.openCase({ capital: '100.00' });
     const before = await h.counts();
