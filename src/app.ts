@@ -75,7 +75,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     },
     serverFactory: config.serverFactory,
   });
-  const observability = observe(app, { metrics: config.metrics, tracing: config.tracing, pool: poolOf(config.db) });
+  const observability = await observe(app, { metrics: config.metrics, tracing: config.tracing, pool: poolOf(config.db) });
   if (config.rateLimitPerMinute) await limitRequestRate(app, config.rateLimitPerMinute);
   await app.register(cors, { origin: config.corsOrigins && config.corsOrigins.length > 0 ? config.corsOrigins : false });
   // REST responses over 1 KB compressed for clients that accept it (long lists, openapi.json).

@@ -50,9 +50,9 @@ const MAX_LOGGED_NAME = 128;
  * Request ids, the GraphQL operation in log lines, metrics (/metrics) and traces for one app.
  * Hooks on the root instance, so they see every route, REST's encapsulated ones included.
  */
-export function observe(app: FastifyInstance, config: ObservabilityConfig): Observability {
+export async function observe(app: FastifyInstance, config: ObservabilityConfig): Promise<Observability> {
   const metrics = config.metrics === false ? null : new AppMetrics(config.pool);
-  const tracing = createTracing(config.tracing);
+  const tracing = await createTracing(config.tracing);
   const observations = new WeakMap<FastifyRequest, RequestObservation>();
 
   app.addHook('onRequest', async (request, reply) => {

@@ -1,10 +1,24 @@
-import { setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry';
-import { type Context, defaultTextMapGetter, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import type { Context, Span, Tracer } from '@opentelemetry/api';
+import type { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { NodeTracerProvider, SpanExporter } from '@opentelemetry/sdk-trace-node';
 import type { Plugin } from 'graphql-yoga';
+
+/**
+ * The OpenTelemetry packages, loaded only when tracing is on: a process without it would
+ * otherwise hold them for nothing (some 6 MB of its memory).
+ */
+async function loadSdk() {
+  const [envelop, api, core, exporter, resources, node] = await Promise.all([
+    import('@envelop/opentelemetry'),
+    import('@opentelemetry/api'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
+  return { envelop, api, core, exporter, resources, node };
+}
+type Sdk = Awaited<ReturnType<typeof loadSdk>>;
 
 export interface TracingConfig {
   /** OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); traces go to its /v1/traces. Unset: tracing is off. */
@@ -24,21 +38,27 @@ const DEFAULT_SERVICE_NAME = 'creditor-payments';
 export class Tracing {
   private readonly provider: NodeTracerProvider;
   private readonly tracer: Tracer;
-  private readonly propagator = new W3CTraceContextPropagator();
+  private readonly propagator: W3CTraceContextPropagator;
 
-  constructor(config: TracingConfig & ({ otlpEndpoint: string } | { exporter: SpanExporter })) {
+  constructor(
+    private readonly sdk: Sdk,
+    config: TracingConfig & ({ otlpEndpoint: string } | { exporter: SpanExporter }),
+  ) {
+    const { node } = sdk;
     const processor = config.exporter
-      ? new SimpleSpanProcessor(config.exporter)
-      : new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(config.otlpEndpoint as string) }));
-    this.provider = new NodeTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': config.serviceName || DEFAULT_SERVICE_NAME }),
+      ? new node.SimpleSpanProcessor(config.exporter)
+      : new node.BatchSpanProcessor(new sdk.exporter.OTLPTraceExporter({ url: tracesUrl(config.otlpEndpoint as string) }));
+    this.provider = new node.NodeTracerProvider({
+      resource: sdk.resources.resourceFromAttributes({ 'service.name': config.serviceName || DEFAULT_SERVICE_NAME }),
       spanProcessors: [processor],
     });
     this.tracer = this.provider.getTracer('creditor-payments');
+    this.propagator = new sdk.core.W3CTraceContextPropagator();
   }
 
   /** The server span of one HTTP request, child of the caller's span when it sends `traceparent`. */
   startRequest(method: string, path: string, headers: Record<string, string | string[] | undefined>): Span {
+    const { ROOT_CONTEXT, SpanKind, defaultTextMapGetter } = this.sdk.api;
     const parent = this.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
     return this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } }, parent);
   }
@@ -49,7 +69,7 @@ export class Tracing {
     if (route) span.setAttribute('http.route', route);
     if (operationName) span.setAttribute('graphql.operation.name', operationName);
     span.setAttribute('http.response.status_code', status);
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    if (status >= 500) span.setStatus({ code: this.sdk.api.SpanStatusCode.ERROR });
     span.end();
   }
 
@@ -59,13 +79,14 @@ export class Tracing {
    * throughput on a 100-row list, and the operation's span shows what a request spent.
    */
   graphqlPlugin(parentOf: (context: unknown) => Span | undefined): Plugin[] {
+    const { api, envelop } = this.sdk;
     const linkToRequest: Plugin = {
       onExecute({ args }) {
         const span = parentOf(args.contextValue);
-        if (span) setCurrentOtelContext(args.contextValue, trace.setSpan(ROOT_CONTEXT, span) as Context);
+        if (span) envelop.setCurrentOtelContext(args.contextValue, api.trace.setSpan(api.ROOT_CONTEXT, span) as Context);
       },
     };
-    return [linkToRequest, useOpenTelemetry({ resolvers: false, variables: false, result: false }, this.provider) as Plugin];
+    return [linkToRequest, envelop.useOpenTelemetry({ resolvers: false, variables: false, result: false }, this.provider) as Plugin];
   }
 
   /** Sends the spans still buffered; called when the app closes. */
@@ -75,9 +96,9 @@ export class Tracing {
 }
 
 /** Tracing when an exporter is configured; otherwise null, and nothing is installed. */
-export function createTracing(config: TracingConfig | undefined): Tracing | null {
-  if (config?.exporter) return new Tracing({ ...config, exporter: config.exporter });
-  if (config?.otlpEndpoint) return new Tracing({ ...config, otlpEndpoint: config.otlpEndpoint });
+export async function createTracing(config: TracingConfig | undefined): Promise<Tracing | null> {
+  if (config?.exporter) return new Tracing(await loadSdk(), { ...config, exporter: config.exporter });
+  if (config?.otlpEndpoint) return new Tracing(await loadSdk(), { ...config, otlpEndpoint: config.otlpEndpoint });
   return null;
 }
 

@@ -111,9 +111,9 @@ describe('OTLP export', () => {
 
 describe('tracing off (the default)', () => {
   it('installs no tracing plugin and starts no span', async () => {
-    expect(observe(Fastify(), { metrics: false }).graphqlPlugins).toHaveLength(1); // the operation name into logs
-    expect(observe(Fastify(), { metrics: false, tracing: {} }).graphqlPlugins).toHaveLength(1);
-    expect(observe(Fastify(), { metrics: false, tracing: { exporter: new InMemorySpanExporter() } }).graphqlPlugins.length).toBeGreaterThan(1);
+    expect((await observe(Fastify(), { metrics: false })).graphqlPlugins).toHaveLength(1); // the operation name into logs
+    expect((await observe(Fastify(), { metrics: false, tracing: {} })).graphqlPlugins).toHaveLength(1);
+    expect((await observe(Fastify(), { metrics: false, tracing: { exporter: new InMemorySpanExporter() } })).graphqlPlugins.length).toBeGreaterThan(1);
 
     const started = vi.spyOn(Tracing.prototype, 'startRequest');
     const plugins = vi.spyOn(Tracing.prototype, 'graphqlPlugin');
