@@ -89,7 +89,14 @@ describe('@defer', () => {
     const parts = partsOf(answer.contentType, answer.body);
     // The first part: the cases, newest first, without payments; more to come.
     expect(parts[0]!.hasNext).toBe(true);
-    expect(parts[0]!.data.cases.edges.map((e: any) => e.node)).toEqual([3, 2, 1, 0].map((i) => ({ id: seeded.cases[i], invoiceNumber: `DEF-${i}` })));
+    // Newest first as stored: cases opened within one millisecond are ordered by id.
+    const newestFirst = await h.db.case.findMany({
+      where: { id: { in: seeded.cases } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      select: { id: true, invoiceNumber: true },
+    });
+    expect(newestFirst).toHaveLength(4);
+    expect(parts[0]!.data.cases.edges.map((e: any) => e.node)).toEqual(newestFirst);
     // Then one increment per case, labelled, at its case's path; the last part says it is the last.
     const increments = parts.slice(1).flatMap((part) => part.incremental ?? []);
     expect(increments).toHaveLength(4);
@@ -97,7 +104,8 @@ describe('@defer', () => {
     expect(parts.at(-1)!.hasNext).toBe(false);
     const whole = merged(parts);
     // 10 + 20 + 30 + 40 pay the case's 100.00 off; the 50.00 after settles nothing. Newest first, 3 of 5.
-    expect(whole.cases.edges[0].node.payments).toEqual({
+    const paymentsOf = (invoiceNumber: string) => whole.cases.edges.find((e: any) => e.node.invoiceNumber === invoiceNumber).node.payments;
+    expect(paymentsOf('DEF-3')).toEqual({
       totalCount: 5,
       edges: [
         { node: { amount: '50.00', settledAmount: '0.00' } },
@@ -105,8 +113,8 @@ describe('@defer', () => {
         { node: { amount: '30.00', settledAmount: '30.00' } },
       ],
     });
-    expect(whole.cases.edges[2].node.payments).toEqual({ totalCount: 1, edges: [{ node: { amount: '10.00', settledAmount: '10.00' } }] });
-    expect(whole.cases.edges[1].node.payments).toEqual({ totalCount: 0, edges: [] });
+    expect(paymentsOf('DEF-1')).toEqual({ totalCount: 1, edges: [{ node: { amount: '10.00', settledAmount: '10.00' } }] });
+    expect(paymentsOf('DEF-2')).toEqual({ totalCount: 0, edges: [] });
 
     // The same data as the operation without @defer (run compiled), and still batched: the deferred
     // payments of all cases come in one statement (and one count), not one per case.
