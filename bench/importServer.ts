@@ -1,42 +1,18 @@
-/**
- * The bench's file import alone (importOnce in bench/run.ts without the rest of the run): a
- * database of its own with 1,000 open cases, a server process on it, an N-line CSV uploaded with
- * fetch and FormData, the report polled to its end while /health is timed beside it.
- *   npx tsx bench/importServer.ts [sqlite|postgres] [lines]
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { createApiKey } from '../src/auth/apiKeys.ts';
 import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { createAccount } from '../src/domain/accounts.ts';
 import { openCase } from '../src/domain/cases.ts';
 import { createCreditor } from '../src/domain/creditors.ts';
+import { createTestDatabase } from '../test/support/database.ts';
 import { startServer } from '../test/support/processes.ts';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
 const lines = Number(process.argv[3] ?? 100_000);
 const CASES = 1000;
 
-let url: string;
-let drop: () => Promise<void>;
-if (kind === 'sqlite') {
-  const dir = mkdtempSync(path.join(tmpdir(), 'import-server-'));
-  url = `file:${path.join(dir, 'bench.db')}`;
-  drop = async () => rmSync(dir, { recursive: true, force: true });
-} else {
-  const name = `import_server_${process.pid}`;
-  const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  url = `postgresql://postgres@127.0.0.1:5432/${name}`;
-  drop = async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  };
-}
+// A database of its own, dropped at the end (the tests' helper).
+const { url, drop } = await createTestDatabase(kind);
 try {
   await deployMigrations(url);
   const db = await connectDb(url);

@@ -1,12 +1,3 @@
-/**
- * The file import's throughput alone, in-process (no server): a database of its own, 1,000 open
- * cases, an N-line CSV round-robin over them, uploaded, claimed and applied; prints lines/s.
- *   npx tsx bench/importThroughput.ts [sqlite|postgres] [lines]
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { createAccount } from '../src/domain/accounts.ts';
@@ -15,29 +6,15 @@ import { createCreditor } from '../src/domain/creditors.ts';
 import { runImport } from '../src/domain/imports/apply.ts';
 import { uploadFileImport } from '../src/domain/imports/reports.ts';
 import { claimReport } from '../src/domain/imports/worker.ts';
+import { createTestDatabase } from '../test/support/database.ts';
 
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'sqlite';
 const lines = Number(process.argv[3] ?? 20_000);
 const CASES = 1000;
 
 async function main() {
-  let url: string;
-  let drop: () => Promise<void>;
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'import-bench-'));
-    url = `file:${path.join(dir, 'bench.db')}`;
-    drop = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    const name = `import_bench_${process.pid}`;
-    const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    url = `postgresql://postgres@127.0.0.1:5432/${name}`;
-    drop = async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    };
-  }
+  // A database of its own, dropped at the end (the tests' helper).
+  const { url, drop } = await createTestDatabase(kind);
   try {
     await deployMigrations(url);
     const statements: string[] = [];
