@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../support/database.ts';
 import type { Tenant } from '../support/harness.ts';
 import { paymentBody } from '../support/rest.ts';
-import { createObservedApp, LEVEL, logCapture } from './support.ts';
+import { createObservedApp, LEVEL, type LogLine, logCapture } from './support.ts';
 
 const log = logCapture();
 let h: Awaited<ReturnType<typeof createObservedApp>>;
@@ -17,6 +17,17 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const PAYMENTS = 'query RecentPayments { payments(first: 5) { edges { node { id } } } }';
+
+/** An app of its own at `level` (for a test that changes its logging or breaks its database), closed afterwards. */
+async function withOwnApp(level: string, run: (app: Awaited<ReturnType<typeof createObservedApp>>, lines: LogLine[]) => Promise<void>) {
+  const own = logCapture();
+  const app = await createObservedApp({ logLevel: level, logStream: own.stream });
+  try {
+    await run(app, own.lines);
+  } finally {
+    await app.close();
+  }
+}
 
 /** Every line of the request that answered with this id, and the id itself. */
 function linesOf(headers: Record<string, unknown>) {
@@ -82,20 +93,15 @@ describe('GraphQL lines name the operation', () => {
 });
 
 describe("Yoga's own lines", () => {
-  it("go through the request's logger: at debug level they carry the request id", async () => {
-    const debug = logCapture();
-    const verbose = await createObservedApp({ logLevel: 'debug', logStream: debug.stream });
-    try {
+  it("go through the request's logger: at debug level they carry the request id", () =>
+    withOwnApp('debug', async (verbose, lines) => {
       const t = await verbose.createTenant('Verbose');
       const answer = await verbose.graphql(t.apiKey, PAYMENTS, {}, { 'x-request-id': 'yoga-debug-1' });
       expect(answer.status).toBe(200);
-      const yogaLines = debug.lines.filter((l) => /GraphQL Parameters/.test(l.msg));
+      const yogaLines = lines.filter((l) => /GraphQL Parameters/.test(l.msg));
       expect(yogaLines.length).toBeGreaterThan(0);
       expect(yogaLines.every((l) => l.reqId === 'yoga-debug-1' && l.level === LEVEL.debug)).toBe(true);
-    } finally {
-      await verbose.close();
-    }
-  });
+    }));
 });
 
 describe('client mistakes are not logged as errors', () => {
@@ -162,20 +168,15 @@ describe('a real failure is logged once, at error level, with the error and the 
 });
 
 describe('an unexpected error', () => {
-  it("is logged once, at error level, with the request's id and operation", async () => {
-    const own = logCapture();
-    const broken = await createObservedApp({ logLevel: 'info', logStream: own.stream });
-    try {
+  it("is logged once, at error level, with the request's id and operation", () =>
+    withOwnApp('info', async (broken, lines) => {
       const t = await broken.createTenant('Broken');
       // The key lookup fails: Yoga masks the error itself, outside any resolver.
       await broken.db.$executeRawUnsafe(onPostgres ? 'DROP TABLE "ApiKey" CASCADE' : 'DROP TABLE "ApiKey"');
       const answer = await broken.graphql(t.apiKey, PAYMENTS, {}, { 'x-request-id': 'broken-1' });
       expect(answer.status).toBe(500);
       await new Promise((resolve) => setImmediate(resolve));
-      const errors = own.lines.filter((l) => l.msg === 'unexpected error in a GraphQL request');
+      const errors = lines.filter((l) => l.msg === 'unexpected error in a GraphQL request');
       expect(errors.map((l) => [l.reqId, l.operationName, l.level])).toEqual([['broken-1', 'RecentPayments', LEVEL.error]]);
-    } finally {
-      await broken.close();
-    }
-  });
+    }));
 });
