@@ -16,7 +16,7 @@ import {
   SqliteQueryCompiler,
   type StringReference,
 } from 'kysely';
-import type { Db } from './client.ts';
+import type { Db, Prisma } from './client.ts';
 import type { DB } from './generated/kysely/tables.ts';
 
 /**
@@ -47,8 +47,8 @@ export function typedSql(db: Db): TypedSql {
   return onSqlite(db) ? builders.sqlite : builders.postgres;
 }
 
-// The provider of the generated client the Db was built from (it survives $extends).
-const onSqlite = (db: Db) => (db as unknown as { _activeProvider: string })._activeProvider === 'sqlite';
+/** True when `db` (a client or a transaction's) is SQLite's: the provider of the generated client it was built from. */
+export const onSqlite = (db: Db | Prisma.TransactionClient): boolean => (db as unknown as { _activeProvider: string })._activeProvider === 'sqlite';
 
 /**
  * `column` is one of `ids`. On Postgres `= any($n)`: one array parameter whatever the count, so

@@ -1,8 +1,8 @@
-import { PostgresAdapter, sql as raw } from 'kysely';
+import { sql as raw } from 'kysely';
 import type { Case, Db, Payment } from '../db/client.ts';
 import { Prisma } from '../db/client.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
-import { typedSql } from '../db/typedSql.ts';
+import { onSqlite, typedSql } from '../db/typedSql.ts';
 import { type FieldError, InvalidArgumentError, message, named, OutcomeUnknownError } from './errors.ts';
 import { paymentsRegistered } from './events.ts';
 import { newId } from './ids.ts';
@@ -227,7 +227,8 @@ export async function storeNewPayments(
   if (fresh.length === 0) return { payments: [], cases };
   const caseIds = [...new Set(fresh.map((s) => s.caseId))].sort();
   const sql = typedSql(tx as unknown as Db);
-  if (sql.getExecutor().adapter instanceof PostgresAdapter) {
+  const onPostgres = !onSqlite(tx);
+  if (onPostgres) {
     // The lock an UPDATE takes (a registration's version bump), taken in id order; SQLite's transaction holds the whole database.
     const lock = sql.selectFrom('Case').select('id').where('id', 'in', caseIds).orderBy('id').forNoKeyUpdate().compile();
     await tx.$queryRawUnsafe(lock.sql, ...lock.parameters);
@@ -247,7 +248,6 @@ export async function storeNewPayments(
   await writeCases(tx, sql, [...cases.values()], now);
   // The rows are what newPayment made (every column set): inserted as they are, not read back.
   const payments = data as Payment[];
-  const onPostgres = sql.getExecutor().adapter instanceof PostgresAdapter;
   for (let start = 0; start < payments.length; start += INSERT_ROWS) {
     const rows = payments.slice(start, start + INSERT_ROWS);
     const insert = onPostgres ? unnestInsert(rows) : sql.insertInto('Payment').values(rows).compile();

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { PostgresAdapter } from 'kysely';
 import type { Db } from '../../db/client.ts';
 import { runTransaction } from '../../db/transaction.ts';
-import { typedSql } from '../../db/typedSql.ts';
+import { onSqlite, typedSql } from '../../db/typedSql.ts';
 import { FILE_IMPORT_STATUS } from '../vocabulary.ts';
 import { LeaseLost, runImport } from './apply.ts';
 import type { FileImportReport } from './reports.ts';
@@ -88,7 +87,7 @@ export async function claimReport(db: Db, owner: string, leaseMs: number, onlyId
   return runTransaction(db, async (tx) => {
     let id: string | undefined;
     const sql = typedSql(db);
-    if (sql.getExecutor().adapter instanceof PostgresAdapter) {
+    if (!onSqlite(db)) {
       const query = sql
         .selectFrom('FileImportReport')
         .select('id')
