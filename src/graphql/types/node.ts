@@ -1,10 +1,11 @@
 import type { ObjectRef } from '@pothos/core';
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import { InvalidArgumentError } from '../../domain/errors.ts';
 import { isId } from '../../domain/ids.ts';
 import { MAX_NODE_IDS } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
+import { RowLoader } from '../loaders.ts';
 
 /**
  * Object identification (Relay's Node): every object with an id is found again by `node(id)`.
@@ -61,13 +62,7 @@ export function requestLoader<T extends Row>(find: (ctx: GraphQLContext, ids: st
     }
     let loader = loaders.get(key) as DataLoader<string, T | null> | undefined;
     if (!loader) {
-      loader = new DataLoader<string, T | null>(
-        async (ids) => {
-          const found = new Map((await find(ctx, [...ids])).map((row) => [row.id, row]));
-          return ids.map((id) => found.get(id) ?? null);
-        },
-        { maxBatchSize: 1000 },
-      );
+      loader = new RowLoader<T>((ids) => find(ctx, ids));
       loaders.set(key, loader as DataLoader<string, Row | null>);
     }
     return loader;
