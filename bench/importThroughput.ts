@@ -34,7 +34,7 @@ async function main() {
     }
     const rows = ['creditor,case,currency,amount,bank_transaction_date,creditor_payment_reference'];
     for (let i = 0; i < lines; i += 1) rows.push(`${creditor.id},${cases[i % CASES]},SEK,0.01,2025-07-04T16:20:41Z,I-${i}`);
-    const upload = await uploadFileImport(db, account.id, { fileName: 'bench.csv', bytes: Buffer.from(`${rows.join('\n')}\n`) });
+    const upload = await uploadFileImport(db, account.id, { fileName: 'bench.csv', content: Buffer.from(`${rows.join('\n')}\n`) });
     if (!upload.ok) throw new Error('refused');
     // The event loop's longest stall while the import runs (what other clients would wait).
     let worst = 0;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Db } from '../db/client.ts';
@@ -18,10 +18,10 @@ export async function importFromCli(db: Db, accountId: string, path: string): Pr
   if (!(await db.account.findUnique({ where: { id: accountId }, select: { id: true } }))) {
     throw new InvalidArgumentError('account', `no account with id ${JSON.stringify(accountId.slice(0, 64))}`);
   }
-  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+  const opened = await open(path).catch((error: NodeJS.ErrnoException) => {
     throw new InvalidArgumentError('file', `cannot read ${path}: ${error.code ?? error.message}`);
   });
-  const uploaded = await uploadFileImport(db, accountId, { fileName: basename(path), bytes });
+  const uploaded = await uploadFileImport(db, accountId, { fileName: basename(path), content: opened.createReadStream() });
   if (!uploaded.ok) throw new InvalidArgumentError('file', uploaded.errors.map((e) => fieldMessage(e.message, (f) => f)).join('; '));
   const bar = new cliProgress.SingleBar(
     { format: 'importing {bar} {value}/{total} lines | stored {stored} replayed {replayed} rejected {rejected}', stream: process.stderr },

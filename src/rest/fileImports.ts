@@ -154,7 +154,8 @@ export async function fileImportRoutes(app: FastifyInstance, { db }: { db: Db })
   // @fastify/multipart streams the part and stops at the size limit (one well-kept parser for uploads).
   // The app leaves multipart bodies unread for GraphQL; here @fastify/multipart reads them.
   if (app.hasContentTypeParser('multipart/form-data')) app.removeContentTypeParser('multipart/form-data');
-  await app.register(multipart, { limits: { fileSize: MAX_IMPORT_FILE_BYTES, files: 1, fields: 5, parts: 6 } });
+  // One byte past the limit: a file that reaches it is too large, and is told so (413) after that byte.
+  await app.register(multipart, { limits: { fileSize: MAX_IMPORT_FILE_BYTES + 1, files: 1, fields: 5, parts: 6 } });
   // Money as every REST document prints it (`12.5` → `12.5`, `0` → `0.0`), exact from the öre.
   app.setReplySerializer(stringifyDocument);
   const accountOf = new WeakMap<FastifyRequest, string>();
@@ -197,16 +198,11 @@ export async function fileImportRoutes(app: FastifyInstance, { db }: { db: Db })
       if (!request.isMultipart()) return reply.code(400).send(errorBody(400, 'Send the file as multipart/form-data, in a part named "file".'));
       const part = await request.file();
       if (part?.fieldname !== 'file') return reply.code(400).send(errorBody(400, 'Send the file as multipart/form-data, in a part named "file".'));
-      let bytes: Buffer;
-      try {
-        bytes = await part.toBuffer();
-      } catch (error) {
-        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          return reply.code(413).send(errorBody(413, `The file is larger than ${MAX_IMPORT_FILE_BYTES} bytes; split it into smaller files.`));
-        }
-        throw error;
+      // Read as it arrives (spooled, never held whole); the parser stops one byte past the limit.
+      const result = await uploadFileImport(db, account(request), { fileName: part.filename, content: part.file });
+      if (!result.ok && part.file.truncated) {
+        return reply.code(413).send(errorBody(413, `The file is larger than ${MAX_IMPORT_FILE_BYTES} bytes; split it into smaller files.`));
       }
-      const result = await uploadFileImport(db, account(request), { fileName: part.filename, bytes });
       if (!result.ok) {
         const issues = Object.fromEntries(result.errors.map((e) => [e.field, fieldMessage(e.message, (f) => f)]));
         return reply.code(422).send(errorBody(422, 'The file cannot be imported', issues));

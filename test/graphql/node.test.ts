@@ -138,7 +138,7 @@ describe('nodes(ids)', () => {
 
 describe('node(id) for a file import report', () => {
   test("finds the caller's report, and answers null to another account", async ({ harness: h, seeded: s }) => {
-    const uploaded = await uploadFileImport(h.db, s.a.accountId, { fileName: 'node.csv', bytes: Buffer.from('creditor,case,currency,amount\n') });
+    const uploaded = await uploadFileImport(h.db, s.a.accountId, { fileName: 'node.csv', content: Buffer.from('creditor,case,currency,amount\n') });
     if (!uploaded.ok) throw new Error('upload refused');
     const id = uploaded.report.id;
     const query = 'query($id: ID!) { node(id: $id) { __typename id ... on FileImportReport { fileName size } } fileImportReport(id: $id) { id } }';

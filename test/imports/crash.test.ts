@@ -13,7 +13,7 @@ describe('kill -9 in the middle of an import', () => {
     const c = await tenant.openCase({ capital: '100000.00' });
     const lines = ['creditor,case,currency,amount,bank_transaction_date'];
     for (let i = 0; i < LINES; i += 1) lines.push(`${tenant.creditorId},${c.id},SEK,0.01,${past}`);
-    const uploaded = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'crash.csv', bytes: Buffer.from(`${lines.join('\n')}\n`) });
+    const uploaded = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'crash.csv', content: Buffer.from(`${lines.join('\n')}\n`) });
     if (!uploaded.ok) throw new Error(JSON.stringify(uploaded.errors));
     const id = uploaded.report.id;
     const report = () => harness.db.fileImportReport.findUniqueOrThrow({ where: { id } });

@@ -10,7 +10,7 @@ import { eventually } from '../support/live.ts';
 
 /** Uploads a file and runs the import to its end in this process, as the worker does. */
 async function importFile(harness: Harness, accountId: string, text: string | Buffer, fileName = 'payments.csv') {
-  const uploaded = await uploadFileImport(harness.db, accountId, { fileName, bytes: Buffer.isBuffer(text) ? text : Buffer.from(text) });
+  const uploaded = await uploadFileImport(harness.db, accountId, { fileName, content: Buffer.isBuffer(text) ? text : Buffer.from(text) });
   if (!uploaded.ok) throw new Error(JSON.stringify(uploaded.errors));
   const claimed = await claimReport(harness.db, 'test-worker', 30_000);
   if (claimed) await runImport(harness.db, claimed, { owner: 'test-worker', leaseMs: 30_000 });
@@ -140,7 +140,7 @@ describe('importing a file through the registration rules', () => {
 
   test('a file over the size limit is refused before anything is stored', async ({ harness }) => {
     const tenant = await harness.createTenant('Large');
-    const result = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'big.csv', bytes: Buffer.alloc(MAX_IMPORT_FILE_BYTES + 1, 0x41) });
+    const result = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'big.csv', content: Buffer.alloc(MAX_IMPORT_FILE_BYTES + 1, 0x41) });
     expect(result).toMatchObject({ ok: false, errors: [{ field: 'file', code: 'INVALID' }] });
     expect(await harness.db.fileImportReport.count({ where: { accountId: tenant.accountId } })).toBe(0);
   });
@@ -152,7 +152,7 @@ describe("a registration that takes a line's reference while its batch is being 
     const c = await tenant.openCase({ capital: '100.00' });
     const line = { creditor: tenant.creditorId, case: c.id, currency: 'SEK', amount: '1.00', bankTransactionDate: past, creditorPaymentReference: 'RACE-1' };
     const file = `creditor,case,currency,amount,bank_transaction_date,creditor_payment_reference\n${tenant.creditorId},${c.id},SEK,1.00,${past},RACE-1\n${tenant.creditorId},${c.id},SEK,2.00,${past},RACE-2\n`;
-    const uploaded = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'race.csv', bytes: Buffer.from(file) });
+    const uploaded = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'race.csv', content: Buffer.from(file) });
     if (!uploaded.ok) throw new Error(JSON.stringify(uploaded.errors));
     const claimed = await claimReport(harness.db, 'race-worker', 30_000);
     // The import's second transaction is its first batch, planned already: the registration lands just before it.

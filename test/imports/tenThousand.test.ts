@@ -47,7 +47,7 @@ describe('a 10,000-line file', () => {
     const file = Buffer.from(`${lines.join('\n')}\n`);
     expect(lines.length - 1).toBe(10_000);
 
-    const upload = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'ten-thousand.csv', bytes: file });
+    const upload = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'ten-thousand.csv', content: file });
     if (!upload.ok) throw new Error('refused');
     const claimed = await claimReport(harness.db, 'w1', 60_000);
     expect(claimed?.id).toBe(upload.report.id);
@@ -85,7 +85,7 @@ describe('a 10,000-line file', () => {
     const statuses = await harness.db.payment.groupBy({ by: ['status'], where: { fileImportReportId: report.id }, _count: { _all: true } });
     expect(Object.fromEntries(statuses.map((s) => [s.status, s._count._all]))).toEqual({ completed: 7_000, error: 500, warning: 500 });
 
-    const again = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'again.csv', bytes: file });
+    const again = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'again.csv', content: file });
     expect(again).toMatchObject({ ok: true, existing: true, report: { id: report.id, linesStored: 8_000 } });
     expect(await claimReport(harness.db, 'w2', 60_000)).toBeNull();
     expect(await harness.db.payment.count({ where: { accountId: tenant.accountId } })).toBe(8_000);

@@ -17,7 +17,7 @@ describe.skipIf(!onPostgres)('two server processes on one database', () => {
     for (let r = 0; r < REPORTS; r += 1) {
       const lines = ['creditor,case,currency,amount,bank_transaction_date'];
       for (let i = 0; i < LINES; i += 1) lines.push(`${tenant.creditorId},${c.id},SEK,0.0${(r % 9) + 1},${past}`);
-      const uploaded = await uploadFileImport(harness.db, tenant.accountId, { fileName: `part-${r}.csv`, bytes: Buffer.from(`${lines.join('\n')}\n`) });
+      const uploaded = await uploadFileImport(harness.db, tenant.accountId, { fileName: `part-${r}.csv`, content: Buffer.from(`${lines.join('\n')}\n`) });
       if (!uploaded.ok) throw new Error(JSON.stringify(uploaded.errors));
       ids.push(uploaded.report.id);
     }

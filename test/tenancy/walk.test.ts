@@ -280,7 +280,7 @@ describe("account B walks every query, the mutation and every REST route with ac
     // A file import of A's (queued: no worker runs here), for B to look for.
     const aUpload = await uploadFileImport(h.db, a.accountId, {
       fileName: 'a.csv',
-      bytes: Buffer.from('creditor,case,currency,amount,bank_transaction_date\n'),
+      content: Buffer.from('creditor,case,currency,amount,bank_transaction_date\n'),
     });
     if (!aUpload.ok) throw new Error('refused');
     const before = await rowsOf(h.db, a.accountId);

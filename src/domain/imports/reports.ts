@@ -1,16 +1,20 @@
-import { createHash } from 'node:crypto';
 import type { Db, Prisma } from '../../db/client.ts';
 import type { FileImportReport, RejectedLine } from '../../db/generated/postgres/client.ts';
 import { runTyped, typedSql } from '../../db/typedSql.ts';
 import { type FieldError, InvalidArgumentError, message, named } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { type KeysetRange, keysetPage, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from '../paging.ts';
+import { stageUpload, type UploadContent } from './staging.ts';
 import { DEFAULT_PAGE_SIZE, FILE_IMPORT_STATUS, MAX_IMPORT_FILE_BYTES, MAX_PAGE_SIZE } from '../vocabulary.ts';
 
 export type { FileImportReport, RejectedLine };
 
-/** The file's bytes are kept in pieces of this size: the worker reads one at a time. */
-export const CHUNK_BYTES = 1024 * 1024;
+/**
+ * The file's bytes are kept in pieces of this size, one row each: one piece is one statement's
+ * parameter on upload and the worker reads one at a time. Smaller pieces keep a large upload's
+ * memory low (each goes through the client's encoding); an earlier 1 MiB layout reads the same.
+ */
+export const CHUNK_BYTES = 256 * 1024;
 const MAX_FILE_NAME_LENGTH = 255;
 
 export type UploadResult = { ok: true; report: FileImportReport; existing: boolean } | { ok: false; errors: FieldError[] };
@@ -18,43 +22,49 @@ export type UploadResult = { ok: true; report: FileImportReport; existing: boole
 /**
  * Takes an uploaded file for import: stores its bytes with a queued report, for the worker to
  * apply after the answer. The same file again (same account, same SHA-256) answers the report
- * of the first upload and imports nothing twice.
+ * of the first upload and imports nothing twice. A stream is read to its end first
+ * (`stageUpload`), so memory does not grow with the file.
  */
-export async function uploadFileImport(db: Db, accountId: string, file: { fileName: string; bytes: Buffer }): Promise<UploadResult> {
-  const errors = checkUpload(file.bytes.length);
-  if (errors.length > 0) return { ok: false, errors };
-  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
-  const earlier = await db.fileImportReport.findUnique({ where: { accountId_sha256: { accountId, sha256 } } });
-  if (earlier) return { ok: true, report: earlier, existing: true };
-  const id = newId();
-  const chunks: Prisma.FileImportChunkCreateManyInput[] = [];
-  for (let index = 0; index * CHUNK_BYTES < file.bytes.length; index += 1) {
-    chunks.push({ reportId: id, index, bytes: new Uint8Array(file.bytes.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES)) });
-  }
+export async function uploadFileImport(db: Db, accountId: string, file: { fileName: string; content: UploadContent }): Promise<UploadResult> {
+  const staged = await stageUpload(file.content);
   try {
-    const report = await db.$transaction(async (tx) => {
-      const created = await tx.fileImportReport.create({
-        data: { id, accountId, status: FILE_IMPORT_STATUS.queued, fileName: fileNameOf(file.fileName), size: file.bytes.length, sha256 },
+    const errors = checkUpload(staged);
+    if (errors.length > 0) return { ok: false, errors };
+    const { sha256, size } = staged;
+    const earlier = await db.fileImportReport.findUnique({ where: { accountId_sha256: { accountId, sha256 } } });
+    if (earlier) return { ok: true, report: earlier, existing: true };
+    const id = newId();
+    try {
+      const report = await db.$transaction(async (tx) => {
+        const created = await tx.fileImportReport.create({
+          data: { id, accountId, status: FILE_IMPORT_STATUS.queued, fileName: fileNameOf(file.fileName), size, sha256 },
+        });
+        // One piece per statement: a statement's parameters stay small.
+        let index = 0;
+        for await (const bytes of staged.pieces(CHUNK_BYTES)) {
+          await tx.fileImportChunk.create({ data: { reportId: id, index, bytes: new Uint8Array(bytes) } });
+          index += 1;
+        }
+        return created;
       });
-      // One piece per statement: a statement's parameters stay small.
-      for (const chunk of chunks) await tx.fileImportChunk.create({ data: chunk });
-      return created;
-    });
-    return { ok: true, report, existing: false };
-  } catch (error) {
-    // The same file uploaded twice at once: the first one's report answers both.
-    if ((error as { code?: string }).code === 'P2002') {
-      const winner = await db.fileImportReport.findUnique({ where: { accountId_sha256: { accountId, sha256 } } });
-      if (winner) return { ok: true, report: winner, existing: true };
+      return { ok: true, report, existing: false };
+    } catch (error) {
+      // The same file uploaded twice at once: the first one's report answers both.
+      if ((error as { code?: string }).code === 'P2002') {
+        const winner = await db.fileImportReport.findUnique({ where: { accountId_sha256: { accountId, sha256 } } });
+        if (winner) return { ok: true, report: winner, existing: true };
+      }
+      throw error;
     }
-    throw error;
+  } finally {
+    await staged.discard();
   }
 }
 
 /** The size limits of an upload, checked before anything is stored (the faces also stop larger bodies early). */
-export function checkUpload(size: number): FieldError[] {
-  if (size === 0) return [{ field: 'file', code: 'INVALID', message: message`${named('file')} is empty` }];
-  if (size > MAX_IMPORT_FILE_BYTES) {
+export function checkUpload(file: { size: number; tooLarge: boolean }): FieldError[] {
+  if (file.size === 0) return [{ field: 'file', code: 'INVALID', message: message`${named('file')} is empty` }];
+  if (file.tooLarge) {
     return [{ field: 'file', code: 'INVALID', message: message`${named('file')} is larger than ${MAX_IMPORT_FILE_BYTES} bytes; split it into smaller files` }];
   }
   return [];
