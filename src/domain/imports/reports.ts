@@ -4,8 +4,8 @@ import { runTyped, typedSql } from '../../db/typedSql.ts';
 import { type FieldError, InvalidArgumentError, message, named } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { type KeysetRange, keysetPage, type NumberedPageRequest, numberedPage, type Page, type PageRequest } from '../paging.ts';
-import { stageUpload, type UploadContent } from './staging.ts';
 import { DEFAULT_PAGE_SIZE, FILE_IMPORT_STATUS, MAX_IMPORT_FILE_BYTES, MAX_PAGE_SIZE } from '../vocabulary.ts';
+import { stageUpload, type UploadContent } from './staging.ts';
 
 export type { FileImportReport, RejectedLine };
 
