@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { createAccount } from '../src/domain/accounts.ts';
@@ -48,9 +50,21 @@ async function main() {
     }, 10);
     counting = true;
     const begun = performance.now();
+    const cpu0 = process.cpuUsage();
+    // IMPORT_PROFILE=<file>: a CPU profile of the import alone (bench/profile-summary.ts reads it).
+    const session = new Session();
+    if (process.env.IMPORT_PROFILE) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const claimed = await claimReport(db, 'bench', 600_000);
     const report = await runImport(db, claimed!, { owner: 'bench', leaseMs: 600_000 });
     const seconds = (performance.now() - begun) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    if (process.env.IMPORT_PROFILE) writeFileSync(process.env.IMPORT_PROFILE, JSON.stringify((await session.post('Profiler.stop')).profile));
+    // Below the wall time: the import waits on the database part of the time.
+    console.log(`process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s in ${seconds.toFixed(2)} s`);
     clearInterval(probe);
     counting = false;
     if (process.env.SHOW_STATEMENTS) {

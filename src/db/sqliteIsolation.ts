@@ -8,6 +8,13 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@pr
  * back, and a reader could see a balance that never was. Here every query outside a
  * transaction waits until no transaction is open on the connection.
  */
+/**
+ * Asked of an isolated adapter, gives `alone(work)`: runs work on the connection while no
+ * transaction is open on it (the typed reads run better-sqlite3 statements directly this way).
+ */
+export const RUN_ALONE = Symbol('runAlone');
+export type RunAlone = <R>(work: () => R) => Promise<Awaited<R>>;
+
 export function isolateSqliteConnection<F extends SqlDriverAdapterFactory>(factory: F): F {
   return new Proxy(factory, {
     get(target, property, receiver) {
@@ -41,6 +48,8 @@ function isolate(adapter: SqlDriverAdapter): SqlDriverAdapter {
   return new Proxy(adapter, {
     get(target, property, receiver) {
       switch (property) {
+        case RUN_ALONE:
+          return ((work: () => unknown) => alone(async () => work())()) as RunAlone;
         case 'queryRaw':
         case 'executeRaw':
         case 'executeScript':

@@ -1,5 +1,6 @@
 import type { ArgType, SqlDriverAdapter, SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
+import type BetterSqlite3 from 'better-sqlite3';
 import {
   type Compilable,
   DummyDriver,
@@ -18,6 +19,7 @@ import {
 } from 'kysely';
 import type { Db, Prisma } from './client.ts';
 import type { DB } from './generated/kysely/tables.ts';
+import { RUN_ALONE, type RunAlone } from './sqliteIsolation.ts';
 
 /**
  * Typed SQL for the hot reads (a list's page, the case projections, the key lookup). Kysely
@@ -68,6 +70,8 @@ export function isOneOf<Tables, TB extends keyof Tables>(
 
 interface Reader {
   adapter?: SqlDriverAdapter;
+  /** On SQLite: the adapter's better-sqlite3 connection, read directly under the isolation lock. */
+  sqlite?: SqliteReads;
   onQuery?: (sql: string) => void;
 }
 
@@ -85,6 +89,7 @@ export function sharedWithTypedReads<F extends SqlDriverAdapterFactory>(factory:
         return async () => {
           const adapter = await target.connect();
           reader.adapter = adapter;
+          reader.sqlite = sqliteReadsOf(adapter);
           return adapter;
         };
       }
@@ -106,6 +111,10 @@ export async function runTyped<Q extends Compilable<object>>(db: Db, query: Q): 
   const reader = readers.get(db);
   if (!reader?.adapter) return db.$queryRawUnsafe(sql, ...parameters) as Promise<InferResult<Q>>;
   reader.onQuery?.(sql);
+  if (reader.sqlite) {
+    const rows = await readSqlite(reader.sqlite, sql, parameters);
+    if (rows) return rows as InferResult<Q>;
+  }
   const result = await reader.adapter.queryRaw({ sql, args: [...parameters], argTypes: parameters.map(argTypeOf) });
   const { columnNames, columnTypes } = result;
   const decoders = columnTypes.map(decoderOf);
@@ -166,4 +175,112 @@ function decoderOf(type: number): (value: unknown) => unknown {
     default:
       return same;
   }
+}
+
+// ---------------------------------------------------------------- SQLite: better-sqlite3 directly
+
+interface SqliteReads {
+  client: BetterSqlite3.Database;
+  alone: RunAlone;
+  statements: Map<string, Prepared | null>;
+}
+
+/** A statement prepared once, with its columns' decoders and its rows' shape. */
+interface Prepared {
+  statement: BetterSqlite3.Statement;
+  columnNames: string[];
+  decoders: Array<(value: unknown) => unknown>;
+  shape: Record<string, null>;
+}
+
+function sqliteReadsOf(adapter: SqlDriverAdapter): SqliteReads | undefined {
+  const alone = (adapter as unknown as Record<symbol, unknown>)[RUN_ALONE] as RunAlone | undefined;
+  const client = (adapter as unknown as { client?: BetterSqlite3.Database }).client;
+  return alone && typeof client?.prepare === 'function' ? { client, alone, statements: new Map() } : undefined;
+}
+
+/**
+ * A typed read on SQLite, straight on the adapter's better-sqlite3 connection, under the same
+ * isolation lock. The adapter prepares every statement anew and passes every value through a
+ * generic conversion (integers to numbers and back); here a statement is prepared once and each
+ * column decoded as the adapter and Prisma's raw queries decode it (BIGINT as BigInt, INTEGER as
+ * a number, DATETIME as a Date). Undefined when the statement is not a plain read, or fails:
+ * the adapter then runs it, and reports its error as it reports every other.
+ */
+async function readSqlite(reads: SqliteReads, sql: string, parameters: readonly unknown[]): Promise<Record<string, unknown>[] | undefined> {
+  try {
+    return await reads.alone(() => {
+      const prepared = preparedOn(reads, sql);
+      if (!prepared) return undefined;
+      const { statement, columnNames, decoders, shape } = prepared;
+      const values = statement.all(...parameters.map(sqliteArg)) as unknown[][];
+      return values.map((row) => {
+        const out: Record<string, unknown> = { ...shape };
+        for (let i = 0; i < columnNames.length; i += 1) {
+          const value = row[i];
+          out[columnNames[i]!] = value === null || value === undefined ? null : decoders[i]!(value);
+        }
+        return out;
+      });
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Statements by text; bounded (IN lists of every length have texts of their own). */
+const MAX_PREPARED = 500;
+
+function preparedOn(reads: SqliteReads, sql: string): Prepared | null {
+  let prepared = reads.statements.get(sql);
+  if (prepared === undefined) {
+    const statement = reads.client.prepare(sql);
+    prepared = statement.reader ? prepare(statement) : null;
+    if (reads.statements.size >= MAX_PREPARED) reads.statements.clear();
+    reads.statements.set(sql, prepared);
+  }
+  return prepared;
+}
+
+function prepare(statement: BetterSqlite3.Statement): Prepared {
+  statement.raw(true);
+  const columns = statement.columns();
+  const columnNames = columns.map((column) => column.name);
+  return { statement, columnNames, decoders: columns.map((column) => sqliteDecoderOf(column.type)), shape: shapeOf(columnNames) };
+}
+
+/** As @prisma/adapter-better-sqlite3 reads a declared type (its integers come as BigInt: the connection uses safe integers). */
+function sqliteDecoderOf(declared: string | null): (value: unknown) => unknown {
+  switch (declared?.toUpperCase()) {
+    case 'BIGINT':
+    case 'INT8':
+    case 'UNSIGNED BIG INT':
+      return toBigInt;
+    case 'INTEGER':
+    case 'INT':
+    case 'TINYINT':
+    case 'SMALLINT':
+    case 'MEDIUMINT':
+    case 'INT2':
+    case 'SERIAL':
+    case 'BOOLEAN':
+      return toInteger;
+    case 'DATETIME':
+    case 'TIMESTAMP':
+      return (value) => (typeof value === 'string' ? new Date(value) : new Date(Number(value)));
+    case 'BLOB':
+      return toBuffer;
+    default:
+      // TEXT, REAL, and expressions without a declared type (a count is a BigInt, as the adapter infers it).
+      return same;
+  }
+}
+
+const toInteger = (value: unknown) => (typeof value === 'bigint' ? Number(value) : Math.trunc(value as number));
+
+/** Parameters as the adapter binds them: dates in the stored ISO format, booleans as 0 and 1. */
+function sqliteArg(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace('Z', '+00:00');
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
 }

@@ -1,8 +1,8 @@
-import { sql as raw } from 'kysely';
+import { type RawBuilder, sql as raw } from 'kysely';
 import type { Case, Db, Payment } from '../db/client.ts';
 import { Prisma } from '../db/client.ts';
 import { CommitOutcomeUnknown, runTransaction } from '../db/transaction.ts';
-import { onSqlite, typedSql } from '../db/typedSql.ts';
+import { isOneOf, onSqlite, runTyped, typedSql } from '../db/typedSql.ts';
 import { type FieldError, InvalidArgumentError, message, named, OutcomeUnknownError } from './errors.ts';
 import { paymentsRegistered } from './events.ts';
 import { newId } from './ids.ts';
@@ -128,10 +128,30 @@ export async function planRegistrations(
   ];
   const references = distinct(checked.map((c) => c.parsed.creditorPaymentReference));
   const keys = distinct(checked.map((c) => c.idempotencyKey));
+  const sql = typedSql(db);
   // Everything within the account: another account's creditor, case or payment is not found.
   const [creditors, casesById, casesByInvoice, byKey] = await Promise.all([
-    creditorIds.length ? db.creditor.findMany({ where: { accountId, id: { in: creditorIds } }, select: { id: true } }) : [],
-    caseIds.length ? db.case.findMany({ where: { accountId, id: { in: caseIds } } }) : [],
+    // Typed reads: a file import's batch names up to a thousand cases, each decoded by Prisma's client otherwise.
+    creditorIds.length
+      ? runTyped(
+          db,
+          sql
+            .selectFrom('Creditor')
+            .select('id')
+            .where('accountId', '=', accountId)
+            .where((eb) => isOneOf(db, eb, 'id', creditorIds)),
+        )
+      : [],
+    caseIds.length
+      ? runTyped(
+          db,
+          sql
+            .selectFrom('Case')
+            .selectAll()
+            .where('accountId', '=', accountId)
+            .where((eb) => isOneOf(db, eb, 'id', caseIds)),
+        )
+      : [],
     // Two parameters per invoice: in pieces that stay under SQLite's limit on a statement's parameters (999).
     Promise.all(chunksOf(invoices, INVOICES_PER_LOOKUP).map((some) => db.case.findMany({ where: { accountId, OR: some } }))).then((found) => found.flat()),
     keys.length ? db.payment.findMany({ where: { accountId, idempotencyKey: { in: keys } }, include: { case: true } }) : [],
@@ -228,12 +248,10 @@ export async function storeNewPayments(
   const caseIds = [...new Set(fresh.map((s) => s.caseId))].sort();
   const sql = typedSql(tx as unknown as Db);
   const onPostgres = !onSqlite(tx);
-  if (onPostgres) {
-    // The lock an UPDATE takes (a registration's version bump), taken in id order; SQLite's transaction holds the whole database.
-    const lock = sql.selectFrom('Case').select('id').where('id', 'in', caseIds).orderBy('id').forNoKeyUpdate().compile();
-    await tx.$queryRawUnsafe(lock.sql, ...lock.parameters);
-  }
-  for (const c of await tx.case.findMany({ where: { id: { in: caseIds } } })) cases.set(c.id, c);
+  // Read and, on PostgreSQL, locked in one statement: the lock an UPDATE takes (a registration's
+  // version bump), taken in id order. SQLite's transaction holds the whole database.
+  const read = sql.selectFrom('Case').selectAll().where('id', 'in', caseIds).orderBy('id');
+  for (const c of await runTyped(tx as unknown as Db, onPostgres ? read.forNoKeyUpdate() : read)) cases.set(c.id, c);
   const data = fresh.map((step) => {
     const theCase = cases.get(step.caseId)!;
     const { record, caseAfter } = newPayment(accountId, step.registration, theCase, step.idempotencyKey, step.fingerprint, now, {
@@ -305,16 +323,25 @@ function unnestInsert(rows: readonly Payment[]): { sql: string; parameters: unkn
 const INSERT_ROWS = 1000;
 
 /**
- * Every case's balance, state and version bump in one UPDATE, joined to a VALUES list of the new
- * balances (both databases name a VALUES list's columns column1, column2, ...).
+ * Every case's balance, state and version bump in one UPDATE, joined to the new balances: on
+ * PostgreSQL one array per column, unnested (five parameters and one statement text whatever the
+ * number of cases); on SQLite a VALUES list (which names its columns column1, column2, ...).
  */
 async function writeCases(tx: Prisma.TransactionClient, sql: ReturnType<typeof typedSql>, cases: readonly Case[], now: Date): Promise<void> {
-  const bigint = (value: bigint) => raw`CAST(${value} AS BIGINT)`;
-  const rows = cases.map((c) => raw`(${c.id}, ${bigint(c.remainingCosts)}, ${bigint(c.remainingInterest)}, ${bigint(c.remainingCapital)}, ${c.state})`);
-  const update = raw`UPDATE "Case" SET "remainingCosts" = v.costs, "remainingInterest" = v.interest, "remainingCapital" = v.capital,
-    "state" = v.state, "version" = "version" + 1, "updatedAt" = ${now}
-    FROM (SELECT column1 AS id, column2 AS costs, column3 AS interest, column4 AS capital, column5 AS state FROM (VALUES ${raw.join(rows)}) AS t) AS v
-    WHERE "Case"."id" = v.id`.compile(sql);
+  const set = raw`"remainingCosts" = v.costs, "remainingInterest" = v.interest, "remainingCapital" = v.capital,
+    "state" = v.state, "version" = "version" + 1, "updatedAt" = ${now}`;
+  let balances: RawBuilder<unknown>;
+  if (onSqlite(tx)) {
+    const bigint = (value: bigint) => raw`CAST(${value} AS BIGINT)`;
+    const rows = cases.map((c) => raw`(${c.id}, ${bigint(c.remainingCosts)}, ${bigint(c.remainingInterest)}, ${bigint(c.remainingCapital)}, ${c.state})`);
+    balances = raw`(SELECT column1 AS id, column2 AS costs, column3 AS interest, column4 AS capital, column5 AS state FROM (VALUES ${raw.join(rows)}) AS t)`;
+  } else {
+    const column = (of: (c: Case) => string | bigint) => cases.map((c) => String(of(c)));
+    balances = raw`unnest(${column((c) => c.id)}::text[], ${column((c) => c.remainingCosts)}::bigint[], ${column((c) => c.remainingInterest)}::bigint[],
+      ${column((c) => c.remainingCapital)}::bigint[], ${column((c) => c.state)}::text[])`;
+  }
+  const names = onSqlite(tx) ? raw`` : raw`(id, costs, interest, capital, state)`;
+  const update = raw`UPDATE "Case" SET ${set} FROM ${balances} AS v${names} WHERE "Case"."id" = v.id`.compile(sql);
   await tx.$executeRawUnsafe(update.sql, ...update.parameters);
 }
 

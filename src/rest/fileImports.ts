@@ -198,9 +198,9 @@ export async function fileImportRoutes(app: FastifyInstance, { db }: { db: Db })
       if (!request.isMultipart()) return reply.code(400).send(errorBody(400, 'Send the file as multipart/form-data, in a part named "file".'));
       const part = await request.file();
       if (part?.fieldname !== 'file') return reply.code(400).send(errorBody(400, 'Send the file as multipart/form-data, in a part named "file".'));
-      // Read as it arrives (spooled, never held whole); the parser stops one byte past the limit.
+      // Read as it arrives (spooled, never held whole); the parser stops reading one byte past the limit.
       const result = await uploadFileImport(db, account(request), { fileName: part.filename, content: part.file });
-      if (!result.ok && part.file.truncated) {
+      if (!result.ok && result.tooLarge) {
         return reply.code(413).send(errorBody(413, `The file is larger than ${MAX_IMPORT_FILE_BYTES} bytes; split it into smaller files.`));
       }
       if (!result.ok) {

@@ -138,6 +138,27 @@ describe('importing a file through the registration rules', () => {
     expect(await harness.db.payment.count({ where: { caseId: c.id } })).toBe(0);
   });
 
+  test('a line repeating a line of the batch before (looked up while that batch is still being stored) is a replay or a conflict, never stored twice', async ({
+    harness,
+  }) => {
+    const tenant = await harness.createTenant('Across batches');
+    const theCase = await tenant.openCase({ capital: '10000.00' });
+    const line = (ref: number, amount = '1.00') => `${tenant.creditorId},${theCase.id},SEK,${amount},${past},r${ref}`;
+    // The first batch takes 200 lines; the next one is read and looked up while the first is stored.
+    const data = [...Array.from({ length: 200 }, (_, i) => line(i + 1)), line(200), line(199, '2.00'), ...Array.from({ length: 248 }, (_, i) => line(i + 203))];
+    const { report, rejected } = await importFile(
+      harness,
+      tenant.accountId,
+      `creditor,case,currency,amount,bank_transaction_date,creditor_payment_reference\n${data.join('\n')}\n`,
+    );
+    expect(report).toMatchObject({ status: 'completed', linesTotal: 450, linesStored: 448, linesReplayed: 1, linesRejected: 1, settledTotal: 44800n });
+    expect(rejected).toEqual([
+      [203, 'creditor_payment_reference', 'CONFLICT', expect.stringMatching(/already used for payment [0-9a-f]{24} with different content$/)],
+    ]);
+    expect(await harness.db.payment.count({ where: { caseId: theCase.id } })).toBe(448);
+    expect((await harness.db.case.findUniqueOrThrow({ where: { id: theCase.id } })).remainingCapital).toBe(1_000_000n - 44_800n);
+  });
+
   test('a file over the size limit is refused before anything is stored', async ({ harness }) => {
     const tenant = await harness.createTenant('Large');
     const result = await uploadFileImport(harness.db, tenant.accountId, { fileName: 'big.csv', content: Buffer.alloc(MAX_IMPORT_FILE_BYTES + 1, 0x41) });

@@ -3,8 +3,8 @@ import pg from 'pg';
 
 /**
  * SQL statements sent to the drivers in this process, counted where the drivers are called (pg's
- * Client#query, better-sqlite3's prepare: one per statement, BEGIN and COMMIT included, failed
- * statements too). Postgres' NOTIFY to other processes' subscribers, sent after COMMIT, is counted
+ * Client#query, better-sqlite3's statement runs: one per statement executed, BEGIN and COMMIT
+ * included, failed statements too; a statement prepared once and run again counts each run). Postgres' NOTIFY to other processes' subscribers, sent after COMMIT, is counted
  * apart. The tests and the bench's round trips count the same way through this one counter.
  */
 export interface DriverCalls {
@@ -26,10 +26,15 @@ export function countDriverCalls(): DriverCalls {
     else calls.statements++;
     return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof pgQuery;
-  const prepare = Database.prototype.prepare;
-  Database.prototype.prepare = function (this: Database.Database, ...args: [string]) {
-    calls.statements++;
-    return prepare.apply(this, args);
-  } as typeof prepare;
+  const probe = new Database(':memory:');
+  const statement = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...a: unknown[]) => unknown>;
+  probe.close();
+  for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+    const run = statement[method];
+    statement[method] = function (this: unknown, ...args: unknown[]) {
+      calls.statements++;
+      return run.apply(this, args);
+    };
+  }
   return calls;
 }

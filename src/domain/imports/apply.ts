@@ -1,6 +1,6 @@
 import type { Db, Prisma } from '../../db/client.ts';
 import { runTransaction } from '../../db/transaction.ts';
-import { isUniqueViolation, newSteps, planRegistrations, storeNewPayments } from '../bulkRegistration.ts';
+import { isUniqueViolation, newSteps, planRegistrations, type RegistrationPlan, storeNewPayments } from '../bulkRegistration.ts';
 import { type FieldError, fieldMessage } from '../errors.ts';
 import { paymentsRegistered } from '../events.ts';
 import { newId } from '../ids.ts';
@@ -53,8 +53,23 @@ export async function runImport(db: Db, claimed: FileImportReport, options: RunO
     options.onProgress?.(report);
   }
 
+  // Pipelined: while one batch's transaction runs, the next batch's lines are read, checked and
+  // looked up (on PostgreSQL the two overlap on two connections; on SQLite the lookups wait).
+  // The lookups may miss what the running batch stores: settlement reads its cases again under
+  // lock, and a reference stored meanwhile fails the insert and the batch is planned again.
   const sizes = new BatchSizes();
   let batch: ImportLine[] = [];
+  let running: Promise<void> | null = null;
+  const apply = async (lines: ImportLine[]) => {
+    const plan = ignoredUntilAwaited(planBatch(db, report.accountId, lines));
+    await running;
+    running = ignoredUntilAwaited(
+      (async () => {
+        report = await applyBatch(db, report, lines, options, await plan);
+        options.onProgress?.(report);
+      })(),
+    );
+  };
   await turns.yield();
   for await (const line of importLines(fileBytes(db, report.id))) {
     if (line.ordinal <= report.linesDone) {
@@ -63,17 +78,14 @@ export async function runImport(db: Db, claimed: FileImportReport, options: RunO
     }
     batch.push(line);
     if (batch.length >= sizes.next) {
-      report = await applyBatch(db, report, batch, options);
-      options.onProgress?.(report);
+      await apply(batch);
       batch = [];
       sizes.took(turns.sinceYield());
       await turns.yield();
     }
   }
-  if (batch.length > 0) {
-    report = await applyBatch(db, report, batch, options);
-    options.onProgress?.(report);
-  }
+  if (batch.length > 0) await apply(batch);
+  await running;
   return finish(db, report, options, FILE_IMPORT_STATUS.completed, null);
 }
 
@@ -146,23 +158,36 @@ async function fenced<T>(
 /** How often a batch is planned again when a concurrent registration took one of its references meanwhile. */
 const MAX_PLANS = 3;
 
+/** A batch's lines checked and what they name looked up: what its transaction needs. */
+interface BatchPlan {
+  now: Date;
+  parsed: Array<Extract<ImportLine, { input: unknown }>>;
+  planned: RegistrationPlan;
+}
+
+/** The file's lines are the creditor system's registrations: the same checks, every failure of a line together. */
+async function planBatch(db: Db, accountId: string, lines: readonly ImportLine[]): Promise<BatchPlan> {
+  const now = new Date();
+  const parsed = lines.filter((line): line is Extract<ImportLine, { input: unknown }> => !('problem' in line));
+  const planned = await planRegistrations(
+    db,
+    accountId,
+    parsed.map((line) => ({ input: { ...line.input, origin: CREDITOR_SYSTEM_ORIGIN }, idempotencyKey: null })),
+    now,
+    { earlierNamed: 'payment' },
+  );
+  return { now, parsed, planned };
+}
+
 /**
  * Applies lines through the same rules as registerPayment, in the file's order, and advances the
  * report past them: the batch is planned as a bulk is (a few lookups for all its lines), then its
  * good lines are stored and its bad ones recorded in one transaction with the report's progress.
  */
-async function applyBatch(db: Db, report: FileImportReport, lines: ImportLine[], options: RunOptions): Promise<FileImportReport> {
-  for (let plan = 1; ; plan += 1) {
-    const now = new Date();
-    const parsed = lines.filter((line): line is Extract<ImportLine, { input: unknown }> => !('problem' in line));
-    // The file's lines are the creditor system's registrations: the same checks, every failure of a line together.
-    const planned = await planRegistrations(
-      db,
-      report.accountId,
-      parsed.map((line) => ({ input: { ...line.input, origin: CREDITOR_SYSTEM_ORIGIN }, idempotencyKey: null })),
-      now,
-      { earlierNamed: 'payment' },
-    );
+async function applyBatch(db: Db, report: FileImportReport, lines: ImportLine[], options: RunOptions, first: BatchPlan): Promise<FileImportReport> {
+  let plan = first;
+  for (let attempt = 1; ; attempt += 1) {
+    const { now, parsed, planned } = plan;
     try {
       const { next, payments } = await fenced(db, report, options, async (tx, lease) => {
         const { payments } = await storeNewPayments(tx, report.accountId, newSteps(planned.steps), now, report.id);
@@ -186,11 +211,20 @@ async function applyBatch(db: Db, report: FileImportReport, lines: ImportLine[],
       paymentsRegistered(db, payments);
       return next;
     } catch (error) {
-      // A concurrent registration stored one of these references after the plan looked: plan again, it is now a replay or a conflict.
-      if (isUniqueViolation(error) && plan < MAX_PLANS) continue;
+      // A registration (or the batch before) stored one of these references after the plan looked: plan again, it is now a replay or a conflict.
+      if (isUniqueViolation(error) && attempt < MAX_PLANS) {
+        plan = await planBatch(db, report.accountId, lines);
+        continue;
+      }
       throw error;
     }
   }
+}
+
+/** A promise awaited later: its rejection is not "unhandled" meanwhile (which would end the process). */
+function ignoredUntilAwaited<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /** One row per failure of each line that stored nothing, in the file's terms and order. */

@@ -17,7 +17,9 @@ export type { FileImportReport, RejectedLine };
 export const CHUNK_BYTES = 256 * 1024;
 const MAX_FILE_NAME_LENGTH = 255;
 
-export type UploadResult = { ok: true; report: FileImportReport; existing: boolean } | { ok: false; errors: FieldError[] };
+export type UploadResult =
+  | { ok: true; report: FileImportReport; existing: boolean }
+  | { ok: false; errors: FieldError[] /** over MAX_IMPORT_FILE_BYTES (REST answers 413) */; tooLarge: boolean };
 
 /**
  * Takes an uploaded file for import: stores its bytes with a queued report, for the worker to
@@ -29,7 +31,7 @@ export async function uploadFileImport(db: Db, accountId: string, file: { fileNa
   const staged = await stageUpload(file.content);
   try {
     const errors = checkUpload(staged);
-    if (errors.length > 0) return { ok: false, errors };
+    if (errors.length > 0) return { ok: false, errors, tooLarge: staged.tooLarge };
     const { sha256, size } = staged;
     const earlier = await db.fileImportReport.findUnique({ where: { accountId_sha256: { accountId, sha256 } } });
     if (earlier) return { ok: true, report: earlier, existing: true };
