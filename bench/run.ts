@@ -367,7 +367,7 @@ function writes(_seeded: Seeded, cases: Array<{ id: string; creditorId: string }
 
 /**
  * SQL statements per request, counted where the driver is called (pg's Client#query,
- * better-sqlite3's prepare: one per statement, BEGIN and COMMIT included), in-process over
+ * better-sqlite3's statement runs: one per statement, BEGIN and COMMIT included), in-process over
  * createApp and app.inject, so nothing else runs between reset and read.
  */
 const driver = countDriverCalls();
@@ -706,7 +706,7 @@ function report(results: DbResult[], seconds: number, profiles: string): string 
     "- CPU / request: the server process's utime + stime (/proc/<pid>/stat) over the measured rounds divided by the requests it answered. Peak RSS: VmHWM of the process, reset when that comparison's warm-up starts (or VmRSS sampled every 100 ms where the reset is not allowed)",
   );
   lines.push(
-    '- Round trips: SQL statements per request (BEGIN and COMMIT included) counted at the driver (pg `Client#query`, better-sqlite3 `prepare`), for pages of 1 / 10 / 100',
+    '- Round trips: SQL statements per request (BEGIN and COMMIT included) counted at the driver (pg `Client#query`, better-sqlite3 statement runs), for pages of 1 / 10 / 100',
   );
   lines.push('');
   lines.push('| database | server / workload | req/s | p50 ms | p99 ms | CPU ms / request | peak RSS | round trips / request | vs raw floor |');

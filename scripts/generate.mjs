@@ -7,7 +7,7 @@ import path from 'node:path';
 const source = readFileSync('prisma/schema.prisma', 'utf8');
 const sqlite = source
   .replace('provider = "postgresql"', 'provider = "sqlite"')
-  .replace('output       = "../src/db/generated/postgres"', 'output       = "../../src/db/generated/sqlite"')
+  .replace('output        = "../src/db/generated/postgres"', 'output        = "../../src/db/generated/sqlite"')
   .replace(/^\/\/ The one source of truth[\s\S]*?\n\n/m, '// GENERATED from prisma/schema.prisma by scripts/generate.mjs: do not edit.\n\n')
   // Kysely's table types are generated once, from the source schema: both databases share them.
   .replace(/^(\/\/.*\n)*generator kysely \{[^}]*\}\n\n/m, '');
