@@ -28,9 +28,16 @@ function isolate(adapter: SqlDriverAdapter): SqlDriverAdapter {
   // A FIFO lock: a transaction holds it from BEGIN until COMMIT or ROLLBACK; a query outside a
   // transaction holds it while it runs (better-sqlite3 is synchronous, so queuing costs no parallelism).
   let tail: Promise<void> = Promise.resolve();
+  // Holders and waiters: at 0 the connection is free, and synchronous work may run at once.
+  let queued = 0;
   const acquire = (): Promise<() => void> => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    queued += 1;
+    let resolveHeld!: () => void;
+    const held = new Promise<void>((resolve) => (resolveHeld = resolve));
+    const release = () => {
+      queued -= 1;
+      resolveHeld();
+    };
     const previous = tail;
     tail = previous.then(() => held);
     return previous.then(() => release);
@@ -49,7 +56,15 @@ function isolate(adapter: SqlDriverAdapter): SqlDriverAdapter {
     get(target, property, receiver) {
       switch (property) {
         case RUN_ALONE:
-          return ((work: () => unknown) => alone(async () => work())()) as RunAlone;
+          // Synchronous work (a better-sqlite3 read) on a free connection runs now: nothing can start meanwhile.
+          return ((work: () => unknown) => {
+            if (queued > 0) return alone(async () => work())();
+            try {
+              return Promise.resolve(work());
+            } catch (error) {
+              return Promise.reject(error);
+            }
+          }) as RunAlone;
         case 'queryRaw':
         case 'executeRaw':
         case 'executeScript':

@@ -61,6 +61,26 @@ describe('isolation between requests', () => {
     expect(await settlement).toBe('rolled back');
   });
 
+  test("the typed reads of a list (its page and its cases' projections) wait for another request's open transaction and see only what was committed", async ({
+    harness: h,
+    tenant,
+    failingSettlement,
+  }) => {
+    const theCase = await tenant.openCase({ capital: '500.00' });
+    const input = seedExample(tenant.creditorId, theCase.id, { amount: '100.00', bankTransactionDate: '2025-07-04', creditorPaymentReference: 'ISO-3' });
+    const settlement = failingSettlement(theCase.id, input, 300);
+    await sleep(50);
+    const seen = await h.graphql(
+      '{ payments(first: 10) { edges { node { id caseInvoiceNumber } } } cases(first: 10) { edges { node { id remainingCapital } } } }',
+      {},
+      { apiKey: tenant.apiKey },
+    );
+    const { data } = seen.body as { data: { payments: { edges: unknown[] }; cases: { edges: Array<{ node: { id: string; remainingCapital: string } }> } } };
+    expect(data.payments.edges).toEqual([]);
+    expect(data.cases.edges.find((e) => e.node.id === theCase.id)?.node.remainingCapital).toBe('500.00');
+    expect(await settlement).toBe('rolled back');
+  });
+
   test("a retry arriving during the first send's unfinished settlement is never acknowledged with a payment that then rolls back", async ({
     harness: h,
     tenant,
