@@ -1,6 +1,13 @@
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
 
 /**
+ * Asked of an isolated adapter, gives `alone(work)`: runs work on the connection while no
+ * transaction is open on it (the typed reads run better-sqlite3 statements directly this way).
+ */
+export const RUN_ALONE = Symbol('runAlone');
+export type RunAlone = <R>(work: () => R) => Promise<Awaited<R>>;
+
+/**
  * @prisma/adapter-better-sqlite3 runs every query of a process on one connection, and queues
  * only transactions: a query outside a transaction runs on that connection while another
  * request's transaction is open on it, so it reads that transaction's uncommitted writes. A
@@ -8,13 +15,6 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@pr
  * back, and a reader could see a balance that never was. Here every query outside a
  * transaction waits until no transaction is open on the connection.
  */
-/**
- * Asked of an isolated adapter, gives `alone(work)`: runs work on the connection while no
- * transaction is open on it (the typed reads run better-sqlite3 statements directly this way).
- */
-export const RUN_ALONE = Symbol('runAlone');
-export type RunAlone = <R>(work: () => R) => Promise<Awaited<R>>;
-
 export function isolateSqliteConnection<F extends SqlDriverAdapterFactory>(factory: F): F {
   return new Proxy(factory, {
     get(target, property, receiver) {

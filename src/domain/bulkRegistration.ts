@@ -131,7 +131,7 @@ export async function planRegistrations(
   const sql = typedSql(db);
   // Everything within the account: another account's creditor, case or payment is not found.
   const [creditors, casesById, casesByInvoice, byKey] = await Promise.all([
-    // Typed reads: a file import's batch names up to a thousand cases, each decoded by Prisma's client otherwise.
+    // Typed reads: a file import's batch names hundreds of cases, each decoded by Prisma's client otherwise.
     creditorIds.length
       ? runTyped(
           db,
@@ -328,20 +328,18 @@ const INSERT_ROWS = 1000;
  * number of cases); on SQLite a VALUES list (which names its columns column1, column2, ...).
  */
 async function writeCases(tx: Prisma.TransactionClient, sql: ReturnType<typeof typedSql>, cases: readonly Case[], now: Date): Promise<void> {
-  const set = raw`"remainingCosts" = v.costs, "remainingInterest" = v.interest, "remainingCapital" = v.capital,
-    "state" = v.state, "version" = "version" + 1, "updatedAt" = ${now}`;
   let balances: RawBuilder<unknown>;
   if (onSqlite(tx)) {
     const bigint = (value: bigint) => raw`CAST(${value} AS BIGINT)`;
     const rows = cases.map((c) => raw`(${c.id}, ${bigint(c.remainingCosts)}, ${bigint(c.remainingInterest)}, ${bigint(c.remainingCapital)}, ${c.state})`);
-    balances = raw`(SELECT column1 AS id, column2 AS costs, column3 AS interest, column4 AS capital, column5 AS state FROM (VALUES ${raw.join(rows)}) AS t)`;
+    balances = raw`(SELECT column1 AS id, column2 AS costs, column3 AS interest, column4 AS capital, column5 AS state FROM (VALUES ${raw.join(rows)}) AS t) AS v`;
   } else {
     const column = (of: (c: Case) => string | bigint) => cases.map((c) => String(of(c)));
     balances = raw`unnest(${column((c) => c.id)}::text[], ${column((c) => c.remainingCosts)}::bigint[], ${column((c) => c.remainingInterest)}::bigint[],
-      ${column((c) => c.remainingCapital)}::bigint[], ${column((c) => c.state)}::text[])`;
+      ${column((c) => c.remainingCapital)}::bigint[], ${column((c) => c.state)}::text[]) AS v(id, costs, interest, capital, state)`;
   }
-  const names = onSqlite(tx) ? raw`` : raw`(id, costs, interest, capital, state)`;
-  const update = raw`UPDATE "Case" SET ${set} FROM ${balances} AS v${names} WHERE "Case"."id" = v.id`.compile(sql);
+  const update = raw`UPDATE "Case" SET "remainingCosts" = v.costs, "remainingInterest" = v.interest, "remainingCapital" = v.capital,
+    "state" = v.state, "version" = "version" + 1, "updatedAt" = ${now} FROM ${balances} WHERE "Case"."id" = v.id`.compile(sql);
   await tx.$executeRawUnsafe(update.sql, ...update.parameters);
 }
 

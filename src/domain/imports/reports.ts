@@ -19,9 +19,8 @@ export type { FileImportReport, RejectedLine };
 export const CHUNK_BYTES = 64 * 1024;
 const MAX_FILE_NAME_LENGTH = 255;
 
-export type UploadResult =
-  | { ok: true; report: FileImportReport; existing: boolean }
-  | { ok: false; errors: FieldError[] /** over MAX_IMPORT_FILE_BYTES (REST answers 413) */; tooLarge: boolean };
+/** `tooLarge`: the file is over MAX_IMPORT_FILE_BYTES (REST answers 413, not 422). */
+export type UploadResult = { ok: true; report: FileImportReport; existing: boolean } | { ok: false; errors: FieldError[]; tooLarge: boolean };
 
 /**
  * Takes an uploaded file for import: stores its bytes with a queued report, for the worker to
