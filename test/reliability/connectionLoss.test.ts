@@ -379,6 +379,16 @@ describe.skipIf(!onPostgres)('PostgreSQL sessions terminated under load (SQLite 
     try {
       // Three connections busy while a fourth is lost under a read (which is read again); the three come back idle afterwards.
       const busy = Array.from({ length: 3 }, () => read('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.6)'));
+      // The three are connected before the loss (on a slow host a connection can still be opening
+      // when the fourth is lost, and one opened after the loss is rightly used again).
+      const activeCount = async (sleep: string) =>
+        (
+          await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE $2 AND state = 'active'`, [
+            databaseName,
+            `%pg_sleep(${sleep})%`,
+          ])
+        ).rows[0]!.n;
+      for (let i = 0; i < 100 && (await activeCount('0.6')) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       const slowRead = read('SELECT pg_backend_pid() AS pid FROM pg_sleep(0.3)');
       let victim: number | undefined;
       for (let i = 0; i < 50 && victim === undefined; i++) {
