@@ -2,6 +2,7 @@ import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { keepVerifiedKeys } from './auth/verifiedKeys.ts';
 import { type Db, poolOf } from './db/client.ts';
 import { closeEventBus } from './events/index.ts';
 import type { LoaderFactory } from './graphql/loaders.ts';
@@ -11,6 +12,7 @@ import { createGraphQL } from './graphql/yoga.ts';
 import { graphiqlPage } from './http/graphiql.ts';
 import { holdsExactNumber, resolveExactNumbers } from './http/graphqlNumbers.ts';
 import { serveGraphQLOverWebSocket } from './http/graphqlWebSocket.ts';
+import { type RunningHandlers, trackHandlers } from './http/handlers.ts';
 import { registerExactJsonParser } from './http/jsonBody.ts';
 import { limitRequestRate } from './http/rateLimit.ts';
 import { answerClientError, MAX_PATH_SEGMENT_LENGTH, type Timeouts, timeoutOptions } from './http/transport.ts';
@@ -75,6 +77,7 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     },
     serverFactory: config.serverFactory,
   });
+  runningHandlers.set(app, trackHandlers(app));
   const observability = await observe(app, { metrics: config.metrics, tracing: config.tracing, pool: poolOf(config.db) });
   if (config.rateLimitPerMinute) await limitRequestRate(app, config.rateLimitPerMinute);
   await app.register(cors, { origin: config.corsOrigins && config.corsOrigins.length > 0 ? config.corsOrigins : false });
@@ -103,12 +106,18 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
   const graphiql = graphiqlPage(yoga);
   // Subscriptions over WebSocket on the same port and path; over SSE they are ordinary requests.
   const webSocket = serveGraphQLOverWebSocket(app.server, yoga, config.db);
+  // Known keys are not read again while the database tells of every change to them (src/auth/verifiedKeys.ts).
+  const keys = keepVerifiedKeys(config.db, (error) => app.log.warn({ err: error }, 'API key changes not heard; keys are read each time until heard again'));
+  // Ready with keys remembered from the first request on; a channel slow to open only delays that, not the start.
+  await withDeadline(keys.heard(), READY_TIMEOUT_MS).catch(() => undefined);
   const endLive = async () => {
     await webSocket.close();
     await closeEventBus(config.db);
   };
   liveUpdates.set(app, endLive);
   app.addHook('preClose', endLive);
+  // Requests still draining keep the known keys; the channel closes with the app.
+  app.addHook('onClose', () => keys.release());
   // Multipart bodies are left unread here: Yoga parses GraphQL uploads, @fastify/multipart the REST ones.
   app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
   app.route({
@@ -164,6 +173,13 @@ export async function createApp(config: AppConfig): Promise<FastifyInstance> {
     return sendFailure(request, reply, 404, `The requested URL ${echoed(request.method)} ${echoed(path)} was not found on the server.`, 'NOT_FOUND');
   });
   return app;
+}
+
+const runningHandlers = new WeakMap<FastifyInstance, RunningHandlers>();
+
+/** The app's route handlers still running, answered or not (a draining server waits for them before it closes the database). */
+export function handlersOf(app: FastifyInstance): RunningHandlers {
+  return runningHandlers.get(app)!;
 }
 
 const liveUpdates = new WeakMap<FastifyInstance, () => Promise<void>>();

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { createApp, endLiveUpdates } from './app.ts';
+import { createApp, endLiveUpdates, handlersOf } from './app.ts';
 import { ConfigError, readConfig, type ServiceConfig } from './config.ts';
 import { connectDb, type Db } from './db/client.ts';
 import { deployMigrations } from './db/migrate.ts';
 import { type DemoKey, ensureDemo, retireDemoKey } from './demo.ts';
 import { type ImportWorker, startImportWorker } from './domain/imports/worker.ts';
+import type { RunningHandlers } from './http/handlers.ts';
 import { timeoutOptions } from './http/transport.ts';
 import { bindPort, checkDatabase, StartError } from './preflight.ts';
 
@@ -56,6 +57,7 @@ async function start(): Promise<Running> {
   await app.ready();
   adopted.takeOver();
   trackInFlight(server);
+  handlersRunning = handlersOf(app);
   // File imports run in the background of every server process (leases share them out).
   const imports = startImportWorker(db, { leaseMs: config.importLeaseMs, log: app.log });
   announce(demo);
@@ -131,6 +133,7 @@ function announce(demo: DemoKey | null) {
 // closes only the connections idle at that moment, so a keep-alive client would otherwise hold
 // the drained process open for the whole keep-alive timeout, past most orchestrators' grace period.
 const inFlight = new Set<ServerResponse>();
+let handlersRunning: RunningHandlers | null = null;
 function trackInFlight(bound: Server) {
   bound.on('request', (_request: IncomingMessage, response: ServerResponse) => {
     inFlight.add(response);
@@ -147,7 +150,8 @@ async function shutDown(signal: NodeJS.Signals) {
   if (shuttingDown) return;
   shuttingDown = true;
   setTimeout(() => {
-    console.error(`Shutdown deadline (SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}) passed with ${inFlight.size} request(s) in flight: exiting.`);
+    const handlers = handlersRunning ? `, ${handlersRunning.count} handler(s) running` : '';
+    console.error(`Shutdown deadline (SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}) passed with ${inFlight.size} request(s) in flight${handlers}: exiting.`);
     process.exit(1);
   }, config.shutdownTimeoutMs).unref();
   const { app, db, demo, imports } = await started; // a signal during start waits for it, within the deadline
@@ -157,6 +161,8 @@ async function shutDown(signal: NodeJS.Signals) {
     await endLiveUpdates(app);
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     await app.close();
+    // A request whose client has gone is closed, but its handler may still be using the database.
+    await handlersOf(app).settled();
     // The batch in progress commits or rolls back whole; the report's lease lets another process go on.
     await imports.stop();
     if (demo) await retireDemoKey(db, demo);

@@ -183,6 +183,20 @@ interface SqliteReads {
   client: BetterSqlite3.Database;
   alone: RunAlone;
   statements: Map<string, Prepared | null>;
+  dataVersion?: BetterSqlite3.Statement;
+}
+
+/**
+ * SQLite: the connection's `data_version`, which moves whenever another connection (another
+ * process: the admin CLI, a migration) has committed to the file since this connection last
+ * looked, and never for this connection's own commits; with the connection it belongs to (a
+ * reconnect starts another count). Undefined on PostgreSQL and before Prisma has connected.
+ */
+export function sqliteDataVersion(db: Db): { connection: object; version: number } | undefined {
+  const sqlite = readers.get(db)?.sqlite;
+  if (!sqlite) return undefined;
+  sqlite.dataVersion ??= sqlite.client.prepare('PRAGMA data_version').pluck();
+  return { connection: sqlite.client, version: Number(sqlite.dataVersion.get()) };
 }
 
 /** A statement prepared once, with its columns' decoders and its rows' shape. */

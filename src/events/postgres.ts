@@ -1,11 +1,9 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { listenToChannel } from '../db/channel.ts';
 import { type EventBus, Listeners, type PaymentRegisteredEvent } from './bus.ts';
 
 /** The NOTIFY channel; each database is its own namespace, so test databases never cross. */
 const CHANNEL = 'payment_registered';
-/** Waits between attempts to listen again after the connection is lost: 0.5 s doubling to 10 s. */
-const FIRST_RETRY_MS = 500;
-const LAST_RETRY_MS = 10_000;
 
 /**
  * Events across processes through Postgres' LISTEN/NOTIFY. Publishing is one `pg_notify` on the
@@ -18,70 +16,19 @@ const LAST_RETRY_MS = 10_000;
  */
 export function createPostgresBus(pool: pg.Pool, onError: (error: unknown) => void): EventBus {
   const listeners = new Listeners();
-  let client: pg.Client | null = null;
-  let connecting: Promise<void> | null = null;
-  let retry: NodeJS.Timeout | null = null;
-  let retryMs = FIRST_RETRY_MS;
-  let closed = false;
-
-  const received = (message: pg.Notification) => {
-    if (message.channel !== CHANNEL || !message.payload) return;
-    try {
-      const event = JSON.parse(message.payload) as PaymentRegisteredEvent;
-      if (typeof event.accountId === 'string') listeners.deliver(event);
-    } catch (error) {
-      onError(error);
-    }
-  };
-
-  const listen = () => {
-    if (client || connecting || closed || listeners.size === 0) return;
-    const next = new pg.Client(pool.options);
-    connecting = (async () => {
+  const channel = listenToChannel(pool, CHANNEL, {
+    message(payload) {
+      if (!payload) return;
       try {
-        next.on('notification', received);
-        next.on('error', (error) => lost(next, error));
-        next.on('end', () => lost(next, null));
-        await next.connect();
-        await next.query(`LISTEN ${CHANNEL}`);
-        client = next;
-        retryMs = FIRST_RETRY_MS;
-        // The last subscriber left while connecting.
-        if (listeners.size === 0 || closed) release();
+        const event = JSON.parse(payload) as PaymentRegisteredEvent;
+        if (typeof event.accountId === 'string') listeners.deliver(event);
       } catch (error) {
-        lost(next, error);
-      } finally {
-        connecting = null;
+        onError(error);
       }
-    })();
-  };
-
-  const lost = (which: pg.Client, error: unknown) => {
-    which.removeAllListeners('notification');
-    which.removeAllListeners('end');
-    // A later 'error' from a dead client must not become an uncaught exception.
-    which.removeAllListeners('error');
-    which.on('error', () => {});
-    void which.end().catch(() => {});
-    if (client === which) client = null;
-    if (closed || listeners.size === 0) return;
-    if (error) onError(error);
-    if (retry) return;
-    retry = setTimeout(() => {
-      retry = null;
-      listen();
-    }, retryMs);
-    retry.unref();
-    retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
-  };
-
-  const release = () => {
-    if (retry) clearTimeout(retry);
-    retry = null;
-    const held = client;
-    client = null;
-    if (held) lost(held, null);
-  };
+    },
+    error: onError,
+  });
+  let closed = false;
 
   return {
     publish(event) {
@@ -95,21 +42,19 @@ export function createPostgresBus(pool: pg.Pool, onError: (error: unknown) => vo
     },
     subscribe(accountId, listener) {
       const detach = listeners.add(accountId, listener);
-      listen();
+      if (!closed) channel.start();
       return () => {
         detach();
-        if (listeners.size === 0 && !connecting) release();
+        if (listeners.size === 0) channel.stop();
       };
     },
     listenerCount: () => listeners.size,
-    listening: async () => {
-      await connecting;
-    },
+    listening: () => channel.settled(),
     async close() {
       closed = true;
       listeners.endAll();
-      await connecting;
-      release();
+      channel.stop();
+      await channel.settled();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createApiKey } from '../../src/auth/apiKeys.ts';
 import { closeCase } from '../../src/domain/cases.ts';
 import { fieldMessage } from '../../src/domain/errors.ts';
 import { registerPayment } from '../../src/domain/payments.ts';
@@ -107,18 +108,22 @@ describe('statements per registerPayment', () => {
 });
 
 describe('statements per POST /creditor--payments', () => {
-  test('6 in all: the API key, then the 5 of the registration (8 before)', async ({ harness: h, tenant }) => {
+  test("the registration's 5, and the API key's read only the first time the process sees the key (8 in all before)", async ({ harness: h, tenant }) => {
     const c = await tenant.openCase({ capital: '100.00' });
-    const {
-      result,
-      statements: n,
-      notifications,
-    } = await counted(() =>
-      h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, c.id, { creditor_payment_reference: 'S-REST' }), { apiKey: tenant.apiKey }),
-    );
-    expect(result.status).toBe(201);
-    expect(n).toBe(6);
+    const { key } = await createApiKey(h.db, tenant.accountId);
+    const post = (reference: string) =>
+      counted(() =>
+        h.rest.post('/creditor--payments', paymentBody(tenant.creditorId, c.id, { amount: 10, creditor_payment_reference: reference }), { apiKey: key }),
+      );
+    // SQLite also reads the file's data_version, in memory, on every request (src/auth/verifiedKeys.ts).
+    const perRequest = onPostgres ? 0 : 1;
+    const first = await post('S-REST-1');
+    expect(first.result.status).toBe(201);
+    expect(first.statements).toBe(1 + 5 + perRequest);
+    const second = await post('S-REST-2');
+    expect(second.result.status).toBe(201);
+    expect(second.statements).toBe(5 + perRequest);
     // On Postgres the stored payment is also announced to other processes' subscribers, once.
-    expect(notifications).toBe(onPostgres ? 1 : 0);
+    expect(second.notifications).toBe(onPostgres ? 1 : 0);
   });
 });

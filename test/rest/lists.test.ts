@@ -96,8 +96,9 @@ describe('GET /creditor--payments pagination', () => {
     const forOne = await queriesOf('/creditor--payments?max_results=1');
     const forAll = await queriesOf('/creditor--payments?max_results=100');
     expect(forAll).toBe(forOne);
-    // The key's lookup, the page, the count and the page's cases.
-    expect(forOne).toBe(4);
+    // The page, the count and the page's cases; the key, already used, is known to the process
+    // (src/auth/verifiedKeys.ts: no statement on PostgreSQL, SQLite's data_version instead of the key's read).
+    expect(forOne).toBe(3);
   });
 });
 

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../support/database.ts';
+import { EXAMPLE_CASE_ID, EXAMPLE_CREDITOR_ID } from '../../src/demo.ts';
+import { createTestDatabase, onPostgres, withPostgres } from '../support/database.ts';
 import { startServer } from '../support/processes.ts';
+import { paymentBody } from '../support/registration.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -90,6 +93,38 @@ describe('npm start and signals', () => {
     });
   }
 
+  // On SQLite a lock held from outside makes the server's own thread wait (better-sqlite3 is
+  // synchronous), so no request can be held in the middle of its transaction there.
+  it.skipIf(!onPostgres)('a registration whose client has gone still finishes before the database is closed', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const server = await startServer({ DATABASE_URL: database.url, DEMO: 'true', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '20000' });
+    cleanups.push(() => server.stop('SIGKILL'));
+    const apiKey = /Demo API key \(x-api-key\): (\S+)/.exec(server.output())![1]!;
+    // Another connection holds the case locked: the registration waits on it.
+    const lock = await holdLock(database.url);
+    const body = JSON.stringify(paymentBody(EXAMPLE_CREDITOR_ID, EXAMPLE_CASE_ID, { creditor_payment_reference: 'LEFT-BEFORE-ANSWER' }));
+    const request = http.request(`${server.url}/creditor--payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': apiKey },
+    });
+    request.on('error', () => undefined);
+    request.end(body);
+    await until(() => server.output().includes('incoming request'), 'the request to reach the server');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the handler is waiting on the lock
+    request.destroy(); // the client gives up
+
+    server.process.kill('SIGTERM');
+    await until(() => server.output().includes('shutting down: draining requests in flight'), 'the server to start draining');
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(server.process.exitCode).toBeNull(); // still waiting for the handler, the database open
+    await lock.release();
+
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).not.toMatch(/Unable to start a transaction|P2028|"level":50/);
+    expect(await storedReferences(database.url)).toContain('LEFT-BEFORE-ANSWER');
+  });
+
   it('a request that hangs past SHUTDOWN_TIMEOUT_MS does not keep the server alive', async () => {
     const { server, node, apiKey } = await npmStart({ SHUTDOWN_TIMEOUT_MS: '1500' });
     const hanging = slowRequest(server.url, apiKey); // never finished
@@ -108,3 +143,22 @@ describe('npm start and signals', () => {
     expect(alive(node)).toBe(false);
   });
 });
+
+/** Locks the example case from outside the server until `release`. */
+async function holdLock(url: string): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('SELECT id FROM "Case" WHERE id = $1 FOR UPDATE', [EXAMPLE_CASE_ID]);
+  return {
+    async release() {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
+}
+
+async function storedReferences(url: string): Promise<string[]> {
+  const { rows } = await withPostgres(url, (client) => client.query<{ reference: string }>('SELECT "creditorPaymentReference" AS reference FROM "Payment"'));
+  return rows.map((row) => row.reference);
+}
