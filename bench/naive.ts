@@ -13,6 +13,7 @@ export const naiveLoaders: LoaderFactory = (db, accountId, account) => {
   return {
     ...createLoaders(db, accountId, account),
     case: oneByOne((id) => findCase(db, accountId, id)),
+    caseProjection: oneByOne((id) => findCase(db, accountId, id)),
     creditor: oneByOne((id) => db.creditor.findFirst({ where: { id, accountId } })),
   };
 };

@@ -74,6 +74,15 @@ if (mode === 'seed') {
     return body;
   };
   await record('bench list', BENCH_LIST);
+  // Items asking of their case only what its projection holds (read narrow), with fragments and aliases, beside the whole case.
+  const NARROW = `query($after: String) { payments(first: 50, after: $after) { edges { cursor node { id caseInvoiceNumber ...C c2: case { currency creditor { id name } } } } pageInfo { hasNextPage endCursor } } }
+    fragment C on Payment { case { __typename id state invoiceNumber referenceNumber } }`;
+  const narrow = await record('narrow case projection', NARROW);
+  await record('narrow case projection page 2', NARROW, { after: narrow.data.payments.pageInfo.endCursor });
+  await record(
+    'narrow beside whole',
+    `{ a: payments(first: 20) { edges { node { case { state } } } } b: payments(first: 20) { edges { node { case { state remainingTotal } } } } }`,
+  );
   const LIST = `query($first: Int, $after: String, $filter: PaymentFilter) { payments(first: $first, after: $after, filter: $filter) { totalCount edges { cursor node { ${PAYMENT} } } ${INFO} } }`;
   let after: string | null = null;
   let sample: {

@@ -68,14 +68,33 @@ export function createLoaders(db: Db, accountId: string, account?: Account) {
 
   // Cases are read together with their creditor in one JOIN, which primes the creditor loader:
   // a payment's creditor is its case's creditor, so a page asking for both costs one round trip.
-  const caseLoader = byId<Case>(async (ids) => {
-    const rows = await casesWithCreditors(db, accountId, ids);
-    return rows.map(({ creditorName, creditorCreatedAt, ...c }) => {
-      creditorLoader.prime(c.creditorId, { id: c.creditorId, accountId: c.accountId, name: creditorName, createdAt: creditorCreatedAt });
-      return c;
-    });
-  });
-  return { case: caseLoader, creditor: creditorLoader, account: accountLoader, paymentsOfCase, casesOfCreditor };
+  // Each row primes its creditor and is rebuilt as a plain literal without the creditor's columns
+  // (a literal of known shape is several times cheaper than a rest-spread copy).
+  const primeCreditor = (c: CreditorColumns) =>
+    creditorLoader.prime(c.creditorId, { id: c.creditorId, accountId: c.accountId, name: c.creditorName, createdAt: c.creditorCreatedAt });
+  const caseLoader = byId<Case>(async (ids) =>
+    (await casesWithCreditors(db, accountId, ids)).map((c): Case => {
+      primeCreditor(c);
+      return {
+        ...projectionOf(c),
+        remainingCosts: c.remainingCosts,
+        remainingInterest: c.remainingInterest,
+        remainingCapital: c.remainingCapital,
+        version: c.version,
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+      };
+    }),
+  );
+  // What a payments page's items read of their cases, when that is all they read (src/graphql/types/payment.ts):
+  // the same JOIN with about half the columns, and their building was most of the read's time on a 100-row page.
+  const caseProjection = byId<CaseProjection>(async (ids) =>
+    (await caseProjectionsWithCreditors(db, accountId, ids)).map((c) => {
+      primeCreditor(c);
+      return projectionOf(c);
+    }),
+  );
+  return { case: caseLoader, caseProjection, creditor: creditorLoader, account: accountLoader, paymentsOfCase, casesOfCreditor };
 }
 
 /**
@@ -147,7 +166,15 @@ export interface ChildPageKey extends CheckedPageRequest {
 const requestKey = (key: CheckedPageRequest) => `${key.backward ? 'last' : 'first'}:${key.size}:${key.after ?? ''}:${key.before ?? ''}`;
 const childPageKey = (key: ChildPageKey) => `${key.parentId}:${requestKey(key)}`;
 
-type CaseWithCreditor = Case & { creditorName: string; creditorCreatedAt: Date };
+/** What a case read brings of its creditor. */
+interface CreditorColumns {
+  accountId: string;
+  creditorId: string;
+  creditorName: string;
+  creditorCreatedAt: Date;
+}
+
+type CaseWithCreditor = Case & CreditorColumns;
 
 /** Cases of the account by id, each with its creditor's columns, in one typed statement on either database. */
 function casesWithCreditors(db: Db, accountId: string, ids: string[]): Promise<CaseWithCreditor[]> {
@@ -155,6 +182,34 @@ function casesWithCreditors(db: Db, accountId: string, ids: string[]): Promise<C
     .selectFrom('Case as c')
     .innerJoin('Creditor as cr', (join) => join.onRef('cr.id', '=', 'c.creditorId').onRef('cr.accountId', '=', 'c.accountId'))
     .selectAll('c')
+    .select(['cr.name as creditorName', 'cr.createdAt as creditorCreatedAt'])
+    .where('c.accountId', '=', accountId)
+    .where((eb) => isOneOf(db, eb, 'c.id', ids));
+  return runTyped(db, query);
+}
+
+/** The columns of a case its payments project (and a page's items may ask of their case), with what finds its creditor. */
+export const CASE_PROJECTION_COLUMNS = ['id', 'accountId', 'creditorId', 'invoiceNumber', 'referenceNumber', 'currency', 'state'] as const;
+export type CaseProjection = Pick<Case, (typeof CASE_PROJECTION_COLUMNS)[number]>;
+
+/** The projection's columns of a case row read with its creditor's, as a literal of exactly those. */
+function projectionOf(c: CaseProjection): CaseProjection {
+  return {
+    id: c.id,
+    accountId: c.accountId,
+    creditorId: c.creditorId,
+    invoiceNumber: c.invoiceNumber,
+    referenceNumber: c.referenceNumber,
+    currency: c.currency,
+    state: c.state,
+  };
+}
+
+function caseProjectionsWithCreditors(db: Db, accountId: string, ids: string[]) {
+  const query = typedSql(db)
+    .selectFrom('Case as c')
+    .innerJoin('Creditor as cr', (join) => join.onRef('cr.id', '=', 'c.creditorId').onRef('cr.accountId', '=', 'c.accountId'))
+    .select(CASE_PROJECTION_COLUMNS.map((column) => `c.${column}` as const))
     .select(['cr.name as creditorName', 'cr.createdAt as creditorCreatedAt'])
     .where('c.accountId', '=', accountId)
     .where((eb) => isOneOf(db, eb, 'c.id', ids));

@@ -61,3 +61,58 @@ describe('a payments page asking for some fields', () => {
     expect(pageRead).toMatch(/"amount"/);
   });
 });
+
+describe("a payments page asking of its items' case only what their projection holds", () => {
+  const caseType = schema.getType('Case');
+  if (!isObjectType(caseType)) throw new Error('Case is not an object type');
+  const caseLeaves = Object.values(caseType.getFields()).filter((f) => isLeafType(getNamedType(f.type)) && f.args.length === 0);
+
+  test('answers each field of the case, asked alone, as when every field is asked (which reads the whole case)', async ({ harness: h, tenant }) => {
+    const withCase = (selection: string) => page(`caseInvoiceNumber caseReferenceNumber creditor { name } case { ${selection} }`);
+    const all = await h.graphql(withCase(`${caseLeaves.map((f) => f.name).join(' ')} creditor { name }`), {}, { apiKey: tenant.apiKey });
+    expect(all.body.errors).toBeUndefined();
+    for (const field of [...caseLeaves.map((f) => f.name), 'creditor { name }']) {
+      const alone = await h.graphql(withCase(field), {}, { apiKey: tenant.apiKey });
+      expect(alone.body.errors, field).toBeUndefined();
+      const name = field.split(' ')[0]!;
+      const expected = all.body.data.payments.edges.map((e: { cursor: string; node: Record<string, Record<string, unknown>> }) => ({
+        cursor: e.cursor,
+        node: {
+          caseInvoiceNumber: e.node.caseInvoiceNumber,
+          caseReferenceNumber: e.node.caseReferenceNumber,
+          creditor: e.node.creditor,
+          case: { [name]: e.node.case![name] },
+        },
+      }));
+      expect(alone.body.data.payments.edges, field).toEqual(expected);
+    }
+  });
+
+  test("reads only the projection's columns of the cases then, and the whole case where the same operation asks more of it", async ({ harness: h, tenant }) => {
+    h.queries.length = 0;
+    const narrow = await h.graphql(page('caseInvoiceNumber case { state }'), {}, { apiKey: tenant.apiKey });
+    expect(narrow.body.errors).toBeUndefined();
+    const caseRead = h.queries.find((sql) => /from\s+"Case"/i.test(sql));
+    expect(caseRead).toBeDefined();
+    expect(caseRead).not.toMatch(/"remainingCapital"|"version"|"updatedAt"/);
+
+    // The same case, in the same operation, asked for what the projection does not hold.
+    const caseId = (await h.graphql(page('case { id }'), {}, { apiKey: tenant.apiKey })).body.data.payments.edges[0].node.case.id;
+    const alone = await h.graphql('query($id: ID!) { case(id: $id) { state remainingTotal remainingCapital } }', { id: caseId }, { apiKey: tenant.apiKey });
+    expect(alone.body.data.case).toEqual({ state: 'PAID', remainingTotal: '0.00', remainingCapital: '0.00' });
+    const both = await h.graphql(
+      `query($id: ID!) {
+        narrow: payments(first: 6) { edges { node { case { state } } } }
+        whole: payments(first: 6) { edges { node { case { id state remainingTotal remainingCapital } } } }
+        case(id: $id) { state remainingTotal remainingCapital }
+      }`,
+      { id: caseId },
+      { apiKey: tenant.apiKey },
+    );
+    expect(both.body.errors).toBeUndefined();
+    for (const edge of both.body.data.whole.edges) {
+      if (edge.node.case.id === caseId) expect({ ...edge.node.case, id: undefined }).toEqual({ ...alone.body.data.case, id: undefined });
+    }
+    expect(both.body.data.case).toEqual(alone.body.data.case);
+  });
+});

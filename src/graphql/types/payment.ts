@@ -1,9 +1,12 @@
+import type { Case, Payment } from '../../db/client.ts';
 import type { ColumnOf } from '../../db/keysetRows.ts';
 import { findPayments, listPayments, settledAmount } from '../../domain/payments.ts';
 import { currencyOf, paymentStatusOf } from '../../domain/vocabulary.ts';
 import { builder } from '../builder.ts';
 import { connectionField } from '../connection.ts';
+import type { GraphQLContext } from '../context.ts';
 import { parseDateArg } from '../dateArgs.ts';
+import type { CaseProjection } from '../loaders.ts';
 import { projected, selectedFieldsAt } from '../projection.ts';
 import { AccountRef } from './account.ts';
 import { Currency, PaymentStatus } from './enums.ts';
@@ -22,7 +25,7 @@ PaymentRef.implement({
       resolve: (p, _, ctx) =>
         ctx.loaders.creditor.loaded(p.creditorId) ?? ctx.loaders.case.load(p.caseId).then(() => ctx.loaders.creditor.row(p.creditorId, 'creditor')),
     }),
-    case: t.field({ type: CaseRef, resolve: (p, _, ctx) => ctx.loaders.case.row(p.caseId, 'case') }),
+    case: t.field({ type: CaseRef, resolve: (p, _, ctx) => caseOfPageRow(p, ctx) ?? ctx.loaders.case.row(p.caseId, 'case') }),
     currency: t.field({ type: Currency, resolve: currencyOf }),
     amount: t.field({ type: 'Decimal', resolve: (p) => p.amount }),
     settledAmount: t.field({ type: 'Decimal', resolve: settledAmount }),
@@ -38,11 +41,11 @@ PaymentRef.implement({
     origin: t.exposeString('origin'),
     caseInvoiceNumber: t.string({
       description: "The case's invoice number (a projection of the case).",
-      resolve: (p, _, ctx) => projected(ctx.loaders.case.row(p.caseId, 'case'), (c) => c.invoiceNumber),
+      resolve: (p, _, ctx) => ofCase(p, ctx, (c) => c.invoiceNumber),
     }),
     caseReferenceNumber: t.string({
       description: "The case's reference number (a projection of the case).",
-      resolve: (p, _, ctx) => projected(ctx.loaders.case.row(p.caseId, 'case'), (c) => c.referenceNumber),
+      resolve: (p, _, ctx) => ofCase(p, ctx, (c) => c.referenceNumber),
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (p) => p.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (p) => p.updatedAt }),
@@ -88,8 +91,17 @@ builder.queryFields((t) => ({
         page,
         columnsFor(selected),
       );
-      // The page's cases in one batch now, so that each row's projections of them resolve at once.
-      if (CASE_PROJECTIONS.some((field) => selected.has(field))) await ctx.loaders.case.preload(found.nodes.map((p) => p.caseId));
+      // The page's cases in one batch now, so that each row's projections of them resolve at once;
+      // only their projection's columns when the items ask no more of their case.
+      if (CASE_PROJECTIONS.some((field) => selected.has(field))) {
+        const caseIds = found.nodes.map((p) => p.caseId);
+        if (!selected.has('case') || isSubsetOf(selectedFieldsAt(info, ['edges', 'node', 'case']), CASE_FIELDS_OF_PROJECTION)) {
+          await ctx.loaders.caseProjection.preload(caseIds);
+          for (const p of found.nodes) answeredFromProjection.add(p);
+        } else {
+          await ctx.loaders.case.preload(caseIds);
+        }
+      }
       return found;
     },
   }),
@@ -144,3 +156,30 @@ function columnsFor(selected: ReadonlySet<string>): PaymentColumn[] | undefined 
 
 /** The fields of a payment read from its case (and the creditor that comes with it). */
 const CASE_PROJECTIONS = ['case', 'creditor', 'caseInvoiceNumber', 'caseReferenceNumber'];
+
+/** The fields of Case that read only the projection's columns (CASE_PROJECTION_COLUMNS; `creditor` by creditorId). */
+const CASE_FIELDS_OF_PROJECTION: ReadonlySet<string> = new Set(['__typename', 'id', 'creditor', 'invoiceNumber', 'referenceNumber', 'currency', 'state']);
+
+/**
+ * Rows of a page whose items ask of their case only CASE_FIELDS_OF_PROJECTION: their `case` is
+ * answered from the projection read for that page. Per row, not per case: the same case asked
+ * elsewhere in the operation (with other fields) is read whole by the case loader.
+ */
+const answeredFromProjection = new WeakSet<Payment>();
+
+function caseOfPageRow(p: Payment, ctx: GraphQLContext): Case | undefined {
+  if (!answeredFromProjection.has(p)) return undefined;
+  // Only the fields of CASE_FIELDS_OF_PROJECTION are resolved on it (checked by the page above).
+  return ctx.loaders.caseProjection.loaded(p.caseId) as Case | undefined;
+}
+
+/** A projection of the payment's case: from the page's projection read when there is one, else from the case. */
+function ofCase<R>(p: Payment, ctx: GraphQLContext, read: (c: CaseProjection) => R): R | Promise<R> {
+  const projection = ctx.loaders.caseProjection.loaded(p.caseId);
+  return projection ? read(projection) : projected(ctx.loaders.case.row(p.caseId, 'case'), read);
+}
+
+function isSubsetOf(fields: ReadonlySet<string>, of: ReadonlySet<string>): boolean {
+  for (const field of fields) if (!of.has(field)) return false;
+  return true;
+}
