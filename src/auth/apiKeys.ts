@@ -36,9 +36,9 @@ export async function revokeApiKey(db: Db, keyId: string): Promise<{ id: string;
 /**
  * The account an API key belongs to, or null for a missing, malformed, unknown or revoked key.
  * A key this process has verified lately is compared with what it verified (src/auth/verifiedKeys.ts,
- * PostgreSQL); otherwise one statement reads the key with its account (a JOIN, where Prisma's
- * include would send two), so GraphQL's account loader starts primed and `account { name }` costs
- * no round trip.
+ * for as long as changes to keys are heard); otherwise one statement reads the key with its account
+ * (a JOIN, where Prisma's include would send two), so GraphQL's account loader starts primed and
+ * `account { name }` costs no round trip.
  */
 export async function authenticate(db: Db, key: string | null | undefined): Promise<Caller | null> {
   const match = key ? KEY_FORMAT.exec(key) : null;
